@@ -1,0 +1,1 @@
+namespace Loco.Core; internal static class Placeholder {}

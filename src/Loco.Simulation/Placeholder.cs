@@ -1,0 +1,1 @@
+namespace Loco.Simulation; internal static class Placeholder {}
