@@ -1,0 +1,75 @@
+using Loco.Core.Inner;
+using Loco.Core.Outer;
+
+namespace Loco.Core.Family;
+
+/// <summary>
+/// Every setting of one member of the two-phase family (DESIGN.md §1), named as in code, flags and output columns.
+/// Build it through <see cref="FamilySettings.Resolve"/> so that presets and validation apply.
+/// </summary>
+public sealed record FamilyConfig
+{
+    /// <summary>η, the inner learning rate.</summary>
+    public required double InnerLr { get; init; }
+
+    /// <summary>H, inner steps per round.</summary>
+    public required int InnerSteps { get; init; }
+
+    /// <summary>M, the number of workers.</summary>
+    public required int Workers { get; init; }
+
+    /// <summary>B, the batch size per worker.</summary>
+    public required int BatchSize { get; init; }
+
+    /// <summary>α (PyTorch form) or ν (EMA form), the outer learning rate.</summary>
+    public required double OuterLr { get; init; }
+
+    /// <summary>β, the outer momentum.</summary>
+    public required double OuterMomentum { get; init; }
+
+    /// <summary>The outer step's kind.</summary>
+    public required OuterKind OuterKind { get; init; }
+
+    /// <summary>The outer step's parameterisation.</summary>
+    public required OuterForm OuterForm { get; init; }
+
+    /// <summary>K, the restart period in rounds; 0 = never.</summary>
+    public required int RestartPeriod { get; init; }
+
+    /// <summary>The inner optimizer's kind.</summary>
+    public InnerKind InnerKind { get; init; } = InnerKind.Sgd;
+
+    /// <summary>Momentum of the inner optimizer (SGD with momentum only).</summary>
+    public double InnerMomentum { get; init; }
+
+    /// <summary>Weight decay of the inner optimizer (coupled for SGD, decoupled for AdamW).</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>Reset the inner optimizer's state at every sync instead of keeping it across rounds.</summary>
+    public bool ResetInnerState { get; init; }
+
+    /// <summary>Samples one round consumes across all workers: M·H·B.</summary>
+    public long SamplesPerRound => (long)Workers * InnerSteps * BatchSize;
+
+    /// <summary>The outer optimizer these settings describe.</summary>
+    public OuterOptimizer Outer => Loco.Core.Outer.Outer.Create(OuterKind, OuterForm, OuterLr, OuterMomentum, RestartPeriod);
+
+    /// <summary>The inner optimizer these settings describe.</summary>
+    public InnerOptimizer Inner => InnerKind switch
+    {
+        InnerKind.Sgd => InnerOptimizer.Sgd(InnerLr, WeightDecay),
+        InnerKind.Momentum => InnerOptimizer.SgdMomentum(InnerLr, InnerMomentum, nesterov: false, WeightDecay),
+        InnerKind.Nesterov => InnerOptimizer.SgdMomentum(InnerLr, InnerMomentum, nesterov: true, WeightDecay),
+        _ => InnerOptimizer.AdamW(InnerLr, WeightDecay),
+    };
+
+    /// <summary>A short human description, e.g. "H=8 M=4 B=8 η=0.5 nesterov[pytorch](α=0.5, β=0.9) K=3".</summary>
+    public override string ToString()
+    {
+        string outer = OuterKind == OuterKind.None
+            ? $"plain(α={OuterLr:G4})"
+            : $"{(OuterKind == OuterKind.HeavyBall ? "heavy-ball" : "nesterov")}[{(OuterForm == OuterForm.Ema ? "ema" : "pytorch")}](α={OuterLr:G4}, β={OuterMomentum:G4})";
+        string restart = RestartPeriod > 0 ? $" K={RestartPeriod}" : "";
+        return $"H={InnerSteps} M={Workers} B={BatchSize} {Inner} {outer}{restart}";
+    }
+}

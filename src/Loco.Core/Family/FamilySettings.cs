@@ -1,0 +1,207 @@
+using Loco.Core.Inner;
+using Loco.Core.Outer;
+
+namespace Loco.Core.Family;
+
+/// <summary>
+/// The settings a user gave (null = not given). <see cref="Resolve"/> fills the rest from the preset's
+/// defaults, rejects values that contradict the preset, and validates every value, naming its flag.
+/// </summary>
+public sealed record FamilySettings
+{
+    /// <summary>Named member to start from, if any.</summary>
+    public Preset? Preset { get; init; }
+
+    /// <summary>η.</summary>
+    public double? InnerLr { get; init; }
+
+    /// <summary>H.</summary>
+    public int? InnerSteps { get; init; }
+
+    /// <summary>M.</summary>
+    public int? Workers { get; init; }
+
+    /// <summary>B.</summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>α or ν.</summary>
+    public double? OuterLr { get; init; }
+
+    /// <summary>β.</summary>
+    public double? OuterMomentum { get; init; }
+
+    /// <summary>Outer kind.</summary>
+    public OuterKind? OuterKind { get; init; }
+
+    /// <summary>Outer form.</summary>
+    public OuterForm? OuterForm { get; init; }
+
+    /// <summary>K.</summary>
+    public int? RestartPeriod { get; init; }
+
+    /// <summary>Inner optimizer kind.</summary>
+    public InnerKind? InnerKind { get; init; }
+
+    /// <summary>Inner momentum.</summary>
+    public double? InnerMomentum { get; init; }
+
+    /// <summary>Weight decay.</summary>
+    public double? WeightDecay { get; init; }
+
+    /// <summary>Reset inner state at each sync.</summary>
+    public bool? ResetInnerState { get; init; }
+
+    /// <summary>Defaults when no preset is named: local SGD with H = 8 and a plain outer step of 1.</summary>
+    public static FamilyConfig Defaults { get; } = new()
+    {
+        InnerLr = 0.5,
+        InnerSteps = 8,
+        Workers = 1,
+        BatchSize = 8,
+        OuterLr = 1.0,
+        OuterMomentum = 0.0,
+        OuterKind = Loco.Core.Outer.OuterKind.None,
+        OuterForm = Loco.Core.Outer.OuterForm.PyTorch,
+        RestartPeriod = 0,
+    };
+
+    /// <summary>The full, validated configuration.</summary>
+    /// <exception cref="InvalidInputException">A value is invalid or contradicts the preset.</exception>
+    public FamilyConfig Resolve()
+    {
+        FamilyConfig d = Defaults;
+        string? presetName = Preset?.Name();
+
+        // Which settings a preset fixes, and which defaults it changes.
+        (int? workers, double? outerLr, OuterKind? kind, bool momentumFree, int? steps, double? lr) preset = Preset switch
+        {
+            Family.Preset.Sgd => (1, 1.0, Loco.Core.Outer.OuterKind.None, true, 1, null),
+            Family.Preset.La => (1, null, Loco.Core.Outer.OuterKind.None, true, null, null),
+            Family.Preset.LaDiloco => (null, null, Loco.Core.Outer.OuterKind.None, true, null, null),
+            Family.Preset.Diloco => (null, null, Loco.Core.Outer.OuterKind.Nesterov, false, null, 1e-3),
+            _ => (null, null, null, false, null, null),
+        };
+
+        void Require(bool ok, string flag, string what)
+        {
+            if (!ok)
+            {
+                throw new InvalidInputException(flag, $"{what} contradicts --preset {presetName}; drop the flag or the preset.");
+            }
+        }
+
+        if (preset.workers is int w && Workers is int gw)
+        {
+            Require(gw == w, "--workers", $"--workers {gw}");
+        }
+
+        if (preset.outerLr is double a && OuterLr is double ga)
+        {
+            Require(ga == a, "--outer-lr", $"--outer-lr {ga}");
+        }
+
+        if (preset.kind is OuterKind k && OuterKind is OuterKind gk)
+        {
+            Require(gk == k, "--outer", $"--outer {gk}");
+        }
+
+        if (preset.momentumFree && OuterMomentum is double gb)
+        {
+            Require(gb == 0, "--outer-momentum", $"--outer-momentum {gb}");
+        }
+
+        if (Preset == Family.Preset.Sla && OuterKind == Loco.Core.Outer.OuterKind.None)
+        {
+            throw new InvalidInputException("--outer", "--outer none contradicts --preset sla (outer momentum); choose heavy-ball or nesterov.");
+        }
+
+        if (Preset == Family.Preset.Diloco && InnerKind is InnerKind ik && ik != Inner.InnerKind.AdamW)
+        {
+            throw new InvalidInputException("--inner", $"--inner {ik} contradicts --preset diloco (inner AdamW).");
+        }
+
+        OuterKind outerKind = OuterKind ?? preset.kind ?? Preset switch
+        {
+            Family.Preset.Sla => Loco.Core.Outer.OuterKind.Nesterov,
+            _ => OuterMomentum is > 0 ? Loco.Core.Outer.OuterKind.Nesterov : d.OuterKind,
+        };
+        double outerMomentum = OuterMomentum ?? (outerKind == Loco.Core.Outer.OuterKind.None ? 0.0 : 0.9);
+        double outerLr = OuterLr ?? preset.outerLr ?? Preset switch
+        {
+            Family.Preset.La or Family.Preset.LaDiloco or Family.Preset.Sla => 0.5,
+            Family.Preset.Diloco => 0.7,
+            _ => d.OuterLr,
+        };
+
+        var config = new FamilyConfig
+        {
+            InnerLr = InnerLr ?? preset.lr ?? d.InnerLr,
+            InnerSteps = InnerSteps ?? preset.steps ?? d.InnerSteps,
+            Workers = Workers ?? preset.workers ?? (Preset == Family.Preset.LaDiloco || Preset == Family.Preset.Diloco ? 4 : d.Workers),
+            BatchSize = BatchSize ?? d.BatchSize,
+            OuterLr = outerLr,
+            OuterMomentum = outerMomentum,
+            OuterKind = outerKind,
+            OuterForm = OuterForm ?? d.OuterForm,
+            RestartPeriod = RestartPeriod ?? d.RestartPeriod,
+            InnerKind = InnerKind ?? (Preset == Family.Preset.Diloco ? Inner.InnerKind.AdamW : Inner.InnerKind.Sgd),
+            InnerMomentum = InnerMomentum ?? (InnerKind is Inner.InnerKind.Momentum or Inner.InnerKind.Nesterov ? 0.9 : 0.0),
+            WeightDecay = WeightDecay ?? 0.0,
+            ResetInnerState = ResetInnerState ?? false,
+        };
+        Validate(config);
+        return config;
+    }
+
+    /// <summary>Checks every value of a configuration, naming the flag of the first bad one.</summary>
+    public static void Validate(FamilyConfig c)
+    {
+        PositiveFinite(c.InnerLr, "--inner-lr", "inner learning rate");
+        PositiveFinite(c.OuterLr, "--outer-lr", "outer learning rate");
+        AtLeastOne(c.InnerSteps, "--inner-steps", "inner steps per round");
+        AtLeastOne(c.Workers, "--workers", "number of workers");
+        AtLeastOne(c.BatchSize, "--batch", "batch size");
+        UnitInterval(c.OuterMomentum, "--outer-momentum", "outer momentum");
+        UnitInterval(c.InnerMomentum, "--inner-momentum", "inner momentum");
+        if (!double.IsFinite(c.WeightDecay) || c.WeightDecay < 0)
+        {
+            throw new InvalidInputException("--weight-decay", $"the weight decay must be a non-negative finite number (got {c.WeightDecay}).");
+        }
+
+        if (c.RestartPeriod < 0)
+        {
+            throw new InvalidInputException("--restart-period", $"the restart period must be 0 (never) or a positive number of rounds (got {c.RestartPeriod}).");
+        }
+
+        if (c.OuterKind == Loco.Core.Outer.OuterKind.None && c.OuterMomentum != 0)
+        {
+            throw new InvalidInputException("--outer-momentum", $"a plain outer step (--outer none) has no momentum (got {c.OuterMomentum}); choose --outer heavy-ball or nesterov.");
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is positive and finite.</summary>
+    public static void PositiveFinite(double value, string flag, string what)
+    {
+        if (!double.IsFinite(value) || value <= 0)
+        {
+            throw new InvalidInputException(flag, $"the {what} must be a positive finite number (got {value}).");
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> ≥ 1.</summary>
+    public static void AtLeastOne(long value, string flag, string what)
+    {
+        if (value < 1)
+        {
+            throw new InvalidInputException(flag, $"the {what} must be at least 1 (got {value}).");
+        }
+    }
+
+    private static void UnitInterval(double value, string flag, string what)
+    {
+        if (!double.IsFinite(value) || value < 0 || value >= 1)
+        {
+            throw new InvalidInputException(flag, $"the {what} must lie in [0, 1) (got {value}).");
+        }
+    }
+}

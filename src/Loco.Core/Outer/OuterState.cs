@@ -1,0 +1,33 @@
+namespace Loco.Core.Outer;
+
+/// <summary>The mutable state of an outer optimizer: the momentum buffer and the round counters.</summary>
+public sealed class OuterState<T> where T : unmanaged
+{
+    internal OuterState(int dimension)
+    {
+        Momentum = new T[dimension];
+    }
+
+    /// <summary>The momentum buffer: v in the PyTorch form, m in the EMA form (all zeros for <see cref="OuterKind.None"/>).</summary>
+    public T[] Momentum { get; }
+
+    /// <summary>Outer steps taken so far.</summary>
+    public long CompletedRounds { get; internal set; }
+
+    /// <summary>Rounds since the momentum was last reset.</summary>
+    public long RoundsSinceRestart { get; internal set; }
+
+    /// <summary>How many times the schedule reset the momentum.</summary>
+    public long Restarts { get; internal set; }
+
+    /// <summary>Restores counters, for resuming from a checkpoint.</summary>
+    public void Restore(long completedRounds, long roundsSinceRestart, long restarts)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(completedRounds);
+        ArgumentOutOfRangeException.ThrowIfNegative(roundsSinceRestart);
+        ArgumentOutOfRangeException.ThrowIfNegative(restarts);
+        CompletedRounds = completedRounds;
+        RoundsSinceRestart = roundsSinceRestart;
+        Restarts = restarts;
+    }
+}

@@ -1,1 +1,0 @@
-namespace Loco.Core; internal static class Placeholder {}

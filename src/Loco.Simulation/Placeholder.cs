@@ -1,1 +1,0 @@
-namespace Loco.Simulation; internal static class Placeholder {}
