@@ -1,1 +1,1 @@
-return 0;
+return Loco.Cli.LocoApp.Run(args);

@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using Loco.Core.Inner;
+using Loco.Core.Optimizers;
 using Loco.Core.Problems;
 using Loco.Core.Random;
 using Loco.Core.Rounds;

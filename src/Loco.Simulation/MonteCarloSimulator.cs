@@ -1,5 +1,5 @@
 using Loco.Core.Family;
-using Loco.Core.Outer;
+using Loco.Core.Optimizers;
 using Loco.Core.Problems;
 using Loco.Core.Rounds;
 

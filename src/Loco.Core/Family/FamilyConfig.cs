@@ -1,5 +1,4 @@
-using Loco.Core.Inner;
-using Loco.Core.Outer;
+using Loco.Core.Optimizers;
 
 namespace Loco.Core.Family;
 
@@ -52,7 +51,7 @@ public sealed record FamilyConfig
     public long SamplesPerRound => (long)Workers * InnerSteps * BatchSize;
 
     /// <summary>The outer optimizer these settings describe.</summary>
-    public OuterOptimizer Outer => Loco.Core.Outer.Outer.Create(OuterKind, OuterForm, OuterLr, OuterMomentum, RestartPeriod);
+    public OuterOptimizer Outer => Loco.Core.Optimizers.Outer.Create(OuterKind, OuterForm, OuterLr, OuterMomentum, RestartPeriod);
 
     /// <summary>The inner optimizer these settings describe.</summary>
     public InnerOptimizer Inner => InnerKind switch

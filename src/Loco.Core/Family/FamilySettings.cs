@@ -1,5 +1,4 @@
-using Loco.Core.Inner;
-using Loco.Core.Outer;
+using Loco.Core.Optimizers;
 
 namespace Loco.Core.Family;
 
@@ -60,8 +59,8 @@ public sealed record FamilySettings
         BatchSize = 8,
         OuterLr = 1.0,
         OuterMomentum = 0.0,
-        OuterKind = Loco.Core.Outer.OuterKind.None,
-        OuterForm = Loco.Core.Outer.OuterForm.PyTorch,
+        OuterKind = Loco.Core.Optimizers.OuterKind.None,
+        OuterForm = Loco.Core.Optimizers.OuterForm.PyTorch,
         RestartPeriod = 0,
     };
 
@@ -75,10 +74,10 @@ public sealed record FamilySettings
         // Which settings a preset fixes, and which defaults it changes.
         (int? workers, double? outerLr, OuterKind? kind, bool momentumFree, int? steps, double? lr) preset = Preset switch
         {
-            Family.Preset.Sgd => (1, 1.0, Loco.Core.Outer.OuterKind.None, true, 1, null),
-            Family.Preset.La => (1, null, Loco.Core.Outer.OuterKind.None, true, null, null),
-            Family.Preset.LaDiloco => (null, null, Loco.Core.Outer.OuterKind.None, true, null, null),
-            Family.Preset.Diloco => (null, null, Loco.Core.Outer.OuterKind.Nesterov, false, null, 1e-3),
+            Family.Preset.Sgd => (1, 1.0, Loco.Core.Optimizers.OuterKind.None, true, 1, null),
+            Family.Preset.La => (1, null, Loco.Core.Optimizers.OuterKind.None, true, null, null),
+            Family.Preset.LaDiloco => (null, null, Loco.Core.Optimizers.OuterKind.None, true, null, null),
+            Family.Preset.Diloco => (null, null, Loco.Core.Optimizers.OuterKind.Nesterov, false, null, 1e-3),
             _ => (null, null, null, false, null, null),
         };
 
@@ -110,22 +109,22 @@ public sealed record FamilySettings
             Require(gb == 0, "--outer-momentum", $"--outer-momentum {gb}");
         }
 
-        if (Preset == Family.Preset.Sla && OuterKind == Loco.Core.Outer.OuterKind.None)
+        if (Preset == Family.Preset.Sla && OuterKind == Loco.Core.Optimizers.OuterKind.None)
         {
             throw new InvalidInputException("--outer", "--outer none contradicts --preset sla (outer momentum); choose heavy-ball or nesterov.");
         }
 
-        if (Preset == Family.Preset.Diloco && InnerKind is InnerKind ik && ik != Inner.InnerKind.AdamW)
+        if (Preset == Family.Preset.Diloco && InnerKind is InnerKind ik && ik != Optimizers.InnerKind.AdamW)
         {
             throw new InvalidInputException("--inner", $"--inner {ik} contradicts --preset diloco (inner AdamW).");
         }
 
         OuterKind outerKind = OuterKind ?? preset.kind ?? Preset switch
         {
-            Family.Preset.Sla => Loco.Core.Outer.OuterKind.Nesterov,
-            _ => OuterMomentum is > 0 ? Loco.Core.Outer.OuterKind.Nesterov : d.OuterKind,
+            Family.Preset.Sla => Loco.Core.Optimizers.OuterKind.Nesterov,
+            _ => OuterMomentum is > 0 ? Loco.Core.Optimizers.OuterKind.Nesterov : d.OuterKind,
         };
-        double outerMomentum = OuterMomentum ?? (outerKind == Loco.Core.Outer.OuterKind.None ? 0.0 : 0.9);
+        double outerMomentum = OuterMomentum ?? (outerKind == Loco.Core.Optimizers.OuterKind.None ? 0.0 : 0.9);
         double outerLr = OuterLr ?? preset.outerLr ?? Preset switch
         {
             Family.Preset.La or Family.Preset.LaDiloco or Family.Preset.Sla => 0.5,
@@ -144,8 +143,8 @@ public sealed record FamilySettings
             OuterKind = outerKind,
             OuterForm = OuterForm ?? d.OuterForm,
             RestartPeriod = RestartPeriod ?? d.RestartPeriod,
-            InnerKind = InnerKind ?? (Preset == Family.Preset.Diloco ? Inner.InnerKind.AdamW : Inner.InnerKind.Sgd),
-            InnerMomentum = InnerMomentum ?? (InnerKind is Inner.InnerKind.Momentum or Inner.InnerKind.Nesterov ? 0.9 : 0.0),
+            InnerKind = InnerKind ?? (Preset == Family.Preset.Diloco ? Optimizers.InnerKind.AdamW : Optimizers.InnerKind.Sgd),
+            InnerMomentum = InnerMomentum ?? (InnerKind is Optimizers.InnerKind.Momentum or Optimizers.InnerKind.Nesterov ? 0.9 : 0.0),
             WeightDecay = WeightDecay ?? 0.0,
             ResetInnerState = ResetInnerState ?? false,
         };
@@ -173,7 +172,7 @@ public sealed record FamilySettings
             throw new InvalidInputException("--restart-period", $"the restart period must be 0 (never) or a positive number of rounds (got {c.RestartPeriod}).");
         }
 
-        if (c.OuterKind == Loco.Core.Outer.OuterKind.None && c.OuterMomentum != 0)
+        if (c.OuterKind == Loco.Core.Optimizers.OuterKind.None && c.OuterMomentum != 0)
         {
             throw new InvalidInputException("--outer-momentum", $"a plain outer step (--outer none) has no momentum (got {c.OuterMomentum}); choose --outer heavy-ball or nesterov.");
         }

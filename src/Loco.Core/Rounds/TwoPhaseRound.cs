@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using Loco.Core.Outer;
+using Loco.Core.Optimizers;
 
 namespace Loco.Core.Rounds;
 

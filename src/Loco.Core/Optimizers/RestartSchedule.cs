@@ -1,4 +1,4 @@
-namespace Loco.Core.Outer;
+namespace Loco.Core.Optimizers;
 
 /// <summary>What a restart schedule may look at when it decides whether to drop the outer momentum.</summary>
 /// <param name="CompletedRounds">Rounds completed since the start, this one included (1 after the first round).</param>

@@ -1,4 +1,4 @@
-namespace Loco.Core.Outer;
+namespace Loco.Core.Optimizers;
 
 /// <summary>The mutable state of an outer optimizer: the momentum buffer and the round counters.</summary>
 public sealed class OuterState<T> where T : unmanaged

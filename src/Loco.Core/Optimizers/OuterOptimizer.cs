@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace Loco.Core.Outer;
+namespace Loco.Core.Optimizers;
 
 /// <summary>
 /// The outer optimizer of the two-phase family, written once for every backend: a small immutable value

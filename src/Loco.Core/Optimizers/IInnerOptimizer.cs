@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Loco.Core.Inner;
+namespace Loco.Core.Optimizers;
 
 /// <summary>An inner (worker-side) optimizer on flat weights. Implementations allocate their state once, never per step.</summary>
 public interface IInnerOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>

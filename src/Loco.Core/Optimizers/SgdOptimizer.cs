@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace Loco.Core.Inner;
+namespace Loco.Core.Optimizers;
 
 /// <summary>w ← w − η (g + λ w): torch.optim.SGD without momentum (λ is coupled L2 weight decay).</summary>
 public sealed class SgdOptimizer<T>(double learningRate, double weightDecay = 0.0) : IInnerOptimizer<T>

@@ -1,4 +1,4 @@
-namespace Loco.Core.Outer;
+namespace Loco.Core.Optimizers;
 
 /// <summary>How the outer step turns the averaged pseudo-gradient into a move of the global weights.</summary>
 public enum OuterKind

@@ -1,0 +1,119 @@
+using System.CommandLine;
+using Loco.Cli.Output;
+using Loco.Core.Family;
+using Loco.Core.Problems;
+using Loco.Simulation;
+using Spectre.Console;
+
+namespace Loco.Cli.Commands;
+
+/// <summary><c>loco simulate</c>: Monte Carlo runs of one member of the family on Gaussian linear regression.</summary>
+internal sealed class SimulateCommand
+{
+    private readonly FamilyOptions _family = new();
+    private readonly ProblemOptions _problem = new();
+    private readonly RunOptions _run = new();
+    private readonly Option<string?> _csv = Options.Text("--csv", "Write the curves to this CSV file (one row per round; columns as in DESIGN.md §6).");
+    private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the table.");
+    private readonly Option<bool> _innerCurve = Options.Flag("--inner-curve", "Also record the risk of the worker-averaged fast weights after every inner step (rows with inner_step > 0).");
+
+    public Command Build(Terminal terminal)
+    {
+        var command = new Command("simulate",
+            "Monte Carlo simulation of a two-phase optimizer on Gaussian linear regression: R independent runs, " +
+            "mean risk and its standard error per round.");
+        foreach (Option option in _family.All.Concat(_problem.All).Concat(_run.All).Append(_innerCurve).Append(_csv).Append(_json))
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(r => Execute(r, terminal));
+        return command;
+    }
+
+    private int Execute(ParseResult r, Terminal terminal)
+    {
+        FamilyConfig config = _family.Read(r);
+        LinearRegressionProblem problem = _problem.Read(r);
+        SimulationOptions options = _run.Read(r) with { RecordInnerSteps = r.GetValue(_innerCurve) };
+        string? csv = r.GetValue(_csv);
+        bool json = r.GetValue(_json);
+        string method = r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "custom";
+
+        var progress = new SimulationProgress();
+        SimulationResult result = terminal.WithProgress("simulating",
+            () => progress.RoundsTotal == 0 ? 0 : (double)progress.RoundsDone / progress.RoundsTotal,
+            () => MonteCarloSimulator.Run(problem, config, options, progress));
+
+        (string, SimulationResult)[] rows = [(method, result)];
+        if (csv is not null)
+        {
+            Write("--csv", () => CurveWriter.WriteCsv(csv, rows));
+        }
+
+        if (json)
+        {
+            terminal.Out.WriteLine(CurveWriter.Json(rows));
+        }
+        else
+        {
+            var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(method)}[/]: {Markup.Escape(config.ToString())}");
+            table.AddColumns("problem", "runs", "rounds", "samples/run", "initial risk", "final risk ± stderr", "final excess risk");
+            table.AddRow(Markup.Escape(problem.Description), result.Runs.ToString(), result.RoundsCompleted.ToString(),
+                (result.RoundsCompleted * result.SamplesPerRound).ToString("N0"), result.Risk[0].ToString("G4"),
+                $"{result.FinalRisk:G5} ± {result.FinalStdErr:G2}", result.ExcessRisk(result.RoundsCompleted).ToString("G4"));
+            terminal.Console.Write(table);
+            if (csv is not null)
+            {
+                terminal.Out.WriteLine($"curves written to {csv}");
+            }
+        }
+
+        if (result.DivergedAtRound is int k)
+        {
+            terminal.Error.WriteLine($"loco simulate: diverged at round {k} (risk non-finite or above 1e12 × its start); outputs hold rounds 0..{k - 1}.");
+            return ExitCodes.Diverged;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    internal static void Write(string flag, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new InvalidInputException(flag, $"cannot write the file ({ex.Message}).");
+        }
+    }
+}
+
+/// <summary>Flags of a Monte Carlo study.</summary>
+internal sealed class RunOptions
+{
+    public Option<int?> Rounds { get; } = Options.Int("--rounds", "Rounds (outer steps) per run (≥ 1). Default: 100.");
+
+    public Option<int?> Runs { get; } = Options.Int("--runs", "R, independent runs averaged (≥ 1; ≥ 2 for a standard error). Default: 16.");
+
+    public Option<ulong?> Seed { get; } = Options.Seed("--seed", "Seed of the data streams (results are identical for a seed, whatever --threads). Default: 1.");
+
+    public Option<int?> Threads { get; } = Options.Int("--threads", $"Threads (≥ 1); does not change results. Default: {Environment.ProcessorCount} (every core).");
+
+    public IEnumerable<Option> All => [Rounds, Runs, Seed, Threads];
+
+    public SimulationOptions Read(ParseResult r)
+    {
+        var options = new SimulationOptions
+        {
+            Rounds = r.GetValue(Rounds) ?? 100,
+            Runs = r.GetValue(Runs) ?? 16,
+            Seed = r.GetValue(Seed) ?? 1,
+            Threads = r.GetValue(Threads) ?? Environment.ProcessorCount,
+        };
+        options.Validate();
+        return options;
+    }
+}

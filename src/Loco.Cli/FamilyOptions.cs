@@ -1,0 +1,121 @@
+using System.CommandLine;
+using Loco.Core.Family;
+using Loco.Core.Optimizers;
+
+namespace Loco.Cli;
+
+/// <summary>The flags of DESIGN.md §1, shared by every command that runs a member of the family.</summary>
+internal sealed class FamilyOptions
+{
+    public Option<string?> Preset { get; } = Options.Text("--preset",
+        "Named member: sgd (H=1, α=1, β=0, M=1), la (Lookahead: M=1, β=0), la-diloco (β=0, M=4 by default), " +
+        "sla (outer Nesterov or heavy-ball, β=0.9 by default), diloco (inner AdamW η=1e-3, outer Nesterov α=0.7, β=0.9, M=4). " +
+        "Flags given explicitly override the preset's defaults; a flag that contradicts what the preset fixes is an error. Default: none.");
+
+    public Option<double?> InnerLr { get; } = Options.Double("--inner-lr", "η, the inner learning rate (per inner step; > 0). Default: 0.5 (1e-3 for diloco).");
+
+    public Option<int?> InnerSteps { get; } = Options.Int("--inner-steps", "H, inner steps each worker takes per round (≥ 1). Default: 8 (1 for sgd).");
+
+    public Option<int?> Workers { get; } = Options.Int("--workers", "M, number of workers (≥ 1). Default: 1 (4 for la-diloco and diloco).");
+
+    public Option<int?> Batch { get; } = Options.Int("--batch", "B, samples per minibatch per worker (≥ 1). Default: 8.");
+
+    public Option<double?> OuterLr { get; } = Options.Double("--outer-lr",
+        "α, the outer learning rate (> 0); ν in the EMA form. Default: 1 (0.5 for la, la-diloco, sla; 0.7 for diloco).");
+
+    public Option<double?> OuterMomentum { get; } = Options.Double("--outer-momentum", "β, the outer momentum, in [0, 1). Default: 0 (0.9 with heavy-ball or nesterov).");
+
+    public Option<string?> Outer { get; } = Options.Text("--outer",
+        "Outer step: none (s ← s − αΔ), heavy-ball, nesterov. Default: none (nesterov for sla, diloco, or when --outer-momentum > 0).");
+
+    public Option<string?> OuterForm { get; } = Options.Text("--outer-form",
+        "pytorch (v ← βv + Δ) or ema (m ← βm + (1−β)Δ; equals pytorch with α = ν(1−β)). Default: pytorch.");
+
+    public Option<int?> RestartPeriod { get; } = Options.Int("--restart-period", "K, reset the outer momentum every K completed rounds (0 = never). Default: 0.");
+
+    public Option<string?> Inner { get; } = Options.Text("--inner",
+        "Inner optimizer: sgd, momentum (heavy-ball), nesterov, adamw (PyTorch semantics). Default: sgd (adamw for diloco).");
+
+    public Option<double?> InnerMomentum { get; } = Options.Double("--inner-momentum", "Momentum of the inner momentum/nesterov optimizer, in [0, 1). Default: 0.9.");
+
+    public Option<double?> WeightDecay { get; } = Options.Double("--weight-decay", "Inner weight decay (coupled L2 for sgd/momentum, decoupled for adamw; ≥ 0). Default: 0.");
+
+    public Option<bool> ResetInnerState { get; } = Options.Flag("--reset-inner-state", "Reset the inner optimizer's state at every sync (default: it persists across rounds, as in DiLoCo).");
+
+    public IEnumerable<Option> All =>
+        [Preset, InnerLr, InnerSteps, Workers, Batch, OuterLr, OuterMomentum, Outer, OuterForm, RestartPeriod, Inner, InnerMomentum, WeightDecay, ResetInnerState];
+
+    /// <summary>The validated configuration the flags describe.</summary>
+    public FamilyConfig Read(ParseResult r)
+    {
+        string? preset = r.GetValue(Preset);
+        var settings = new FamilySettings
+        {
+            Preset = preset is null ? null : Presets.Parse(preset),
+            InnerLr = r.GetValue(InnerLr),
+            InnerSteps = r.GetValue(InnerSteps),
+            Workers = r.GetValue(Workers),
+            BatchSize = r.GetValue(Batch),
+            OuterLr = r.GetValue(OuterLr),
+            OuterMomentum = r.GetValue(OuterMomentum),
+            OuterKind = ParseChoice(r.GetValue(Outer), "--outer", [("none", OuterKind.None), ("heavy-ball", OuterKind.HeavyBall), ("nesterov", OuterKind.Nesterov)]),
+            OuterForm = ParseChoice(r.GetValue(OuterForm), "--outer-form", [("pytorch", Loco.Core.Optimizers.OuterForm.PyTorch), ("ema", Loco.Core.Optimizers.OuterForm.Ema)]),
+            RestartPeriod = r.GetValue(RestartPeriod),
+            InnerKind = ParseChoice(r.GetValue(Inner), "--inner", [("sgd", InnerKind.Sgd), ("momentum", InnerKind.Momentum), ("nesterov", InnerKind.Nesterov), ("adamw", InnerKind.AdamW)]),
+            InnerMomentum = r.GetValue(InnerMomentum),
+            WeightDecay = r.GetValue(WeightDecay),
+            ResetInnerState = r.GetValue(ResetInnerState) ? true : null,
+        };
+        return settings.Resolve();
+    }
+
+    private static T? ParseChoice<T>(string? text, string flag, (string Name, T Value)[] choices) where T : struct
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        foreach ((string name, T value) in choices)
+        {
+            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidInputException(flag, $"unknown value '{text}'; choose one of {string.Join(", ", choices.Select(c => c.Name))}.");
+    }
+}
+
+/// <summary>The flags that define a linear-regression problem.</summary>
+internal sealed class ProblemOptions
+{
+    public Option<int?> Dim { get; } = Options.Int("--dim", "D, number of features (≥ 1). Default: 1000. Ignored with --spectrum-file.");
+
+    public Option<double?> SpectrumExp { get; } = Options.Double("--spectrum-exp", "a in λ_i = λ_max·i^(−a), the eigenvalue decay. Default: 1.5.");
+
+    public Option<double?> TargetExp { get; } = Options.Double("--target-exp", "b in θ*_i ~ N(0, i^(−b)), the target's decay. Default: 1.");
+
+    public Option<double?> LambdaMax { get; } = Options.Double("--lambda-max", "λ_max, the largest eigenvalue (> 0). Default: 1.");
+
+    public Option<double?> Noise { get; } = Options.Double("--noise", "σ, label-noise standard deviation (≥ 0); risk floor σ²/2. Default: 0.1.");
+
+    public Option<string?> SpectrumFile { get; } = Options.Text("--spectrum-file",
+        "CSV with header 'lambda,theta_star' and one mode per line (eigenvalue, target value); replaces --dim, --spectrum-exp, --target-exp.");
+
+    public Option<ulong?> TargetSeed { get; } = Options.Seed("--target-seed", "Seed of θ* (independent of the data seed). Default: 42.");
+
+    public IEnumerable<Option> All => [Dim, SpectrumExp, TargetExp, LambdaMax, Noise, SpectrumFile, TargetSeed];
+
+    public Loco.Core.Problems.LinearRegressionProblem Read(ParseResult r)
+    {
+        double noise = r.GetValue(Noise) ?? 0.1;
+        string? file = r.GetValue(SpectrumFile);
+        return file is not null
+            ? Loco.Core.Problems.LinearRegressionProblem.FromSpectrumFile(file, noise)
+            : Loco.Core.Problems.LinearRegressionProblem.PowerLaw(
+                r.GetValue(Dim) ?? 1000, r.GetValue(SpectrumExp) ?? 1.5, r.GetValue(TargetExp) ?? 1.0, noise,
+                r.GetValue(TargetSeed) ?? 42, r.GetValue(LambdaMax) ?? 1.0);
+    }
+}

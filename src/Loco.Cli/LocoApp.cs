@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Loco.Cli.Commands;
+using Loco.Core.Family;
+
+namespace Loco.Cli;
+
+/// <summary>The <c>loco</c> command line: builds the commands, runs one, maps failures to exit codes.</summary>
+public static class LocoApp
+{
+    /// <summary>Runs <c>loco</c> with <paramref name="args"/>; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, bool? interactive = null)
+    {
+        Terminal terminal = stdout is null && stderr is null && interactive is null
+            ? Terminal.System
+            : new Terminal(stdout ?? Console.Out, stderr ?? Console.Error, interactive ?? false);
+        RootCommand root = Build(terminal);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                terminal.Error.WriteLine($"loco: {error.Message}");
+            }
+
+            terminal.Error.WriteLine("Run 'loco --help' (or 'loco <command> --help') for the options.");
+            return ExitCodes.BadInput;
+        }
+
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error, EnableDefaultExceptionHandler = false });
+        }
+        catch (InvalidInputException ex)
+        {
+            terminal.Error.WriteLine($"loco: {ex.Subject}: {ex.Problem}");
+            return ExitCodes.BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            terminal.Error.WriteLine("loco: cancelled.");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static RootCommand Build(Terminal terminal)
+    {
+        var root = new RootCommand(
+            "Loco: low-communication two-phase optimizers (DiLoCo, Lookahead, LA-DiLoCo, outer heavy-ball and Nesterov momentum, " +
+            "outer-momentum restarts), their simulation on high-dimensional linear regression, and their training.\n" +
+            "Exit codes: 0 success, 2 bad input (nothing written), 3 diverged (outputs hold the rounds before it).");
+        root.Subcommands.Add(new DemoCommand().Build(terminal));
+        root.Subcommands.Add(new SimulateCommand().Build(terminal));
+        return root;
+    }
+}
