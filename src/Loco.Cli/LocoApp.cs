@@ -17,10 +17,8 @@ public static class LocoApp
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
-            {
-                terminal.Error.WriteLine($"loco: {error.Message}");
-            }
+            // The first error is the one to fix; the rest usually follow from it.
+            terminal.Error.WriteLine($"loco: {parsed.Errors[0].Message}");
 
             terminal.Error.WriteLine("Run 'loco --help' (or 'loco <command> --help') for the options.");
             return ExitCodes.BadInput;

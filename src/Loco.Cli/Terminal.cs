@@ -11,13 +11,25 @@ internal sealed record Terminal(TextWriter Out, TextWriter Error, bool Interacti
     private IAnsiConsole? _console;
 
     /// <summary>A Spectre console on <see cref="Out"/>.</summary>
-    public IAnsiConsole Console => _console ??= AnsiConsole.Create(new AnsiConsoleSettings
+    public IAnsiConsole Console => _console ??= Create();
+
+    private IAnsiConsole Create()
     {
-        Out = new AnsiConsoleOutput(Out),
-        Ansi = Interactive ? AnsiSupport.Detect : AnsiSupport.No,
-        ColorSystem = Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        Interactive = Interactive ? InteractionSupport.Yes : InteractionSupport.No,
-    });
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Out),
+            Ansi = Interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = Interactive ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        if (!Interactive)
+        {
+            // Redirected output has no width; do not wrap tables at the default 80 columns.
+            console.Profile.Width = 200;
+        }
+
+        return console;
+    }
 
     /// <summary>The process's own console.</summary>
     public static Terminal System => new(global::System.Console.Out, global::System.Console.Error, !global::System.Console.IsOutputRedirected);

@@ -58,10 +58,14 @@ internal sealed class SimulateCommand
         else
         {
             var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(method)}[/]: {Markup.Escape(config.ToString())}");
-            table.AddColumns("problem", "runs", "rounds", "samples/run", "initial risk", "final risk ± stderr", "final excess risk");
-            table.AddRow(Markup.Escape(problem.Description), result.Runs.ToString(), result.RoundsCompleted.ToString(),
-                (result.RoundsCompleted * result.SamplesPerRound).ToString("N0"), result.Risk[0].ToString("G4"),
-                $"{result.FinalRisk:G5} ± {result.FinalStdErr:G2}", result.ExcessRisk(result.RoundsCompleted).ToString("G4"));
+            table.AddColumns("quantity", "value");
+            table.AddRow("problem", Markup.Escape(problem.Description));
+            table.AddRow("runs", result.Runs.ToString());
+            table.AddRow("rounds", result.RoundsCompleted.ToString());
+            table.AddRow("samples per run", (result.RoundsCompleted * result.SamplesPerRound).ToString("N0"));
+            table.AddRow("initial risk", result.Risk[0].ToString("G5"));
+            table.AddRow("final risk ± stderr", $"{result.FinalRisk:G5} ± {result.FinalStdErr:G2}");
+            table.AddRow("final excess risk", $"{result.ExcessRisk(result.RoundsCompleted):G5} (floor σ²/2 = {result.NoiseFloor:G3})");
             terminal.Console.Write(table);
             if (csv is not null)
             {
