@@ -13,12 +13,13 @@ namespace Loco.Cli.Commands;
 /// </summary>
 internal sealed class DemoCommand
 {
-    /// <summary>Samples each method may use per run (summed over its workers).</summary>
-    public const long SampleBudget = 1 << 15;
+    /// <summary>Default samples each method may use per run (summed over its workers).</summary>
+    public const long DefaultSampleBudget = 1 << 13;
 
     private readonly Option<string?> _out = Options.Text("--out", "Folder for demo.csv. Default: loco-out.");
     private readonly Option<int?> _runs = Options.Int("--runs", "R, independent runs per method (≥ 2). Default: 32.");
     private readonly Option<ulong?> _seed = Options.Seed("--seed", "Seed of the data streams. Default: 1.");
+    private readonly Option<int?> _samples = Options.Int("--samples", $"Sample budget per run and method, summed over workers (≥ 256). Default: {DefaultSampleBudget}.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the results as JSON on standard output instead of the table.");
 
     /// <summary>The demo problem: D = 1000, λ_i = i^−1.5, θ*_i ~ N(0, i^−1), σ = 0.1.</summary>
@@ -56,11 +57,12 @@ internal sealed class DemoCommand
     {
         var command = new Command("demo",
             $"Runs SGD, LA, LA-DiLoCo (M=4), SLA heavy-ball, SLA Nesterov and SLA Nesterov with restart (K=3) on one " +
-            $"power-law regression problem (D=1000, λ_i=i^-1.5, θ*_i~N(0,i^-1), σ=0.1) with the same budget of {SampleBudget:N0} samples per run, " +
+            $"power-law regression problem (D=1000, λ_i=i^-1.5, θ*_i~N(0,i^-1), σ=0.1) with the same sample budget per run, " +
             "prints a table and writes the curves to <out>/demo.csv.");
         command.Options.Add(_out);
         command.Options.Add(_runs);
         command.Options.Add(_seed);
+        command.Options.Add(_samples);
         command.Options.Add(_json);
         command.SetAction(r => Execute(r, terminal));
         return command;
@@ -76,9 +78,16 @@ internal sealed class DemoCommand
         }
 
         ulong seed = r.GetValue(_seed) ?? 1;
+        long budget = r.GetValue(_samples) ?? DefaultSampleBudget;
+        if (budget < 256)
+        {
+            throw new InvalidInputException("--samples", $"the sample budget must be at least 256 (got {budget}).");
+        }
+
         LinearRegressionProblem problem = Problem();
         IReadOnlyList<(string Name, FamilyConfig Config)> methods = Methods();
         var progresses = methods.Select(_ => new SimulationProgress()).ToArray();
+        int Rounds(FamilyConfig config) => (int)Math.Max(1, budget / config.SamplesPerRound);
         long total = methods.Sum(m => (long)runs * Rounds(m.Config));
         var results = terminal.WithProgress("demo",
             () => (double)progresses.Sum(p => p.RoundsDone) / total,
@@ -96,11 +105,13 @@ internal sealed class DemoCommand
             var table = new Table().Border(TableBorder.Rounded)
                 .Title($"Two-phase optimizers on {Markup.Escape(problem.Description)}, {runs} runs each")
                 .Caption($"risk floor σ²/2 = {problem.NoiseFloor:G3}; initial risk {results[0].Item2.Risk[0]:G4}; curves in {Markup.Escape(csv)}");
-            table.AddColumns("method", "settings", "final risk ± stderr", "rounds", "samples used");
+            table.AddColumns("method", "settings", "final risk ± stderr", "final excess risk", "rounds", "samples used");
             foreach ((string name, SimulationResult result) in results)
             {
-                string risk = result.DivergedAtRound is int k ? $"diverged at round {k}" : $"{result.FinalRisk:F5} ± {result.FinalStdErr:F5}";
-                table.AddRow(Markup.Escape(name), Markup.Escape(result.Config.ToString()), risk,
+                bool diverged = result.DivergedAtRound is not null;
+                string risk = diverged ? $"diverged at round {result.DivergedAtRound}" : $"{result.FinalRisk:F6} ± {result.FinalStdErr:F6}";
+                string excess = diverged ? "" : $"{result.ExcessRisk(result.RoundsCompleted):F6}";
+                table.AddRow(Markup.Escape(name), Markup.Escape(result.Config.ToString()), risk, excess,
                     result.RoundsCompleted.ToString(), (result.RoundsCompleted * result.SamplesPerRound).ToString("N0"));
             }
 
@@ -109,6 +120,4 @@ internal sealed class DemoCommand
 
         return results.Any(x => x.Item2.DivergedAtRound is not null) ? ExitCodes.Diverged : ExitCodes.Ok;
     }
-
-    private static int Rounds(FamilyConfig config) => (int)(SampleBudget / config.SamplesPerRound);
 }
