@@ -39,7 +39,7 @@ public sealed class LinearRegressionWorker : IWorker<double>
         _weights = new double[d];
         _scaledError = new double[d];
         _gradient = new double[d];
-        _z = new double[checked(batchSize * d)];
+        _z = new double[d];
         _epsilon = new double[batchSize];
     }
 
@@ -62,22 +62,21 @@ public sealed class LinearRegressionWorker : IWorker<double>
     /// <inheritdoc />
     public void InnerStep()
     {
-        int d = _problem.Dimension;
         ReadOnlySpan<double> sqrtLambda = _problem.SqrtLambda;
 
         // u = √λ ⊙ (f − θ*)
         TensorPrimitives.Subtract(_weights, _problem.ThetaStar, _scaledError);
         TensorPrimitives.Multiply(_scaledError, sqrtLambda, _scaledError);
 
-        _rng.Fill(_z);
+        // One sample at a time, so its D draws are still in cache for the dot product and the update.
         _rng.Fill(_epsilon);
         Array.Clear(_gradient);
         double noise = _problem.Noise;
         for (int b = 0; b < _batch; b++)
         {
-            ReadOnlySpan<double> z = _z.AsSpan(b * d, d);
-            double residual = TensorPrimitives.Dot(z, _scaledError) - noise * _epsilon[b];
-            TensorPrimitives.MultiplyAdd(z, residual, _gradient, _gradient);
+            _rng.Fill(_z);
+            double residual = TensorPrimitives.Dot(_z, _scaledError) - noise * _epsilon[b];
+            TensorPrimitives.MultiplyAdd(_z, residual, _gradient, _gradient);
         }
 
         // g = √λ ⊙ (Σ_b r_b z_b) / B

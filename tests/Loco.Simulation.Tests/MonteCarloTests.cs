@@ -135,3 +135,30 @@ public class MonteCarloTests
         Assert.Equal("--threads", Assert.Throws<InvalidInputException>(() => MonteCarloSimulator.Run(problem, config, new SimulationOptions { Threads = 0 })).Subject);
     }
 }
+
+public class AllocationTests
+{
+    [Fact]
+    public void AWarmRoundAllocatesNothing()
+    {
+        var problem = Loco.Core.Problems.LinearRegressionProblem.PowerLaw(256, 1.0, 1.0, 0.1, targetSeed: 1);
+        FamilyConfig config = new FamilySettings { Preset = Preset.Sla, Workers = 3, InnerSteps = 4, BatchSize = 4, RestartPeriod = 2 }.Resolve();
+        var workers = Enumerable.Range(0, config.Workers)
+            .Select(m => (Loco.Core.Rounds.IWorker<double>)new LinearRegressionWorker(problem, config.Inner, config.BatchSize, false, 1, (ulong)m)).ToArray();
+        var round = new Loco.Core.Rounds.TwoPhaseRound<double>(workers, config.Outer, config.InnerSteps);
+        var global = new double[problem.Dimension];
+        var state = config.Outer.Init<double>(problem.Dimension);
+        for (int k = 0; k < 3; k++)
+        {
+            round.Run(global, state); // warm-up: JIT and tiering
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 10; k++)
+        {
+            round.Run(global, state);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
