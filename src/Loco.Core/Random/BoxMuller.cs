@@ -4,20 +4,25 @@ namespace Loco.Core.Random;
 
 /// <summary>
 /// The Box–Muller transform from two 64-bit random words to two independent N(0,1) values,
-/// written twice: a scalar reference and a Vector512 form that must agree with it bit for bit.
+/// written twice: a scalar reference and a vector form (any width) that must agree with it bit for bit.
 /// </summary>
 /// <remarks>
 /// Both forms use only integer bit operations and the IEEE-754 basic operations (+, −, ×, ÷, sqrt,
 /// and fused multiply-add where written as such), each correctly rounded, so every hardware gives the
 /// same bits. That is why log, sin and cos are our own polynomials rather than System.Math's.
 /// Each scalar function sits next to its vector twin, operation for operation; keep them in step
-/// (GaussianStreamTests compares the paths).
+/// (GaussianStreamDeterminismTests and BoxMullerTests compare them).
 /// <para>
 /// Mapping: word <c>a</c> gives u1 ∈ (0, 1] (52 random bits), so log(u1) is finite and
 /// r = sqrt(−2 ln u1) ≤ 8.5. Word <c>b</c> gives the angle: bits 0–51 a uniform φ ∈ [0, π/4),
 /// bit 63 whether to swap (cos φ, sin φ) — which reflects the angle into the other half of the
 /// quadrant — and bits 62 and 61 the signs of the two outputs. The eight octants together make the
 /// angle uniform on the circle while the polynomials only ever see |φ| ≤ π/4.
+/// </para>
+/// <para>
+/// Accuracy, measured against System.Math over 2·10^7 arguments: −2 ln x within 3.2e-16 relative,
+/// sin and cos within 2.2e-16, and each output z within 6.3e-16 relative (1.8e-15 absolute) of the
+/// same mapping evaluated with Math.Log/Sqrt/Sin/Cos.
 /// </para>
 /// </remarks>
 internal static class BoxMuller
@@ -66,7 +71,7 @@ internal static class BoxMuller
         double r = Math.Sqrt(MinusTwoLog(u1));
 
         double x = BitConverter.UInt64BitsToDouble((b & Mantissa) | ExponentOfOne) - 1.0;
-        SinCosQuarterTurn(x, out double sin, out double cos);
+        SinCosQuarterPi(x, out double sin, out double cos);
 
         bool swap = (long)b < 0;
         double first = swap ? sin : cos;
@@ -92,8 +97,8 @@ internal static class BoxMuller
         return Math.FusedMultiplyAdd(k, MinusTwoLn2, Math.FusedMultiplyAdd(s, rr, s * -4.0));
     }
 
-    /// <summary>sin and cos of φ = x·π/4 for x ∈ [0, 1).</summary>
-    public static void SinCosQuarterTurn(double x, out double sin, out double cos)
+    /// <summary>sin and cos of φ = x·π/4 for x ∈ [0, 1), i.e. |φ| within fdlibm's kernel range.</summary>
+    public static void SinCosQuarterPi(double x, out double sin, out double cos)
     {
         double phi = x * QuarterPi;
         double z = phi * phi;
@@ -119,7 +124,7 @@ internal static class BoxMuller
             TD r = TD.Sqrt(MinusTwoLog(u1));
 
             TD x = TU.AsReal((b & TU.Create(Mantissa)) | TU.Create(ExponentOfOne)) - TD.Create(1.0);
-            SinCosQuarterTurn(x, out TD sin, out TD cos);
+            SinCosQuarterPi(x, out TD sin, out TD cos);
 
             TU swap = TU.TopBitMask(b);
             TD first = TD.Select(swap, sin, cos);
@@ -147,7 +152,7 @@ internal static class BoxMuller
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void SinCosQuarterTurn(TD x, out TD sin, out TD cos)
+        public static void SinCosQuarterPi(TD x, out TD sin, out TD cos)
         {
             TD phi = x * TD.Create(QuarterPi);
             TD z = phi * phi;

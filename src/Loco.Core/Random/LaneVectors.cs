@@ -143,3 +143,47 @@ internal readonly struct Real256(Vector256<double> v) : IRealLanes<Real256, Bits
         new(Vector256.ConditionalSelect(mask.Value.AsDouble(), whereSet._v, whereClear._v));
     public static Bits256 AsBits(Real256 x) => new(x._v.AsUInt64());
 }
+
+internal readonly struct Bits128(Vector128<ulong> v) : IBitLanes<Bits128, Real128>
+{
+    private readonly Vector128<ulong> _v = v;
+    public static int Count => Vector128<ulong>.Count;
+    public static Bits128 Create(ulong value) => new(Vector128.Create(value));
+    public static Bits128 Load(ref ulong source, nuint offset) => new(Vector128.LoadUnsafe(ref source, offset));
+    public static void Store(Bits128 value, ref ulong destination, nuint offset) => value._v.StoreUnsafe(ref destination, offset);
+    public static Bits128 operator ^(Bits128 x, Bits128 y) => new(x._v ^ y._v);
+    public static Bits128 operator &(Bits128 x, Bits128 y) => new(x._v & y._v);
+    public static Bits128 operator |(Bits128 x, Bits128 y) => new(x._v | y._v);
+    public static Bits128 operator +(Bits128 x, Bits128 y) => new(x._v + y._v);
+    public static Bits128 operator *(Bits128 x, ulong y) => new(x._v * y);
+    public static Bits128 operator <<(Bits128 x, int count) => new(x._v << count);
+    public static Bits128 operator >>>(Bits128 x, int count) => new(x._v >>> count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Bits128 RotateLeft(Bits128 x, [ConstantExpected] byte count) =>
+        new(Avx512F.VL.IsSupported ? Avx512F.VL.RotateLeft(x._v, count) : (x._v << count) | (x._v >>> (64 - count)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Bits128 TopBitMask(Bits128 x) => new(Avx512F.VL.IsSupported
+        ? (x._v.AsInt64() >> 63).AsUInt64()
+        : Vector128.LessThan(x._v.AsInt64(), Vector128<long>.Zero).AsUInt64()); // SSE lacks a 64-bit arithmetic shift
+    public static Real128 AsReal(Bits128 x) => new(x._v.AsDouble());
+    public static Real128 ConvertToReal(Bits128 x) => new(Vector128.ConvertToDouble(x._v));
+    public Vector128<ulong> Value => _v;
+}
+
+internal readonly struct Real128(Vector128<double> v) : IRealLanes<Real128, Bits128>
+{
+    private readonly Vector128<double> _v = v;
+    public static Real128 Create(double value) => new(Vector128.Create(value));
+    public static void Store(Real128 value, ref double destination, nuint offset) => value._v.StoreUnsafe(ref destination, offset);
+    public static void StoreSingle(Real128 value, ref float destination, nuint offset) =>
+        Vector128.Narrow(value._v, value._v).GetLower().StoreUnsafe(ref destination, offset);
+    public static Real128 operator +(Real128 x, Real128 y) => new(x._v + y._v);
+    public static Real128 operator -(Real128 x, Real128 y) => new(x._v - y._v);
+    public static Real128 operator *(Real128 x, Real128 y) => new(x._v * y._v);
+    public static Real128 operator /(Real128 x, Real128 y) => new(x._v / y._v);
+    public static Real128 FusedMultiplyAdd(Real128 x, Real128 y, Real128 z) => new(Vector128.FusedMultiplyAdd(x._v, y._v, z._v));
+    public static Real128 Sqrt(Real128 x) => new(Vector128.Sqrt(x._v));
+    public static Real128 Select(Bits128 mask, Real128 whereSet, Real128 whereClear) =>
+        new(Vector128.ConditionalSelect(mask.Value.AsDouble(), whereSet._v, whereClear._v));
+    public static Bits128 AsBits(Real128 x) => new(x._v.AsUInt64());
+}

@@ -31,7 +31,7 @@ public class BoxMullerTests
         for (int i = 0; i < 1_000_000; i++)
         {
             double x = i == 0 ? 0 : i == 1 ? 1 - Math.ScaleB(1, -52) : rng.NextDouble();
-            BoxMuller.SinCosQuarterTurn(x, out double sin, out double cos);
+            BoxMuller.SinCosQuarterPi(x, out double sin, out double cos);
             double phi = x * (Math.PI / 4);
             if (x == 0)
                 Assert.Equal(0.0, sin);
@@ -65,10 +65,14 @@ public class BoxMullerTests
                     Bits512.Create(a), Bits512.Create(b), out Real512 v0, out Real512 v1);
                 BoxMuller.Simd<Bits256, Real256>.Transform(
                     Bits256.Create(a), Bits256.Create(b), out Real256 w0, out Real256 w1);
+                BoxMuller.Simd<Bits128, Real128>.Transform(
+                    Bits128.Create(a), Bits128.Create(b), out Real128 x0, out Real128 x1);
                 Assert.Equal(Vector512.Create(Bits(z0)), Real512.AsBits(v0).Value);
                 Assert.Equal(Vector512.Create(Bits(z1)), Real512.AsBits(v1).Value);
                 Assert.Equal(Vector256.Create(Bits(z0)), Real256.AsBits(w0).Value);
                 Assert.Equal(Vector256.Create(Bits(z1)), Real256.AsBits(w1).Value);
+                Assert.Equal(Vector128.Create(Bits(z0)), Real128.AsBits(x0).Value);
+                Assert.Equal(Vector128.Create(Bits(z1)), Real128.AsBits(x1).Value);
             }
         }
     }
