@@ -193,6 +193,33 @@ public class GaussianStreamDeterminismTests
         AssertBitsEqual(whole, actual);
     }
 
+    [Theory]
+    [InlineData(nameof(KernelPath.Auto))]
+    [InlineData(nameof(KernelPath.Vector512))]
+    [InlineData(nameof(KernelPath.Vector256))]
+    [InlineData(nameof(KernelPath.Vector128))]
+    [InlineData(nameof(KernelPath.Scalar))]
+    public void Calls_DoNotAllocate_AfterConstruction(string path)
+    {
+        var stream = new GaussianStream(1) { Path = Enum.Parse<KernelPath>(path) };
+        var doubles = new double[1003];
+        var floats = new float[1003];
+        void Exercise()
+        {
+            stream.Fill(doubles);
+            stream.Fill(floats);
+            stream.FillUniform(doubles);
+            stream.NextGaussian();
+            stream.NextDouble();
+        }
+
+        Exercise(); // first calls run static constructors and the JIT
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+            Exercise();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void Xoshiro256StarStar_MatchesThePublishedReferenceCode()
     {
