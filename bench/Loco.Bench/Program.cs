@@ -13,6 +13,11 @@ using Loco.Simulation;
 using Spectre.Console;
 
 bool quick = args.Contains("--quick");
+if (Console.IsOutputRedirected)
+{
+    AnsiConsole.Profile.Width = 200; // no wrapping when piped to a file
+}
+
 string root = FindRoot();
 string script = Path.Combine(root, "bench", "reference", "simulate_numpy.py");
 string? python = FindNumPyPython();
