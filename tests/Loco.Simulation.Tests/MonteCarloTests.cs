@@ -162,3 +162,106 @@ public class AllocationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
+
+public class WorkerTests
+{
+    [Fact]
+    public void SgdPresetThroughTheRoundEqualsAHandWrittenSgdOnTheSameDraws()
+    {
+        // The same Gaussian draws (ε for the batch, then z sample by sample), the gradient written out by hand:
+        // g = (1/B) Σ_b x_b (x_b·θ − y_b), x_b = √λ ⊙ z_b, y_b = x_b·θ* + σ ε_b.
+        var problem = Loco.Core.Problems.LinearRegressionProblem.PowerLaw(16, 1.0, 1.0, 0.3, targetSeed: 8);
+        const int batch = 3, steps = 7;
+        const double eta = 0.4;
+        foreach ((int h, int rounds) in new[] { (1, steps * 4), (steps, 4) })
+        {
+            FamilyConfig config = new FamilySettings { Preset = h == 1 ? Preset.Sgd : Preset.La, InnerSteps = h, OuterLr = h == 1 ? null : 1.0, InnerLr = eta, BatchSize = batch }.Resolve();
+            var worker = new LinearRegressionWorker(problem, config.Inner, batch, false, seed: 77, stream: 5);
+            var round = new Loco.Core.Rounds.TwoPhaseRound<double>([worker], config.Outer, config.InnerSteps);
+            var global = new double[16];
+            var state = config.Outer.Init<double>(16);
+            for (int k = 0; k < rounds; k++)
+            {
+                round.Run(global, state);
+            }
+
+            var rng = new Loco.Core.Random.GaussianStream(77, 5);
+            var theta = new double[16];
+            var z = new double[16];
+            var eps = new double[batch];
+            for (int t = 0; t < steps * 4; t++)
+            {
+                var g = new double[16];
+                rng.Fill(eps);
+                for (int b = 0; b < batch; b++)
+                {
+                    rng.Fill(z);
+                    double xTheta = 0, xStar = 0;
+                    for (int i = 0; i < 16; i++)
+                    {
+                        double x = Math.Sqrt(problem.Lambda[i]) * z[i];
+                        xTheta += x * theta[i];
+                        xStar += x * problem.ThetaStar[i];
+                    }
+
+                    double residual = xTheta - (xStar + problem.Noise * eps[b]);
+                    for (int i = 0; i < 16; i++)
+                    {
+                        g[i] += Math.Sqrt(problem.Lambda[i]) * z[i] * residual / batch;
+                    }
+                }
+
+                for (int i = 0; i < 16; i++)
+                {
+                    theta[i] -= eta * g[i];
+                }
+            }
+
+            double scale = theta.Max(Math.Abs);
+            for (int i = 0; i < 16; i++)
+            {
+                Assert.True(Math.Abs(theta[i] - global[i]) <= 1e-12 * scale, $"H={h}, mode {i}: by hand {theta[i]:R}, family {global[i]:R}");
+            }
+        }
+    }
+
+    [Fact]
+    public void InnerStatePersistsAcrossRoundsUnlessResetAtEachSync()
+    {
+        var problem = Loco.Core.Problems.LinearRegressionProblem.PowerLaw(8, 1.0, 1.0, 0.0, targetSeed: 2);
+        var inner = Loco.Core.Optimizers.InnerOptimizer.SgdMomentum(0.2, 0.9);
+        double[] Run(bool reset)
+        {
+            var worker = new LinearRegressionWorker(problem, inner, 4, reset, seed: 1, stream: 0);
+            var outer = Loco.Core.Optimizers.Outer.Plain(1.0);
+            var round = new Loco.Core.Rounds.TwoPhaseRound<double>([worker], outer, 3);
+            var global = new double[8];
+            var state = outer.Init<double>(8);
+            for (int k = 0; k < 5; k++)
+            {
+                round.Run(global, state);
+            }
+
+            return global;
+        }
+
+        // With α = 1 and persistent state, 5 rounds of 3 steps are 15 uninterrupted momentum steps.
+        double[] persistent = Run(reset: false);
+        var continuous = new LinearRegressionWorker(problem, inner, 4, false, seed: 1, stream: 0);
+        continuous.BeginRound(new double[8]);
+        for (int t = 0; t < 15; t++)
+        {
+            continuous.InnerStep();
+        }
+
+        double[] reference = continuous.Weights.ToArray();
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal(reference[i], persistent[i], 1e-12);
+        }
+
+        // Resetting at each sync forgets the momentum, which changes the trajectory.
+        double[] reset = Run(reset: true);
+        Assert.True(reset.Zip(persistent, (a, b) => Math.Abs(a - b)).Max() > 1e-6);
+    }
+}

@@ -17,7 +17,7 @@ internal sealed class DemoCommand
     public const long DefaultSampleBudget = 1 << 13;
 
     private readonly Option<string?> _out = Options.Text("--out", "Folder for demo.csv. Default: loco-out.");
-    private readonly Option<int?> _runs = Options.Int("--runs", "R, independent runs per method (≥ 2). Default: 32.");
+    private readonly Option<int?> _runs = Options.Int("--runs", "R, independent runs per method (≥ 2). Default: 128.");
     private readonly Option<ulong?> _seed = Options.Seed("--seed", "Seed of the data streams. Default: 1.");
     private readonly Option<int?> _samples = Options.Int("--samples", $"Sample budget per run and method, summed over workers (≥ 256). Default: {DefaultSampleBudget}.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the results as JSON on standard output instead of the table.");
@@ -71,7 +71,7 @@ internal sealed class DemoCommand
     private int Execute(ParseResult r, Terminal terminal)
     {
         string folder = r.GetValue(_out) ?? "loco-out";
-        int runs = r.GetValue(_runs) ?? 32;
+        int runs = r.GetValue(_runs) ?? 128;
         if (runs < 2)
         {
             throw new InvalidInputException("--runs", $"the demo needs at least 2 runs per method for a standard error (got {runs}).");
