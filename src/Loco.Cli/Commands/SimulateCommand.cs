@@ -13,7 +13,7 @@ internal sealed class SimulateCommand
     private readonly FamilyOptions _family = new();
     private readonly ProblemOptions _problem = new();
     private readonly RunOptions _run = new();
-    private readonly Option<string?> _csv = Options.Text("--csv", "Write the curves to this CSV file (one row per round; columns as in DESIGN.md §6).");
+    private readonly Option<string?> _csv = Options.Text("--csv", "Write the curves to this CSV file: one row per round (and per inner step with --inner-curve); columns method, inner_lr, inner_steps, workers, batch, outer_lr, outer_momentum, outer, outer_form, restart_period, round, inner_step, samples, risk, excess_risk, stderr.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the table.");
     private readonly Option<bool> _innerCurve = Options.Flag("--inner-curve", "Also record the risk of the worker-averaged fast weights after every inner step (rows with inner_step > 0).");
 
