@@ -47,7 +47,7 @@ foreach (int dim in new[] { 1000, 10000 })
         var options = new SimulationOptions { Rounds = rounds, Runs = runs, Seed = 1, Threads = threads };
         result = MonteCarloSimulator.Run(problem, config, options); // warm-up (JIT, tiering)
         double best = double.MaxValue;
-        for (int i = 0; i < (quick ? 1 : 3); i++)
+        for (int i = 0; i < (quick ? 1 : 5); i++)
         {
             var watch = Stopwatch.StartNew();
             result = MonteCarloSimulator.Run(problem, config, options);
@@ -65,7 +65,7 @@ foreach (int dim in new[] { 1000, 10000 })
         string spectrum = Path.Combine(Path.GetTempPath(), $"loco-bench-spectrum-{dim}.csv");
         File.WriteAllLines(spectrum, new[] { SpectrumFile.Header }.Concat(problem.Lambda.Zip(problem.ThetaStar,
             (l, t) => $"{l.ToString("R", CultureInfo.InvariantCulture)},{t.ToString("R", CultureInfo.InvariantCulture)}")));
-        JsonElement reference = RunNumPy(python, script, spectrum, config, rounds, runs, quick ? 1 : 3);
+        JsonElement reference = RunNumPy(python, script, spectrum, config, rounds, runs, quick ? 1 : 5);
         double rate = reference.GetProperty("sample_dims_per_second").GetDouble();
         numpyRate = Rate(rate);
         ratioOne = $"{one / rate:F1}×";
