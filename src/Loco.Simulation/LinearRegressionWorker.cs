@@ -20,6 +20,8 @@ public sealed class LinearRegressionWorker : IWorker<double>
     private readonly bool _resetInnerState;
     private readonly double[] _weights;
     private readonly double[] _scaledError;
+    private readonly double[] _negScaledTarget;
+    private readonly double[] _gradientScale;
     private readonly double[] _gradient;
     private readonly double[] _z;
     private readonly double[] _epsilon;
@@ -38,6 +40,13 @@ public sealed class LinearRegressionWorker : IWorker<double>
         int d = problem.Dimension;
         _weights = new double[d];
         _scaledError = new double[d];
+
+        // Precomputed so each step makes one pass for u and one for g: u = f ⊙ √λ − √λ ⊙ θ*, g = w ⊙ (√λ / B).
+        _negScaledTarget = new double[d];
+        TensorPrimitives.Multiply(problem.SqrtLambda, problem.ThetaStar, _negScaledTarget);
+        TensorPrimitives.Negate(_negScaledTarget, _negScaledTarget);
+        _gradientScale = new double[d];
+        TensorPrimitives.Multiply(problem.SqrtLambda, 1.0 / batchSize, _gradientScale);
         _gradient = new double[d];
         _z = new double[d];
         _epsilon = new double[batchSize];
@@ -62,11 +71,8 @@ public sealed class LinearRegressionWorker : IWorker<double>
     /// <inheritdoc />
     public void InnerStep()
     {
-        ReadOnlySpan<double> sqrtLambda = _problem.SqrtLambda;
-
         // u = √λ ⊙ (f − θ*)
-        TensorPrimitives.Subtract(_weights, _problem.ThetaStar, _scaledError);
-        TensorPrimitives.Multiply(_scaledError, sqrtLambda, _scaledError);
+        TensorPrimitives.MultiplyAdd(_weights, _problem.SqrtLambda, _negScaledTarget, _scaledError);
 
         // One sample at a time, so its D draws are still in cache for the dot product and the update.
         _rng.Fill(_epsilon);
@@ -80,8 +86,7 @@ public sealed class LinearRegressionWorker : IWorker<double>
         }
 
         // g = √λ ⊙ (Σ_b r_b z_b) / B
-        TensorPrimitives.Multiply(_gradient, sqrtLambda, _gradient);
-        TensorPrimitives.Multiply(_gradient, 1.0 / _batch, _gradient);
+        TensorPrimitives.Multiply(_gradient, _gradientScale, _gradient);
         _optimizer.Step(_weights, _gradient);
     }
 
