@@ -14,9 +14,9 @@ public readonly record struct StabilityCell(double LearningRate, double Momentum
 /// </summary>
 public static class StabilityGrid
 {
-    /// <summary>Cells in row-major order: [learning-rate index, momentum index]. For the plain step the momenta must all be 0.</summary>
+    /// <summary>Cells indexed [learning-rate index, momentum index]; <paramref name="cellDone"/> is called after each (for progress). For the plain step the momenta must all be 0.</summary>
     public static StabilityCell[,] Evaluate(
-        ReadOnlySpan<double> mu, OuterKind kind, OuterForm form, IReadOnlyList<double> learningRates, IReadOnlyList<double> momenta, int restartPeriod)
+        ReadOnlySpan<double> mu, OuterKind kind, OuterForm form, IReadOnlyList<double> learningRates, IReadOnlyList<double> momenta, int restartPeriod, Action? cellDone = null)
     {
         ArgumentNullException.ThrowIfNull(learningRates);
         ArgumentNullException.ThrowIfNull(momenta);
@@ -27,6 +27,7 @@ public static class StabilityGrid
             {
                 OuterOptimizer outer = Outer.Create(kind, form, learningRates[i], momenta[j]);
                 cells[i, j] = new StabilityCell(learningRates[i], momenta[j], SpectrumRates.Of(outer, mu, restartPeriod));
+                cellDone?.Invoke();
             }
         }
 
