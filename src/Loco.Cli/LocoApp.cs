@@ -51,6 +51,7 @@ public static class LocoApp
         root.Subcommands.Add(new SpectrumCommand().Build(terminal));
         root.Subcommands.Add(new StabilityCommand().Build(terminal));
         root.Subcommands.Add(new ContractionCommand().Build(terminal));
+        root.Subcommands.Add(new TuneCommand().Build(terminal));
         return root;
     }
 }

@@ -159,3 +159,65 @@ public sealed class AnalysisCliTests : IDisposable
         Assert.Equal("", output);
     }
 }
+
+public sealed class TuneCliTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("loco-tune-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static (int Code, string Out, string Err) Loco(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = LocoApp.Run(args, stdout, stderr, interactive: false);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void TuneWritesEveryEvaluationBestFirstAndJsonListsDistinctRunnerUps()
+    {
+        string csv = Path.Combine(_folder, "tune.csv");
+        string[] args = ["tune", "--dim", "30", "--inner-steps", "2", "--batch", "4", "--outer", "heavy-ball", "--samples", "800", "--free", "outer-lr,outer-momentum", "--grid", "3", "--refine", "10"];
+        var (code, _, err) = Loco([.. args, "--csv", csv]);
+        Assert.True(code == 0, err);
+        string[] lines = File.ReadAllLines(csv);
+        Assert.Equal("rank,inner_lr,inner_steps,outer_lr,outer_momentum,restart_period,rounds,final_risk,diverged_at_round", lines[0]);
+        double[] risks = [.. lines[1..].Select(l => l.Split(',')[7]).Where(x => x.Length > 0).Select(x => double.Parse(x, CultureInfo.InvariantCulture))];
+        Assert.True(risks.Length >= 9 && risks.Zip(risks.Skip(1)).All(p => p.First <= p.Second));
+        Assert.All(lines[1..], l => Assert.Equal("100", l.Split(',')[6])); // 800 / (M·H·B = 1·2·4)
+
+        (code, string output, err) = Loco([.. args, "--json", "--top", "3"]);
+        Assert.True(code == 0, err);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        JsonElement best = doc.RootElement.GetProperty("best");
+        Assert.InRange(best.GetArrayLength(), 1, 3);
+        Assert.Equal(risks[0], best[0].GetProperty("final_risk").GetDouble(), 1e-15);
+    }
+
+    [Theory]
+    [InlineData("--free", "eta")]
+    [InlineData("--samples", "0")]
+    [InlineData("--samples", "many")]
+    [InlineData("--grid", "1")]
+    [InlineData("--top", "0")]
+    [InlineData("--theory", "fuzzy")]
+    public void BadTuneInputExitsTwo(string flag, string value)
+    {
+        string csv = Path.Combine(_folder, "never.csv");
+        var (code, output, err) = Loco("tune", "--dim", "10", flag, value, "--csv", csv);
+        Assert.Equal(2, code);
+        Assert.Contains(flag, err);
+        Assert.False(File.Exists(csv));
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public void TuneRejectsMomentumKnobWithPlainOuterAndNonSgdInner()
+    {
+        Assert.Equal(2, Loco("tune", "--dim", "10", "--outer", "none", "--free", "outer-momentum").Code);
+        var (code, _, err) = Loco("tune", "--dim", "10", "--inner", "adamw");
+        Assert.Equal(2, code);
+        Assert.Contains("--inner", err);
+    }
+}

@@ -60,6 +60,35 @@ public sealed record TuningResult(IReadOnlyList<Candidate> Ranked, int GridEvalu
     /// <summary>The best setting found.</summary>
     public Candidate Best => Ranked[0];
 
+    /// <summary>
+    /// The best setting and then the best ones that differ from every setting already listed by more than
+    /// <paramref name="separation"/> (relative) in η, α or β (absolute for β), or in H or K: runner-ups that are
+    /// not just the local search's neighbours of the winner.
+    /// </summary>
+    public IReadOnlyList<Candidate> Distinct(int count, double separation = 0.1)
+    {
+        var picked = new List<Candidate>();
+        foreach (Candidate c in Ranked)
+        {
+            if (picked.Count == count)
+            {
+                break;
+            }
+
+            if (picked.All(p => Differs(p.Point, c.Point, separation)))
+            {
+                picked.Add(c);
+            }
+        }
+
+        return picked;
+    }
+
+    private static bool Differs(TuningPoint a, TuningPoint b, double separation) =>
+        a.InnerSteps != b.InnerSteps || a.RestartPeriod != b.RestartPeriod
+        || Math.Abs(Math.Log(a.InnerLr / b.InnerLr)) > separation || Math.Abs(Math.Log(a.OuterLr / b.OuterLr)) > separation
+        || Math.Abs(a.OuterMomentum - b.OuterMomentum) > separation / 2;
+
     /// <summary>The best setting among the grid points only (before refinement).</summary>
     public required Candidate BestOnGrid { get; init; }
 }
