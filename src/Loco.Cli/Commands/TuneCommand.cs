@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Loco.Cli.Output;
+using Loco.Core.Family;
+using Loco.Core.Optimizers;
+using Loco.Core.Problems;
+using Loco.Theory.Dynamics;
+using Loco.Theory.Spectra;
+using Loco.Theory.Tuning;
+using Spectre.Console;
+using static Loco.Cli.Commands.AnalysisOptions;
+
+namespace Loco.Cli.Commands;
+
+/// <summary><c>loco tune</c>: the settings that minimise the final risk under a sample budget, according to the exact theory.</summary>
+internal sealed class TuneCommand
+{
+    private readonly FamilyOptions _family = new();
+    private readonly ProblemOptions _problem = new();
+    private readonly Option<long?> _samples = new("--samples")
+    {
+        Description = "The sample budget across all workers (≥ 1): rounds = ⌊samples / (M·H·B)⌋. Default: 100000.",
+        CustomParser = r =>
+        {
+            string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v))
+            {
+                return v;
+            }
+
+            r.AddError($"--samples: '{text}' is not a whole number.");
+            return null;
+        },
+    };
+
+    private readonly Option<string?> _free = Options.Text("--free",
+        "Knobs to tune, comma-separated: inner-lr (η), outer-lr (α, or ν in the EMA form), outer-momentum (β), inner-steps (H), restart-period (K). " +
+        "The others keep their flag values. Default: inner-lr,outer-lr.");
+
+    private readonly Option<int?> _grid = Options.Int("--grid", "Grid points per free knob before the local search (≥ 2). Default: 5.");
+    private readonly Option<int?> _refine = Options.Int("--refine", "Most extra evaluations for the local search after the grid (≥ 0). Default: 120.");
+    private readonly Option<int?> _top = Options.Int("--top", "How many settings to list: the best, then runner-ups that differ from those above by more than 10% in η or α, 0.05 in β, or in H or K (≥ 1; --csv holds every evaluated setting). Default: 5.");
+    private readonly Option<string?> _mode = Options.Text("--theory", "exact (finite-D fourth-moment term kept) or high-dim (Volterra limit). Default: exact.");
+    private readonly Option<string?> _csv = Options.Text("--csv", "Write every evaluated setting to this CSV file, best first; columns rank, inner_lr, inner_steps, outer_lr, outer_momentum, restart_period, rounds, final_risk, diverged_at_round.");
+    private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the table.");
+
+    public Command Build(Terminal terminal)
+    {
+        var command = new Command("tune",
+            "Tune a member of the family on a linear-regression problem with the exact risk recursion (inner SGD): a grid over the free knobs, " +
+            "refined by a coordinate search, minimising the final risk after the rounds that fit in --samples. Prints the best settings and the runner-ups.");
+        foreach (Option option in _family.All.Concat(_problem.All).Append(_samples).Append(_free).Append(_grid).Append(_refine).Append(_top).Append(_mode).Append(_csv).Append(_json))
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(r => Execute(r, terminal));
+        return command;
+    }
+
+    private int Execute(ParseResult r, Terminal terminal)
+    {
+        FamilyConfig config = _family.Read(r);
+        RiskRecursion.CheckSupported(config);
+        Knob free = ParseKnobs(r.GetValue(_free));
+        long samples = r.GetValue(_samples) ?? 100_000;
+        int top = r.GetValue(_top) ?? 5;
+        if (top < 1)
+        {
+            throw new InvalidInputException("--top", $"list at least 1 setting (got {top}).");
+        }
+
+        TheoryMode mode = Choice(r.GetValue(_mode), "--theory", [("exact", TheoryMode.Exact), ("high-dim", TheoryMode.HighDim)]) ?? TheoryMode.Exact;
+        var request = new TuningRequest { Base = config, Samples = samples, Free = free, GridPoints = r.GetValue(_grid) ?? 5, RefineEvaluations = r.GetValue(_refine) ?? 120 };
+        LinearRegressionProblem problem = _problem.Read(r);
+        AtomSpectrum spectrum = AtomSpectrum.FromProblem(problem);
+        var model = new RecursionRiskModel(spectrum, problem.Noise, mode);
+
+        int done = 0, planned = 1;
+        TuningResult result = terminal.WithProgress("tuning", () => Math.Min(1, (double)Volatile.Read(ref done) / Math.Max(1, Volatile.Read(ref planned))),
+            () => Tuner.Run(model, request, problem.Lambda.Max(), (d, p) => { Volatile.Write(ref done, d); Volatile.Write(ref planned, p); }));
+
+        string? csv = r.GetValue(_csv);
+        if (csv is not null)
+        {
+            var text = new StringBuilder("rank,inner_lr,inner_steps,outer_lr,outer_momentum,restart_period,rounds,final_risk,diverged_at_round\n");
+            int rank = 1;
+            foreach (Candidate c in result.Ranked)
+            {
+                TuningPoint p = c.Point;
+                text.AppendLine(string.Join(',', rank++, N(p.InnerLr), p.InnerSteps, N(p.OuterLr), N(p.OuterMomentum), p.RestartPeriod, c.Outcome.Rounds,
+                    c.Outcome.Diverged ? "" : N(c.Outcome.FinalRisk), c.Outcome.DivergedAtRound?.ToString(CultureInfo.InvariantCulture) ?? ""));
+            }
+
+            SimulateCommand.Write("--csv", () => CurveWriter.WriteAtomically(csv, text.ToString()));
+        }
+
+        if (r.GetValue(_json))
+        {
+            terminal.Out.WriteLine(Json(problem, config, samples, free, result, top));
+            return ExitCodes.Ok;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"[bold]tuned[/] ({Markup.Escape(FreeNames(free))}) for {samples:N0} samples: {Markup.Escape(config.ToString())}");
+        table.AddColumns("rank", "η", "H", config.OuterForm == OuterForm.Ema && config.OuterKind != OuterKind.None ? "ν" : "α", "β", "K", "rounds", "final risk");
+        int n = 1;
+        foreach (Candidate c in result.Distinct(top))
+        {
+            TuningPoint p = c.Point;
+            table.AddRow((n++).ToString(), G(p.InnerLr), p.InnerSteps.ToString(), G(p.OuterLr), G(p.OuterMomentum), p.RestartPeriod.ToString(), c.Outcome.Rounds.ToString(),
+                c.Outcome.Diverged ? $"diverged at round {c.Outcome.DivergedAtRound}" : G(c.Outcome.FinalRisk, "G6"));
+        }
+
+        terminal.Console.Write(table);
+        terminal.Out.WriteLine($"problem: {problem.Description}; noise floor σ²/2 = {G(problem.NoiseFloor)}");
+        terminal.Out.WriteLine($"evaluations: {result.GridEvaluations} on the grid (best there {G(result.BestOnGrid.Outcome.FinalRisk, "G6")}), {result.RefineEvaluations} in the local search.");
+        if (csv is not null)
+        {
+            terminal.Out.WriteLine($"settings written to {csv}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static readonly (string Name, Knob Knob)[] KnobNames =
+        [("inner-lr", Knob.InnerLr), ("outer-lr", Knob.OuterLr), ("outer-momentum", Knob.OuterMomentum), ("inner-steps", Knob.InnerSteps), ("restart-period", Knob.RestartPeriod)];
+
+    private static Knob ParseKnobs(string? text)
+    {
+        if (text is null)
+        {
+            return Knob.InnerLr | Knob.OuterLr;
+        }
+
+        Knob free = Knob.None;
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            free |= Choice(part, "--free", KnobNames) ?? Knob.None;
+        }
+
+        return free == Knob.None ? throw new InvalidInputException("--free", "name at least one knob.") : free;
+    }
+
+    private static string FreeNames(Knob free) => string.Join(", ", KnobNames.Where(k => free.HasFlag(k.Knob)).Select(k => k.Name));
+
+    private static string Json(LinearRegressionProblem problem, FamilyConfig c, long samples, Knob free, TuningResult result, int top)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("problem", problem.Description);
+            w.WriteNumber("samples", samples);
+            w.WriteString("free", FreeNames(free));
+            w.WriteString("outer", OuterName(c.OuterKind));
+            w.WriteString("outer_form", FormName(c.OuterForm));
+            w.WriteNumber("workers", c.Workers);
+            w.WriteNumber("batch", c.BatchSize);
+            w.WriteNumber("grid_evaluations", result.GridEvaluations);
+            w.WriteNumber("refine_evaluations", result.RefineEvaluations);
+            w.WriteStartArray("best");
+            foreach (Candidate cand in result.Distinct(top))
+            {
+                TuningPoint p = cand.Point;
+                w.WriteStartObject();
+                w.WriteNumber("inner_lr", p.InnerLr);
+                w.WriteNumber("inner_steps", p.InnerSteps);
+                w.WriteNumber("outer_lr", p.OuterLr);
+                w.WriteNumber("outer_momentum", p.OuterMomentum);
+                w.WriteNumber("restart_period", p.RestartPeriod);
+                w.WriteNumber("rounds", cand.Outcome.Rounds);
+                Number(w, "final_risk", cand.Outcome.FinalRisk);
+                if (cand.Outcome.DivergedAtRound is int d)
+                {
+                    w.WriteNumber("diverged_at_round", d);
+                }
+                else
+                {
+                    w.WriteNull("diverged_at_round");
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

@@ -1,0 +1,297 @@
+using Loco.Core.Family;
+using Loco.Core.Optimizers;
+using Loco.Theory.Spectra;
+
+namespace Loco.Theory.Dynamics;
+
+/// <summary>
+/// The exact expected-risk recursion of the two-phase family with inner SGD on Gaussian linear regression
+/// (DESIGN.md §3), per atom of a spectrum, round by round.
+/// </summary>
+/// <remarks>
+/// Derivation. Error coordinates e = θ − θ*; per mode i (Σ diagonal, so modes decouple except through the noise).
+/// Global weights s, outer buffer v, a worker's fast weights f (f = s at the round start).
+///
+/// Inner step of one worker, batch B: f ← f − η g, g = (1/B) Σ_b x_b (x_b·f − σ ε_b) (in error coordinates).
+/// One sample u = x_i (x·f − σε): E[u | f] = λ_i f_i and, with E[x_i² x_j x_k] = λ_i λ_j (1 + 2δ_ij) δ_jk
+/// (Gaussian fourth moment) and ε independent of x,
+///   E[u² | f] = Σ_j λ_i λ_j (1 + 2δ_ij) f_j² + σ² λ_i = λ_i (Σ_j λ_j f_j² + σ²) + 2 λ_i² f_i²,
+///   Var[u | f] = λ_i (Σ_j λ_j f_j² + σ²) + λ_i² f_i².
+/// The B samples are independent given f, so Var[g_i | f] = Var[u | f] / B, and with q_i = 1 − ηλ_i,
+/// f_i ← q_i f_i − η ξ_i with E[ξ_i | f] = 0, hence (the cross term vanishes)
+///   E[f_i²] ← q_i² E[f_i²] + (η²/B) (λ_i² E[f_i²] + λ_i (Σ_j λ_j E[f_j²] + σ²)).
+/// The λ_i² term is the finite-D fourth-moment correction; `high-dim` mode drops it. With atoms, Σ_j λ_j E[f_j²]
+/// becomes Σ_k w_k λ_k D_k, D_k the mean of E[f_i²] over the atom's modes: every mode of an atom obeys the same
+/// affine recursion with the same forcing, so their mean does too.
+///
+/// Cross moments with quantities fixed during the round (s, v): E[f_i s_i] ← q_i E[f_i s_i] (ξ is conditionally
+/// zero-mean), so after t steps E[f s] = q^t E[s²] and E[f v] = q^t E[s v]. Means: E f = q^t E s.
+/// Two different workers m ≠ m′: given s their data are independent and E[f_m | s] = q^t s, so
+/// E[f_m f_m′] = q^{2t} E[s²]. The worker average f̄ = (1/M) Σ f_m therefore has
+///   E[f̄²] = D_t / M + (1 − 1/M) q^{2t} E[s²],   E[f̄ s] = q^t E[s²],   E[f̄ v] = q^t E[s v],   E f̄ = q^t E s.
+///
+/// Outer step: (s, v) ← A (s, v, f̄) with the 2×3 matrix of <see cref="OuterLinearMap"/> (Δ = s − f̄), applied exactly
+/// to the 3×3 raw second-moment matrix of (s, v, f̄) and to the means; then, when K &gt; 0 and the number of completed
+/// rounds is a multiple of K, v ← 0 (E v, E[s v], E[v²] ← 0). Nothing else is approximated: for Gaussian features
+/// and a fixed θ* these are the exact expectations over the data that the Monte Carlo simulator samples.
+///
+/// Means are tracked as coefficients: e(0) = −θ* is deterministic and the mean dynamics is linear with coefficients
+/// depending only on λ, so E s_i = a(λ_i) e_i(0), E v_i = b(λ_i) e_i(0) with a = 1, b = 0 at the start, and the
+/// signal of atom k is ½ w_k λ_k a_k² E[e_k(0)²]. Raw second moments start at E[s²] = E[e(0)²], E[s v] = E[v²] = 0.
+/// Noise = ½ Σ w λ (E[s²] − a² E[e(0)²]) = ½ Σ w λ Var s.
+///
+/// Within a round the expected risk of f̄ after t steps is ½ Σ w λ E[f̄_t²] + σ²/2; the per-round summary averages it
+/// over t = 1..H, using Σ_t q^{2t} precomputed per atom for the (1 − 1/M) part.
+/// </remarks>
+public sealed class RiskRecursion
+{
+    private readonly AtomSpectrum _spectrum;
+    private readonly FamilyConfig _config;
+    private readonly double _sigma2;
+    private readonly double[] _weightedLambda;
+
+    /// <summary>Prepares the recursion for <paramref name="config"/> on <paramref name="spectrum"/> with label noise σ = <paramref name="noise"/>.</summary>
+    /// <exception cref="InvalidInputException">The inner optimizer is not plain SGD, or weight decay is set.</exception>
+    public RiskRecursion(AtomSpectrum spectrum, FamilyConfig config, double noise)
+    {
+        ArgumentNullException.ThrowIfNull(spectrum);
+        ArgumentNullException.ThrowIfNull(config);
+        FamilySettings.Validate(config);
+        CheckSupported(config);
+        if (!double.IsFinite(noise) || noise < 0)
+        {
+            throw new InvalidInputException("--noise", $"the label-noise standard deviation must be a non-negative finite number (got {noise}).");
+        }
+
+        _spectrum = spectrum;
+        _config = config;
+        _sigma2 = noise * noise;
+        _weightedLambda = new double[spectrum.Count];
+        for (int k = 0; k < spectrum.Count; k++)
+        {
+            _weightedLambda[k] = spectrum.Weight[k] * spectrum.Lambda[k];
+        }
+    }
+
+    /// <summary>Throws unless the configuration's inner optimizer is plain SGD without weight decay (the linear-Gaussian case).</summary>
+    public static void CheckSupported(FamilyConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.InnerKind != InnerKind.Sgd)
+        {
+            throw new InvalidInputException("--inner",
+                $"the exact theory covers inner SGD only (got {config.InnerKind.ToString().ToLowerInvariant()}): momentum and AdamW inner steps are not linear-Gaussian; use 'loco simulate'.");
+        }
+
+        if (config.WeightDecay != 0)
+        {
+            throw new InvalidInputException("--weight-decay", $"the exact theory covers inner SGD without weight decay (got {config.WeightDecay}).");
+        }
+    }
+
+    /// <summary>Runs the recursion; a diverging run ends the curves at the round before the divergence.</summary>
+    public TheoryResult Run(TheoryOptions options, TheoryProgress? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int n = _spectrum.Count;
+        int rounds = options.Rounds;
+        int h = _config.InnerSteps;
+        int workers = _config.Workers;
+        double eta = _config.InnerLr;
+        double kappa = eta * eta / _config.BatchSize;
+        double kappa4 = options.Mode == TheoryMode.Exact ? kappa : 0;
+        double invM = 1.0 / workers;
+        double shared = 1 - invM;
+        int restart = _config.RestartPeriod;
+        OuterLinearMap map = OuterLinearMap.Of(_config);
+        double[] lambda = _spectrum.Lambda;
+        double[] g = _weightedLambda;
+        double[] e0 = _spectrum.InitialSquare;
+        bool unit = _spectrum.UnitWeights;
+
+        // Per-atom constants: q^H and (1/H) Σ_{t=1}^{H} q^{2t}.
+        var qH = new double[n];
+        var geometric = new double[n];
+        for (int k = 0; k < n; k++)
+        {
+            double q = 1 - eta * lambda[k];
+            double q2 = q * q, power = 1, sum = 0;
+            for (int t = 0; t < h; t++)
+            {
+                power *= q2;
+                sum += power;
+            }
+
+            qH[k] = Math.Pow(q, h);
+            geometric[k] = sum / h;
+        }
+
+        // State: mean coefficients a (s), b (v); raw moments E s², E s v, E v²; D = one worker's E f².
+        var a = new double[n];
+        var b = new double[n];
+        var mss = new double[n];
+        var msv = new double[n];
+        var mvv = new double[n];
+        var d = new double[n];
+        Array.Fill(a, 1.0);
+        e0.CopyTo(mss, 0);
+
+        var risk = new List<double>(rounds + 1);
+        var signal = new List<double>(rounds + 1);
+        var noise = new List<double>(rounds + 1);
+        var meanInner = new List<double>(rounds);
+        List<double[]>? inner = options.RecordInnerSteps ? new List<double[]>(rounds) : null;
+        double floor = 0.5 * _sigma2;
+        double sumMss = 0, sumSignal = 0;
+        for (int k = 0; k < n; k++)
+        {
+            sumMss += g[k] * mss[k];
+            sumSignal += g[k] * e0[k];
+        }
+
+        risk.Add(0.5 * sumMss + floor);
+        signal.Add(0.5 * sumSignal);
+        noise.Add(0.5 * (sumMss - sumSignal));
+        double limit = risk[0] * options.DivergenceFactor;
+        if (progress is not null)
+        {
+            progress.RoundsTotal = rounds;
+        }
+
+        int? divergedAt = null;
+        var sharedCurve = inner is null ? null : new double[h];
+        for (int round = 1; round <= rounds; round++)
+        {
+            // Inner phase: D starts at E s² (f = s), H passes, each with the coupling sum of the pass before.
+            Array.Copy(mss, d, n);
+            if (sharedCurve is not null)
+            {
+                SharedCurve(lambda, g, mss, eta, sharedCurve);
+            }
+
+            double coupling = sumMss, innerSum = 0;
+            double[]? innerRow = inner is null ? null : new double[h];
+            for (int t = 0; t < h; t++)
+            {
+                double kf = kappa * (coupling + _sigma2);
+                coupling = unit
+                    ? InnerStepKernel.StepUnit(lambda, d, eta, kappa4, kf)
+                    : InnerStepKernel.StepWeighted(lambda, g, d, eta, kappa4, kf);
+                innerSum += coupling;
+                if (innerRow is not null)
+                {
+                    innerRow[t] = 0.5 * (coupling * invM + shared * sharedCurve![t]) + floor;
+                }
+            }
+
+            // Outer step on the 3×3 moments of (s, v, f̄), then the restart.
+            bool reset = restart > 0 && round % restart == 0;
+            double sumGeometric = 0;
+            sumMss = 0;
+            sumSignal = 0;
+            for (int k = 0; k < n; k++)
+            {
+                double ss = mss[k], sv = msv[k], vv = mvv[k], qh = qH[k];
+                double ff = d[k] * invM + shared * qh * qh * ss;
+                double fs = qh * ss, fv = qh * sv;
+                sumGeometric += g[k] * ss * geometric[k];
+                double ssNew = map.Ss * map.Ss * ss + map.Sv * map.Sv * vv + map.Sf * map.Sf * ff
+                    + 2 * (map.Ss * map.Sv * sv + map.Ss * map.Sf * fs + map.Sv * map.Sf * fv);
+                double am = a[k], bm = b[k], fm = qh * am;
+                double aNew = map.Ss * am + map.Sv * bm + map.Sf * fm;
+                if (reset)
+                {
+                    msv[k] = 0;
+                    mvv[k] = 0;
+                    b[k] = 0;
+                }
+                else
+                {
+                    mvv[k] = map.Vs * map.Vs * ss + map.Vv * map.Vv * vv + map.Vf * map.Vf * ff
+                        + 2 * (map.Vs * map.Vv * sv + map.Vs * map.Vf * fs + map.Vv * map.Vf * fv);
+                    msv[k] = map.Ss * map.Vs * ss + map.Sv * map.Vv * vv + map.Sf * map.Vf * ff
+                        + (map.Ss * map.Vv + map.Sv * map.Vs) * sv + (map.Ss * map.Vf + map.Sf * map.Vs) * fs
+                        + (map.Sv * map.Vf + map.Sf * map.Vv) * fv;
+                    b[k] = map.Vs * am + map.Vv * bm + map.Vf * fm;
+                }
+
+                mss[k] = ssNew;
+                a[k] = aNew;
+                sumMss += g[k] * ssNew;
+                sumSignal += g[k] * aNew * aNew * e0[k];
+            }
+
+            double r = 0.5 * sumMss + floor;
+            if (!double.IsFinite(r) || r > limit)
+            {
+                divergedAt = round;
+                break;
+            }
+
+            meanInner.Add(0.5 * (innerSum / h * invM + shared * sumGeometric) + floor);
+            if (innerRow is not null)
+            {
+                inner!.Add(innerRow);
+            }
+
+            risk.Add(r);
+            signal.Add(0.5 * sumSignal);
+            noise.Add(0.5 * (sumMss - sumSignal));
+            if ((round & 15) == 0 || round == rounds)
+            {
+                cancellation.ThrowIfCancellationRequested();
+            }
+
+            progress?.Add(1);
+        }
+
+        ModeContributions? modes = null;
+        if (options.RecordModes)
+        {
+            var sig = new double[n];
+            var noi = new double[n];
+            for (int k = 0; k < n; k++)
+            {
+                double mean2 = a[k] * a[k] * e0[k];
+                sig[k] = 0.5 * g[k] * mean2;
+                noi[k] = 0.5 * g[k] * (mss[k] - mean2);
+            }
+
+            modes = new ModeContributions((double[])lambda.Clone(), (double[])_spectrum.Weight.Clone(), sig, noi);
+        }
+
+        return new TheoryResult
+        {
+            Config = _config,
+            Problem = _spectrum.Description,
+            Mode = options.Mode,
+            Atoms = n,
+            RoundsRequested = rounds,
+            NoiseFloor = floor,
+            Risk = [.. risk],
+            Signal = [.. signal],
+            Noise = [.. noise],
+            MeanInnerRisk = [.. meanInner],
+            InnerRisk = inner?.ToArray(),
+            Modes = modes,
+            DivergedAtRound = divergedAt,
+        };
+    }
+
+    // Σ_k w_k λ_k q_k^{2t} E[s_k²] for t = 1..H, in one pass over the atoms.
+    private static void SharedCurve(double[] lambda, double[] g, double[] mss, double eta, double[] curve)
+    {
+        Array.Clear(curve);
+        for (int k = 0; k < lambda.Length; k++)
+        {
+            double q = 1 - eta * lambda[k];
+            double q2 = q * q, x = g[k] * mss[k];
+            for (int t = 0; t < curve.Length; t++)
+            {
+                x *= q2;
+                curve[t] += x;
+            }
+        }
+    }
+}
