@@ -59,7 +59,7 @@ public sealed class SpectrumTests(ITestOutputHelper output)
     [MemberData(nameof(Settings))]
     public void QuadratureMatchesTheMillionModeSum(double a, double b, double eta, int h, int m, string outer, double alpha, double beta, int restart)
     {
-        const int dim = 1_000_000, rounds = 40;
+        const int dim = 1_000_000, rounds = 25;
         FamilyConfig config = new FamilySettings
         {
             InnerLr = eta, InnerSteps = h, Workers = m, BatchSize = 8,

@@ -1,0 +1,281 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Loco.Cli.Output;
+using Loco.Core.Family;
+using Loco.Core.Problems;
+using Loco.Simulation;
+using Loco.Theory.Dynamics;
+using Loco.Theory.Spectra;
+using Spectre.Console;
+
+namespace Loco.Cli.Commands;
+
+/// <summary>
+/// <c>loco theory</c>: the exact expected-risk recursion (Loco.Theory.Dynamics) for one member of the family with
+/// inner SGD, optionally overlaid on a Monte Carlo simulation of the same settings.
+/// </summary>
+internal sealed class TheoryCommand
+{
+    /// <summary>Largest D for which the default is one atom per mode of the drawn problem.</summary>
+    public const int ExactAtomLimit = 100_000;
+
+    /// <summary>Quadrature size used above <see cref="ExactAtomLimit"/> when --atoms is not given.</summary>
+    public const int DefaultAtoms = 2000;
+
+    private readonly FamilyOptions _family = new();
+    private readonly ProblemOptions _problem = new();
+    private readonly RunOptions _run = new();
+    private readonly Option<string?> _mode = Options.Text("--mode",
+        "exact (keeps the finite-D fourth-moment term λ_i² E[f_i²] of the gradient noise) or high-dim (drops it: the high-dimensional limit). Default: exact.");
+    private readonly Option<int?> _atoms = Options.Int("--atoms",
+        $"Represent the power-law spectrum by a quadrature of about N atoms (≥ 8) with the expected target E[θ*_i²] = i^(−b) instead of the drawn θ*. " +
+        $"Default: one atom per mode of the drawn problem when D ≤ {ExactAtomLimit:N0}, else a {DefaultAtoms}-atom quadrature. Not with --spectrum-file.");
+    private readonly Option<bool> _innerCurve = Options.Flag("--inner-curve", "Also output the expected risk of the worker-averaged fast weights after every inner step (CSV rows with inner_step > 0).");
+    private readonly Option<string?> _modes = Options.Text("--modes", "Write each atom's share of the final excess risk to this CSV: atom, lambda, weight (modes it stands for), signal, noise.");
+    private readonly Option<string?> _csv = Options.Text("--csv",
+        "Write the curves to this CSV file: one row per round (and per inner step with --inner-curve); columns as 'loco simulate' (" +
+        CurveWriter.Header + ", stderr empty) then " + CurveWriter.TheoryColumns + " (and " + CurveWriter.ComparisonColumns + " with --compare-simulation).");
+    private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the table.");
+    private readonly Option<int?> _compare = Options.Int("--compare-simulation",
+        "Also run R (≥ 2) Monte Carlo runs of the simulator with the same settings (--seed, --threads apply) and overlay them: sim_risk, sim_stderr and a z-score summary. Needs exact atoms. Default: no simulation.");
+
+    public Command Build(Terminal terminal)
+    {
+        var command = new Command("theory",
+            "Exact expected risk of a two-phase optimizer with inner SGD on Gaussian linear regression, per round: " +
+            "risk, excess risk, its signal (carried by the means) and noise (carried by the fluctuations) parts, the mean " +
+            "fast-weight risk within each round, and the excess of M workers at batch B over one worker at batch M·B. " +
+            "Risk = signal + noise + σ²/2.");
+        IEnumerable<Option> options = _family.All.Concat(_problem.All)
+            .Concat([_run.Rounds, _run.Seed, _run.Threads, _mode, _atoms, _innerCurve, _modes, _csv, _json, _compare]);
+        foreach (Option option in options)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(r => Execute(r, terminal));
+        return command;
+    }
+
+    private int Execute(ParseResult r, Terminal terminal)
+    {
+        FamilyConfig config = _family.Read(r);
+        RiskRecursion.CheckSupported(config);
+        int rounds = r.GetValue(_run.Rounds) ?? 100;
+        FamilySettings.AtLeastOne(rounds, "--rounds", "number of rounds");
+        TheoryMode mode = ParseMode(r.GetValue(_mode));
+        int? compareRuns = r.GetValue(_compare);
+        if (compareRuns is int runs && runs < 2)
+        {
+            throw new InvalidInputException("--compare-simulation", $"the comparison needs at least 2 runs for a standard error (got {runs}).");
+        }
+
+        int threads = r.GetValue(_run.Threads) ?? Environment.ProcessorCount;
+        FamilySettings.AtLeastOne(threads, "--threads", "number of threads");
+        (AtomSpectrum spectrum, LinearRegressionProblem? problem, double noise) = ReadSpectrum(r, compareRuns is not null);
+        string method = r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "custom";
+        string? csv = r.GetValue(_csv);
+        string? modesPath = r.GetValue(_modes);
+        bool json = r.GetValue(_json);
+        var options = new TheoryOptions
+        {
+            Rounds = rounds,
+            Mode = mode,
+            RecordInnerSteps = r.GetValue(_innerCurve),
+            RecordModes = modesPath is not null,
+        };
+
+        var progress = new TheoryProgress();
+        var watch = Stopwatch.StartNew();
+        TheoryResult theory = terminal.WithProgress("theory",
+            () => progress.RoundsTotal == 0 ? 0 : (double)progress.RoundsDone / progress.RoundsTotal,
+            () => new RiskRecursion(spectrum, config, noise).Run(options, progress));
+        double seconds = watch.Elapsed.TotalSeconds;
+        double[]? multiWorker = null;
+        if (config.Workers > 1)
+        {
+            TheoryResult single = new RiskRecursion(spectrum, MultiWorkerDecomposition.SingleWorkerOf(config), noise)
+                .Run(options with { RecordInnerSteps = false, RecordModes = false });
+            multiWorker = new MultiWorkerDecomposition(theory, single).ExcessCurve();
+        }
+        else
+        {
+            multiWorker = new double[theory.RoundsCompleted + 1];
+        }
+
+        SimulationResult? simulation = null;
+        if (compareRuns is int simRuns)
+        {
+            var simProgress = new SimulationProgress();
+            var simOptions = new SimulationOptions
+            {
+                Rounds = rounds, Runs = simRuns, Seed = r.GetValue(_run.Seed) ?? 1, Threads = threads, RecordInnerSteps = options.RecordInnerSteps,
+            };
+            simulation = terminal.WithProgress("simulating",
+                () => simProgress.RoundsTotal == 0 ? 0 : (double)simProgress.RoundsDone / simProgress.RoundsTotal,
+                () => MonteCarloSimulator.Run(problem!, config, simOptions, simProgress));
+        }
+
+        if (csv is not null)
+        {
+            SimulateCommand.Write("--csv", () => CurveWriter.WriteTheoryCsv(csv, method, theory, multiWorker, simulation));
+        }
+
+        if (modesPath is not null && theory.Modes is not null)
+        {
+            SimulateCommand.Write("--modes", () => CurveWriter.WriteModesCsv(modesPath, theory.Modes));
+        }
+
+        ZSummary? z = simulation is null ? null : ZSummary.Of(theory, simulation);
+        if (json)
+        {
+            terminal.Out.WriteLine(CurveWriter.TheoryJson(method, theory, multiWorker, simulation, seconds));
+        }
+        else
+        {
+            PrintTable(terminal, method, config, theory, multiWorker, simulation, seconds);
+            if (z is not null)
+            {
+                terminal.Out.WriteLine(z.ToString());
+            }
+
+            if (csv is not null)
+            {
+                terminal.Out.WriteLine($"curves written to {csv}");
+            }
+
+            if (modesPath is not null)
+            {
+                terminal.Out.WriteLine($"per-atom contributions written to {modesPath}");
+            }
+        }
+
+        if (theory.DivergedAtRound is int k)
+        {
+            terminal.Error.WriteLine($"loco theory: diverged at round {k} (risk non-finite or above 1e12 × its start); outputs hold rounds 0..{k - 1}.");
+            return ExitCodes.Diverged;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private (AtomSpectrum Spectrum, LinearRegressionProblem? Problem, double Noise) ReadSpectrum(ParseResult r, bool needProblem)
+    {
+        int? atoms = r.GetValue(_atoms);
+        string? file = r.GetValue(_problem.SpectrumFile);
+        double noise = r.GetValue(_problem.Noise) ?? 0.1;
+        if (file is not null)
+        {
+            if (atoms is not null)
+            {
+                throw new InvalidInputException("--atoms", "a spectrum file is used mode by mode; drop --atoms.");
+            }
+
+            LinearRegressionProblem fromFile = _problem.Read(r);
+            return (AtomSpectrum.FromProblem(fromFile), fromFile, noise);
+        }
+
+        int dim = r.GetValue(_problem.Dim) ?? 1000;
+        FamilySettings.AtLeastOne(dim, "--dim", "dimension");
+        if (atoms is not null || dim > ExactAtomLimit)
+        {
+            if (needProblem)
+            {
+                throw new InvalidInputException("--compare-simulation",
+                    $"the comparison needs one atom per mode of the drawn problem (D ≤ {ExactAtomLimit:N0} and no --atoms).");
+            }
+
+            if (!double.IsFinite(noise) || noise < 0)
+            {
+                throw new InvalidInputException("--noise", $"the label-noise standard deviation must be a non-negative finite number (got {noise}).");
+            }
+
+            return (AtomSpectrum.PowerLawQuadrature(dim, r.GetValue(_problem.SpectrumExp) ?? 1.5, r.GetValue(_problem.TargetExp) ?? 1.0,
+                atoms ?? DefaultAtoms, r.GetValue(_problem.LambdaMax) ?? 1.0), null, noise);
+        }
+
+        LinearRegressionProblem problem = _problem.Read(r);
+        return (AtomSpectrum.FromProblem(problem), problem, noise);
+    }
+
+    private static TheoryMode ParseMode(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "exact" => TheoryMode.Exact,
+        "high-dim" => TheoryMode.HighDim,
+        _ => throw new InvalidInputException("--mode", $"unknown value '{text}'; choose one of exact, high-dim."),
+    };
+
+    private static void PrintTable(Terminal terminal, string method, FamilyConfig config, TheoryResult theory, double[]? multiWorker, SimulationResult? sim, double seconds)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"[bold]{Markup.Escape(method)}[/]: {Markup.Escape(config.ToString())} — theory ({(theory.Mode == TheoryMode.Exact ? "exact" : "high-dim")})");
+        table.AddColumns("round", "risk", "excess", "signal", "noise", "multi-worker excess");
+        if (sim is not null)
+        {
+            table.AddColumns("sim risk ± stderr", "z");
+        }
+
+        foreach (int k in ShownRounds(theory.RoundsCompleted))
+        {
+            var cells = new List<string>
+            {
+                k.ToString(CultureInfo.InvariantCulture), G(theory.Risk[k]), G(theory.ExcessRisk(k)), G(theory.Signal[k]), G(theory.Noise[k]),
+                multiWorker is not null && k < multiWorker.Length ? G(multiWorker[k]) : "",
+            };
+            if (sim is not null)
+            {
+                bool has = k <= sim.RoundsCompleted;
+                cells.Add(has ? $"{G(sim.Risk[k])} ± {sim.RiskStdErr[k]:G2}" : "");
+                cells.Add(has && k > 0 && sim.RiskStdErr[k] > 1e-12 * sim.Risk[k] ? ((theory.Risk[k] - sim.Risk[k]) / sim.RiskStdErr[k]).ToString("F2", CultureInfo.InvariantCulture) : "");
+            }
+
+            table.AddRow(cells.ToArray());
+        }
+
+        terminal.Console.Write(table);
+        long modeSteps = (long)theory.Atoms * config.InnerSteps * theory.RoundsCompleted;
+        terminal.Out.WriteLine($"problem: {theory.Problem}; {theory.Atoms:N0} atoms; floor σ²/2 = {theory.NoiseFloor:G3}");
+        terminal.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"time: {seconds:F3} s for {theory.RoundsCompleted} rounds ({(seconds > 0 ? modeSteps / seconds : 0):G3} atom·inner-steps per second)"));
+    }
+
+    private static IEnumerable<int> ShownRounds(int completed)
+    {
+        // At most ~20 rows: every round when few, else evenly spaced with the last one.
+        int step = Math.Max(1, (int)Math.Ceiling(completed / 20.0));
+        for (int k = 0; k < completed; k += step)
+        {
+            yield return k;
+        }
+
+        yield return completed;
+    }
+
+    private static string G(double x) => x.ToString("G5", CultureInfo.InvariantCulture);
+
+    /// <summary>How far the theory lies from the simulation, in standard errors, over rounds 1..T.</summary>
+    private sealed record ZSummary(int Rounds, double MaxAbs, double Mean, int Within2, int Within3)
+    {
+        public static ZSummary Of(TheoryResult theory, SimulationResult sim)
+        {
+            var z = new List<double>();
+            int last = Math.Min(theory.RoundsCompleted, sim.RoundsCompleted);
+            for (int k = 1; k <= last; k++)
+            {
+                if (sim.RiskStdErr[k] > 1e-12 * sim.Risk[k])
+                {
+                    z.Add((theory.Risk[k] - sim.Risk[k]) / sim.RiskStdErr[k]);
+                }
+            }
+
+            return z.Count == 0
+                ? new ZSummary(0, double.NaN, double.NaN, 0, 0)
+                : new ZSummary(z.Count, z.Max(Math.Abs), z.Average(), z.Count(x => Math.Abs(x) <= 2), z.Count(x => Math.Abs(x) <= 3));
+        }
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"theory vs simulation over {Rounds} rounds: z = (theory − sim)/stderr, max |z| = {MaxAbs:F2}, mean z = {Mean:F2}, " +
+            $"|z| ≤ 2 in {Within2}/{Rounds}, |z| ≤ 3 in {Within3}/{Rounds} (rounds are correlated)");
+    }
+}
