@@ -48,6 +48,7 @@ public static class LocoApp
             "Exit codes: 0 success, 2 bad input (nothing written), 3 diverged (outputs hold the rounds before it).");
         root.Subcommands.Add(new DemoCommand().Build(terminal));
         root.Subcommands.Add(new SimulateCommand().Build(terminal));
+        root.Subcommands.Add(new TrainCommand().Build(terminal));
         return root;
     }
 }

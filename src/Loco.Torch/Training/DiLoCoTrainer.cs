@@ -8,7 +8,8 @@ namespace Loco.Torch.Training;
 /// <param name="TrainLoss">Mean minibatch loss over every inner step of every worker in the round.</param>
 /// <param name="ValidationLoss">Loss of the global weights after the round, or NaN when not evaluated this round.</param>
 /// <param name="Items">Items (tokens) the round consumed across workers.</param>
-public readonly record struct RoundReport(long Round, double TrainLoss, double ValidationLoss, long Items);
+/// <param name="Seconds">Wall-clock seconds since the start of training when the round ended (set by the caller).</param>
+public readonly record struct RoundReport(long Round, double TrainLoss, double ValidationLoss, long Items, double Seconds = 0);
 
 /// <summary>
 /// DiLoCo (any member of the two-phase family) for TorchSharp modules: M <see cref="ModuleWorker"/>s in this process,

@@ -31,6 +31,12 @@ public sealed record TrainingOptions
     /// <summary>"cpu" or "cuda".</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>
+    /// TorchSharp intra-op threads. 1 by default: on a small shared CPU more threads are slower (they spin waiting
+    /// for each other), and one thread makes every reduction's order, hence every result, fixed.
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>Linear warmup of the inner learning rate, in inner steps.</summary>
     public int WarmupSteps { get; init; }
 
@@ -62,6 +68,7 @@ public sealed record TrainingOptions
             throw new InvalidInputException("--eval-every", $"must be 0 (only at the end) or a positive number of rounds (got {EvalEvery}).");
         }
 
+        FamilySettings.AtLeastOne(Threads, "--threads", "number of threads");
         if (WarmupSteps < 0)
         {
             throw new InvalidInputException("--warmup", $"must be a non-negative number of inner steps (got {WarmupSteps}).");
@@ -135,6 +142,7 @@ public sealed class LanguageModelTraining : IDisposable
         var validationBatches = new ValidationBatches(corpus.Validation, family.BatchSize, options.Context, options.ValidationWindows, "--corpus");
         Device device = ResolveDevice(options.Device);
 
+        set_num_threads(options.Threads);
         random.manual_seed((long)(options.Seed & long.MaxValue));
         var schedule = new LearningRateSchedule(family.InnerLr, options.WarmupSteps, options.Rounds * (long)family.InnerSteps, options.MinLrFraction);
         var inner = new InnerLoopOptions(schedule, options.ClipNorm, family.ResetInnerState);
