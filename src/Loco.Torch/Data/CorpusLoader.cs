@@ -80,7 +80,15 @@ public static class CorpusLoader
         if (letters < 1) throw new InvalidInputException("--tokens", $"must be at least 1, got {letters}.");
         tokenizer ??= ByteTokenizer.Instance;
         ulong s = seed ?? source.Seed;
-        int[] tokens = tokenizer.Encode(source.Generate(letters, s));
+        int[] tokens;
+        if (tokenizer is ByteTokenizer)
+        {
+            // Letters are ASCII: each one is the byte 'a' + symbol (no intermediate string).
+            byte[] symbols = source.GenerateSymbols(letters, s);
+            tokens = new int[letters];
+            for (int i = 0; i < letters; i++) tokens[i] = MarkovSource.Letter(symbols[i]);
+        }
+        else tokens = tokenizer.Encode(source.Generate(letters, s));
         double floor = source.EntropyRateNats * letters / tokens.Length;
         string name = $"markov(alphabet={source.AlphabetSize}, order={source.Order}, seed={s}, letters={letters}, {tokenizer.Name})";
         return TokenCorpus.FromTokens(name, tokenizer.VocabularySize, tokens, validationFraction, floor, "--data");
