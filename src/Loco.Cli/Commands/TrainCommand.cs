@@ -20,10 +20,10 @@ namespace Loco.Cli.Commands;
 internal sealed class TrainCommand
 {
     // Defaults of `loco train` with no arguments: tiny model, generated Markov text, DiLoCo with M = 2, H = 20.
-    public const int DefaultSteps = 600;
-    public const int DefaultContext = 64;
+    public const int DefaultSteps = 360;
+    public const int DefaultContext = 32;
     public const int DefaultBatch = 16;
-    public const double DefaultInnerLr = 3e-3;
+    public const double DefaultInnerLr = 2e-3;
     public const int DefaultWorkers = 2;
     public const int DefaultInnerSteps = 20;
     public const int DefaultLetters = 400_000;
@@ -52,7 +52,8 @@ internal sealed class TrainCommand
         var command = new Command("train",
             "Trains a LLaMA-style language model (RMSNorm, rotary attention, SwiGLU) with a two-phase optimizer — by default DiLoCo: " +
             "inner AdamW, outer Nesterov α=0.7, β=0.9, M=2 workers on disjoint shards, H=20 — and reports the validation loss " +
-            "against the entropy floor of the generated corpus. Losses are in nats per token.");
+            "against the entropy floor of the generated corpus. Losses are in nats per token. Defaults of the family flags for train: " +
+            $"inner AdamW η = {DefaultInnerLr} (warmup, cosine decay to 10%), outer Nesterov α = 0.7, β = 0.9, M = {DefaultWorkers}, H = {DefaultInnerSteps}, B = {DefaultBatch}.");
         foreach (Option option in new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
                      .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _checkpointEvery, _resume]))
         {
