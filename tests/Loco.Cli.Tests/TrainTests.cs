@@ -45,6 +45,21 @@ public sealed class TrainTests : IDisposable
         Assert.Equal(lines.Select(l => l[..l.LastIndexOf(',')]), again.Select(l => l[..l.LastIndexOf(',')]));
     }
 
+    [Fact]
+    public void SameSeedGivesTheSameCurveAndAnotherSeedAnother()
+    {
+        string[] Curve(string folder, string seed)
+        {
+            var (code, _, err) = Loco(Small(PathOf(folder), "--seed", seed));
+            Assert.True(code == 0, err);
+            return [.. File.ReadAllLines(Path.Combine(PathOf(folder), "train.csv")).Select(l => l[..l.LastIndexOf(',')])];
+        }
+
+        string[] a = Curve("a", "3"), b = Curve("b", "3"), c = Curve("c", "4");
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
     [Theory]
     [InlineData("--model", "huge", "--model")]
     [InlineData("--tokenizer", "nope", "--tokenizer")]
