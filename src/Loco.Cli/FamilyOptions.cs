@@ -46,7 +46,10 @@ internal sealed class FamilyOptions
         [Preset, InnerLr, InnerSteps, Workers, Batch, OuterLr, OuterMomentum, Outer, OuterForm, RestartPeriod, Inner, InnerMomentum, WeightDecay, ResetInnerState];
 
     /// <summary>The validated configuration the flags describe.</summary>
-    public FamilyConfig Read(ParseResult r)
+    public FamilyConfig Read(ParseResult r) => ReadSettings(r).Resolve();
+
+    /// <summary>The settings the flags give (null where a flag is absent), not yet resolved.</summary>
+    public FamilySettings ReadSettings(ParseResult r)
     {
         string? preset = r.GetValue(Preset);
         var settings = new FamilySettings
@@ -66,7 +69,7 @@ internal sealed class FamilyOptions
             WeightDecay = r.GetValue(WeightDecay),
             ResetInnerState = r.GetValue(ResetInnerState) ? true : null,
         };
-        return settings.Resolve();
+        return settings;
     }
 
     private static T? ParseChoice<T>(string? text, string flag, (string Name, T Value)[] choices) where T : struct

@@ -1,0 +1,112 @@
+using Loco.Core.Optimizers;
+using Loco.Core.Rounds;
+
+namespace Loco.Torch.Training;
+
+/// <summary>What one round did.</summary>
+/// <param name="Round">Rounds completed, this one included.</param>
+/// <param name="TrainLoss">Mean minibatch loss over every inner step of every worker in the round.</param>
+/// <param name="ValidationLoss">Loss of the global weights after the round, or NaN when not evaluated this round.</param>
+/// <param name="Items">Items (tokens) the round consumed across workers.</param>
+/// <param name="Seconds">Wall-clock seconds since the start of training when the round ended (set by the caller).</param>
+public readonly record struct RoundReport(long Round, double TrainLoss, double ValidationLoss, long Items, double Seconds = 0);
+
+/// <summary>
+/// DiLoCo (any member of the two-phase family) for TorchSharp modules: M <see cref="ModuleWorker"/>s in this process,
+/// run one after another by Loco.Core's <see cref="TwoPhaseRound{T}"/>; the global weights live in one flat fp32 buffer
+/// that Loco.Core's <see cref="OuterOptimizer"/> moves. Optionally evaluates the global weights every N rounds.
+/// </summary>
+public sealed class DiLoCoTrainer : IDisposable
+{
+    private readonly ModuleWorker[] _workers;
+    private readonly Func<float[], double>? _evaluate;
+
+    /// <summary>
+    /// Creates the trainer. The global weights start as worker 0's module weights (so a seeded model fixes them).
+    /// </summary>
+    /// <param name="workers">The workers (same module shape).</param>
+    /// <param name="outer">The outer optimizer (with its restart schedule).</param>
+    /// <param name="innerSteps">H.</param>
+    /// <param name="evaluate">Loss of given global weights, e.g. validation loss; null = never evaluate.</param>
+    /// <param name="evaluateEvery">Evaluate after every this many rounds (and when asked); 0 = only when asked.</param>
+    /// <param name="reducer">How pseudo-gradients are averaged (in process by default).</param>
+    public DiLoCoTrainer(IReadOnlyList<ModuleWorker> workers, OuterOptimizer outer, int innerSteps,
+        Func<float[], double>? evaluate = null, int evaluateEvery = 0, IReducer<float>? reducer = null)
+    {
+        ArgumentNullException.ThrowIfNull(workers);
+        ArgumentOutOfRangeException.ThrowIfNegative(evaluateEvery);
+        _workers = [.. workers];
+        Round = new TwoPhaseRound<float>(_workers, outer, innerSteps, reducer);
+        Global = new float[Round.Dimension];
+        _workers[0].CopyWeights(Global);
+        State = outer.Init<float>(Round.Dimension);
+        _evaluate = evaluate;
+        EvaluateEvery = evaluateEvery;
+    }
+
+    /// <summary>The round (Loco.Core's).</summary>
+    public TwoPhaseRound<float> Round { get; }
+
+    /// <summary>The workers.</summary>
+    public IReadOnlyList<ModuleWorker> Workers => _workers;
+
+    /// <summary>The global weights s.</summary>
+    public float[] Global { get; }
+
+    /// <summary>The outer optimizer's state (momentum, round counters).</summary>
+    public OuterState<float> State { get; }
+
+    /// <summary>Rounds completed.</summary>
+    public long CompletedRounds => State.CompletedRounds;
+
+    /// <summary>Evaluation period in rounds (0 = only when asked).</summary>
+    public int EvaluateEvery { get; }
+
+    /// <summary>Bytes one worker sends per round: one fp32 pseudo-gradient.</summary>
+    public long BytesPerWorkerPerRound => 4L * Round.Dimension;
+
+    /// <summary>
+    /// Runs one round. Throws <see cref="TrainingDivergedException"/> when a worker's loss is non-finite; the global
+    /// weights and outer state are then as before the round.
+    /// </summary>
+    public RoundReport RunRound()
+    {
+        Round.Run(Global, State);
+        double loss = 0;
+        long items = 0;
+        foreach (ModuleWorker worker in _workers)
+        {
+            loss += worker.RoundMeanLoss;
+            items += worker.Loss.ItemsPerBatch * Round.InnerSteps;
+        }
+
+        long round = State.CompletedRounds;
+        double validation = EvaluateEvery > 0 && round % EvaluateEvery == 0 ? Evaluate() : double.NaN;
+        return new RoundReport(round, loss / _workers.Length, validation, items);
+    }
+
+    /// <summary>The evaluation of the current global weights (NaN without an evaluator).</summary>
+    public double Evaluate() => _evaluate is null ? double.NaN : _evaluate(Global);
+
+    /// <summary>Restores the global weights, outer state and the workers' clocks (for resuming).</summary>
+    public void Restore(ReadOnlySpan<float> global, ReadOnlySpan<float> momentum, long completedRounds, long roundsSinceRestart, long restarts)
+    {
+        global.CopyTo(Global);
+        momentum.CopyTo(State.Momentum);
+        State.Restore(completedRounds, roundsSinceRestart, restarts);
+        foreach (ModuleWorker worker in _workers)
+        {
+            worker.Round = completedRounds;
+            worker.InnerStepsTaken = completedRounds * Round.InnerSteps;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (ModuleWorker worker in _workers)
+        {
+            worker.Dispose();
+        }
+    }
+}
