@@ -54,6 +54,7 @@ internal sealed class TrainCommand
             "inner AdamW, outer Nesterov α=0.7, β=0.9, M=2 workers on disjoint shards, H=20 — and reports the validation loss " +
             "against the entropy floor of the generated corpus. Losses are in nats per token. Defaults of the family flags for train: " +
             $"inner AdamW η = {DefaultInnerLr} (warmup, cosine decay to 10%), outer Nesterov α = 0.7, β = 0.9, M = {DefaultWorkers}, H = {DefaultInnerSteps}, B = {DefaultBatch}.");
+        DescribeTrainDefaults();
         foreach (Option option in new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
                      .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _checkpointEvery, _resume]))
         {
@@ -62,6 +63,19 @@ internal sealed class TrainCommand
 
         command.SetAction(r => Execute(r, terminal));
         return command;
+    }
+
+    /// <summary>The shared family flags state simulate's defaults; train has its own (DiLoCo, M = 2, H = 20).</summary>
+    private void DescribeTrainDefaults()
+    {
+        _family.InnerLr.Description = $"η, the inner learning rate (peak, after warmup; > 0). Default: {DefaultInnerLr} with adamw, 0.5 with sgd, momentum or nesterov.";
+        _family.InnerSteps.Description = $"H, inner steps each worker takes per round (≥ 1). Default: {DefaultInnerSteps} (1 for --preset sgd).";
+        _family.Workers.Description = $"M, number of workers, each on its own shard (≥ 1). Default: {DefaultWorkers} (1 for --preset sgd or la).";
+        _family.Batch.Description = $"B, rows of --context tokens per minibatch per worker (≥ 1). Default: {DefaultBatch}.";
+        _family.OuterLr.Description = "α, the outer learning rate (> 0); ν in the EMA form. Default: 0.7 (1 with --outer none).";
+        _family.OuterMomentum.Description = "β, the outer momentum, in [0, 1). Default: 0.9 (0 with --outer none).";
+        _family.Outer.Description = "Outer step: none (s ← s − αΔ), heavy-ball, nesterov. Default: nesterov (none when --outer-momentum is 0).";
+        _family.Inner.Description = "Inner optimizer: sgd, momentum (heavy-ball), nesterov, adamw (PyTorch semantics). Default: adamw.";
     }
 
     private FamilyConfig ReadFamily(ParseResult r)
