@@ -131,15 +131,10 @@ public sealed class RiskRecursion
         var constants = new RoundConstants(eta, kappa, kappa4, h, invM, shared, OuterLinearMap.Of(_config));
         int threads = n >= TheoryOptions.ThreadedAtoms ? options.Threads : 1;
         using var state = new OnePassRecursion(lambda, g, e0, constants, threads);
-        double sumSignal = 0;
-        for (int k = 0; k < n; k++)
-        {
-            sumSignal += g[k] * e0[k];
-        }
-
         state.Pass([], reset: false);
         double[] totals = state.Totals;
         double sumMss = totals[2 * h];
+        double sumSignal = sumMss; // at the start E s² = E e(0)² and a = 1: all signal
         var risk = new List<double>(rounds + 1) { 0.5 * sumMss + floor };
         var signal = new List<double>(rounds + 1) { 0.5 * sumSignal };
         var noise = new List<double>(rounds + 1) { 0.5 * (sumMss - sumSignal) };
