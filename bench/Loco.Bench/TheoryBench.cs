@@ -14,12 +14,14 @@ using Spectre.Console;
 
 internal static class TheoryBench
 {
-    // Inner pass (unit weights): read λ and D, write D.
-    private const int InnerBytes = 24;
+    // Stepwise kernel (the reference): H inner passes (read λ and D, write D: 24 bytes) and an outer pass per round
+    // (copy E s² to D: 16; read E s², E sv, E v², D, q^H, (1/H)Σq^{2t}, a, b, w λ, E[e(0)²]: 80; write 5 arrays: 40).
+    private const int StepwiseInnerBytes = 24;
+    private const int StepwiseOuterBytes = 136;
 
-    // Outer pass per atom and round: copy E s² to D (8 + 8), read E s², E sv, E v², D, q^H, (1/H)Σq^{2t}, a, b,
-    // w λ, E[e(0)²] (80), write E s², E sv, E v², a, b (40).
-    private const int OuterBytes = 136;
+    // One-pass kernel, per atom and round (unit weights, w λ = λ): read λ, E[e(0)²], E s², E sv, E v², a, b (56) and
+    // write E s², E sv, E v², a, b (40).
+    private const int OnePassBytes = 96;
 
     public static int Run(bool quick, string? python, string root)
     {
@@ -30,52 +32,70 @@ internal static class TheoryBench
         }.Resolve();
         string script = Path.Combine(root, "bench", "reference", "theory_numpy.py");
         double copy = CopyBandwidth(quick);
-        AnsiConsole.MarkupLine($"Theory recursion throughput, {Markup.Escape(config.ToString())}, exact atoms, 1 thread");
-        AnsiConsole.MarkupLine($"STREAM-like copy (1 thread, 2 × 128 MiB arrays, read + write counted): [bold]{copy / 1e9:F1} GB/s[/]");
         int h = config.InnerSteps;
-        double bytesPerModeStep = InnerBytes + (double)OuterBytes / h;
-        AnsiConsole.MarkupLine($"Bytes per mode·step the kernel must move: {InnerBytes} (inner pass) + {OuterBytes}/H (outer pass) = {bytesPerModeStep:F1}");
+        double onePassBytes = (double)OnePassBytes / h;
+        double stepwiseBytes = StepwiseInnerBytes + (double)StepwiseOuterBytes / h;
+        AnsiConsole.MarkupLine($"Theory recursion throughput, {Markup.Escape(config.ToString())}, exact atoms, {Environment.ProcessorCount} cores");
+        AnsiConsole.MarkupLine($"STREAM-like copy (1 thread, 2 × 128 MiB arrays, read + write counted): [bold]{copy / 1e9:F1} GB/s[/]");
+        AnsiConsole.MarkupLine($"Bytes per mode·step: one-pass {OnePassBytes}/H = {onePassBytes:F1}; stepwise {StepwiseInnerBytes} + {StepwiseOuterBytes}/H = {stepwiseBytes:F1}");
 
         var table = new Table().Border(TableBorder.Rounded);
-        table.AddColumns("D", "rounds", "Loco mode·steps/s", "bandwidth used", "of copy", "NumPy mode·steps/s", "ratio", "max rel. diff of risk curves");
+        table.AddColumns("D", "rounds", "kernel", "threads", "mode·steps/s", "bandwidth used", "of 1-thread copy", "× NumPy", "× stepwise", "max rel. diff of risk vs NumPy");
         foreach (int dim in new[] { 100_000, 1_000_000 })
         {
             int rounds = quick ? 5 : dim == 100_000 ? 400 : 60;
             AtomSpectrum spectrum = AtomSpectrum.PowerLawModes(dim, 1.5, 1.0);
             var recursion = new RiskRecursion(spectrum, config, 0.1);
-            var options = new TheoryOptions { Rounds = rounds };
-            TheoryResult result = recursion.Run(options); // warm-up
-            double best = double.MaxValue;
-            for (int i = 0; i < (quick ? 1 : 5); i++)
-            {
-                var watch = Stopwatch.StartNew();
-                result = recursion.Run(options);
-                best = Math.Min(best, watch.Elapsed.TotalSeconds);
-            }
-
-            double rate = (double)dim * h * rounds / best;
-            double bandwidth = rate * bytesPerModeStep;
-            string numpyRate = "n/a", ratio = "n/a", diff = "n/a";
+            double modeSteps = (double)dim * h * rounds;
+            (double stepwise, TheoryResult stepwiseResult) = Time(recursion, new TheoryOptions { Rounds = rounds, Kernel = TheoryKernel.Stepwise }, quick);
+            (double one, TheoryResult oneResult) = Time(recursion, new TheoryOptions { Rounds = rounds }, quick);
+            (double two, TheoryResult twoResult) = Time(recursion, new TheoryOptions { Rounds = rounds, Threads = 2 }, quick);
+            double numpy = double.NaN;
+            double[]? reference = null;
             if (python is not null)
             {
-                JsonElement reference = RunNumPy(python, script, dim, config, rounds, quick ? 1 : 3);
-                double other = reference.GetProperty("mode_steps_per_second").GetDouble();
-                double[] risk = reference.GetProperty("risk").EnumerateArray().Select(x => x.GetDouble()).ToArray();
-                double worst = risk.Select((r, k) => Math.Abs(r - result.Risk[k]) / Math.Abs(r)).Max();
-                numpyRate = $"{other / 1e6:F1} M/s";
-                ratio = $"{rate / other:F1}×";
-                diff = worst.ToString("E1", CultureInfo.InvariantCulture);
+                JsonElement json = RunNumPy(python, script, dim, config, rounds, quick ? 1 : 3);
+                numpy = json.GetProperty("mode_steps_per_second").GetDouble();
+                reference = json.GetProperty("risk").EnumerateArray().Select(x => x.GetDouble()).ToArray();
             }
 
-            table.AddRow(dim.ToString("N0", CultureInfo.InvariantCulture), rounds.ToString(CultureInfo.InvariantCulture), $"{rate / 1e6:F0} M/s",
-                $"{bandwidth / 1e9:F1} GB/s", $"{bandwidth / copy:P0}", numpyRate, ratio, diff);
+            string D = dim.ToString("N0", CultureInfo.InvariantCulture), R = rounds.ToString(CultureInfo.InvariantCulture);
+            void Row(string kernel, int threads, double seconds, double bytes, TheoryResult result)
+            {
+                double rate = modeSteps / seconds;
+                string diff = reference is null ? "n/a"
+                    : reference.Select((r, k) => Math.Abs(r - result.Risk[k]) / Math.Abs(r)).Max().ToString("E1", CultureInfo.InvariantCulture);
+                table.AddRow(D, R, kernel, threads.ToString(CultureInfo.InvariantCulture), $"{rate / 1e6:F0} M/s", $"{rate * bytes / 1e9:F1} GB/s",
+                    $"{rate * bytes / copy:P0}", double.IsNaN(numpy) ? "n/a" : $"{rate / numpy:F1}×", $"{stepwise / seconds:F1}×", diff);
+            }
+
+            Row("one-pass", 1, one, onePassBytes, oneResult);
+            Row("one-pass", 2, two, onePassBytes, twoResult);
+            Row("stepwise", 1, stepwise, stepwiseBytes, stepwiseResult);
+            if (!double.IsNaN(numpy))
+            {
+                table.AddRow(D, R, "NumPy (stepwise)", "1", $"{numpy / 1e6:F0} M/s", $"{numpy * stepwiseBytes / 1e9:F1} GB/s", $"{numpy * stepwiseBytes / copy:P0}", "1.0×", $"{numpy * stepwise / modeSteps:F2}×", "0");
+            }
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("mode·steps = atoms × inner steps × rounds per second of wall time (best of the repeats); bandwidth used = that × bytes per mode·step.");
+        AnsiConsole.MarkupLine("mode·steps/s = atoms × inner steps × rounds per second of wall time (best of the repeats); bandwidth used = that × the kernel's bytes per mode·step (the minimum traffic of its passes).");
         return 0;
     }
 
+    private static (double Seconds, TheoryResult Result) Time(RiskRecursion recursion, TheoryOptions options, bool quick)
+    {
+        TheoryResult result = recursion.Run(options); // warm-up (JIT, tiering)
+        double best = double.MaxValue;
+        for (int i = 0; i < (quick ? 1 : 5); i++)
+        {
+            var watch = Stopwatch.StartNew();
+            result = recursion.Run(options);
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+
+        return (best, result);
+    }
     private static double CopyBandwidth(bool quick)
     {
         const int n = 1 << 24; // 16 Mi doubles = 128 MiB per array

@@ -202,6 +202,9 @@ public sealed class TuneCliTests : IDisposable
     [InlineData("--grid", "1")]
     [InlineData("--top", "0")]
     [InlineData("--theory", "fuzzy")]
+    [InlineData("--inner-lr-range", "0.5:0.1")]
+    [InlineData("--outer-momentum-range", "0:1")]
+    [InlineData("--restart-period-range", "x")]
     public void BadTuneInputExitsTwo(string flag, string value)
     {
         string csv = Path.Combine(_folder, "never.csv");
@@ -219,5 +222,23 @@ public sealed class TuneCliTests : IDisposable
         var (code, _, err) = Loco("tune", "--dim", "10", "--inner", "adamw");
         Assert.Equal(2, code);
         Assert.Contains("--inner", err);
+    }
+
+    [Fact]
+    public void TuneSearchesTheGivenRangeAndFlagsAnOptimumOnItsEdge()
+    {
+        // α capped far below its optimum (≈ 1 for this plain outer step): the best α is the range's upper end, flagged.
+        string[] args = ["tune", "--dim", "20", "--inner-steps", "2", "--batch", "4", "--samples", "400", "--free", "outer-lr", "--grid", "3", "--refine", "6",
+            "--outer-lr-range", "0.01:0.05"];
+        var (code, output, err) = Loco([.. args, "--json"]);
+        Assert.True(code == 0, err);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        Assert.Equal(0.05, doc.RootElement.GetProperty("best")[0].GetProperty("outer_lr").GetDouble(), 1e-12);
+        JsonElement edge = Assert.Single(doc.RootElement.GetProperty("edges").EnumerateArray());
+        Assert.Equal("outer-lr", edge.GetProperty("knob").GetString());
+        Assert.Equal("upper", edge.GetProperty("edge").GetString());
+        (code, output, err) = Loco(args);
+        Assert.True(code == 0, err);
+        Assert.Contains("edge: the best outer-lr", output);
     }
 }

@@ -84,6 +84,7 @@ internal sealed class TheoryCommand
             Mode = mode,
             RecordInnerSteps = r.GetValue(_innerCurve),
             RecordModes = modesPath is not null,
+            Threads = threads,
         };
 
         var progress = new TheoryProgress();

@@ -46,12 +46,21 @@ internal sealed class TuneCommand
     private readonly Option<string?> _csv = Options.Text("--csv", "Write every evaluated setting to this CSV file, best first; columns rank, inner_lr, inner_steps, outer_lr, outer_momentum, restart_period, rounds, final_risk, diverged_at_round.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the table.");
 
+    private readonly (Knob Knob, Option<string?> Option)[] _ranges =
+    [
+        (Knob.InnerLr, Options.Text("--inner-lr-range", "Search range of η as lo:hi (0 < lo < hi; geometric grid). Default: 0.02:1.9 divided by the largest eigenvalue.")),
+        (Knob.OuterLr, Options.Text("--outer-lr-range", "Search range of α (ν in the EMA form) as lo:hi (0 < lo < hi; geometric grid). Default: 0.1:2 (0.1:10 in the EMA form).")),
+        (Knob.OuterMomentum, Options.Text("--outer-momentum-range", "Search range of β as lo:hi (0 ≤ lo < hi < 1; uniform grid). Default: 0:0.95.")),
+        (Knob.InnerSteps, Options.Text("--inner-steps-range", "Search range of H as lo:hi (whole numbers, 1 ≤ lo < hi; geometric grid). Default: 1:64.")),
+        (Knob.RestartPeriod, Options.Text("--restart-period-range", "Search range of K in rounds as lo:hi (whole numbers, 0 ≤ lo < hi; lo = 0 adds 'never'). Default: 0:16.")),
+    ];
+
     public Command Build(Terminal terminal)
     {
         var command = new Command("tune",
             "Tune a member of the family on a linear-regression problem with the exact risk recursion (inner SGD): a grid over the free knobs, " +
             "refined by a coordinate search, minimising the final risk after the rounds that fit in --samples. Prints the best settings and the runner-ups.");
-        foreach (Option option in _family.All.Concat(_problem.All).Append(_samples).Append(_free).Append(_grid).Append(_refine).Append(_top).Append(_mode).Append(_csv).Append(_json))
+        foreach (Option option in _family.All.Concat(_problem.All).Append(_samples).Append(_free).Append(_grid).Append(_refine).Append(_top).Append(_mode).Append(_csv).Append(_json).Concat(_ranges.Select(x => x.Option)))
         {
             command.Options.Add(option);
         }
@@ -73,7 +82,19 @@ internal sealed class TuneCommand
         }
 
         TheoryMode mode = Choice(r.GetValue(_mode), "--theory", [("exact", TheoryMode.Exact), ("high-dim", TheoryMode.HighDim)]) ?? TheoryMode.Exact;
-        var request = new TuningRequest { Base = config, Samples = samples, Free = free, GridPoints = r.GetValue(_grid) ?? 5, RefineEvaluations = r.GetValue(_refine) ?? 120 };
+        var ranges = new Dictionary<Knob, KnobRange>();
+        foreach ((Knob knob, Option<string?> option) in _ranges)
+        {
+            if (r.GetValue(option) is string text)
+            {
+                ranges[knob] = KnobRange.Parse(knob, text, option.Name);
+            }
+        }
+
+        var request = new TuningRequest
+        {
+            Base = config, Samples = samples, Free = free, GridPoints = r.GetValue(_grid) ?? 5, RefineEvaluations = r.GetValue(_refine) ?? 120, Ranges = ranges,
+        };
         LinearRegressionProblem problem = _problem.Read(r);
         AtomSpectrum spectrum = AtomSpectrum.FromProblem(problem);
         var model = new RecursionRiskModel(spectrum, problem.Noise, mode);
@@ -117,6 +138,13 @@ internal sealed class TuneCommand
         terminal.Console.Write(table);
         terminal.Out.WriteLine($"problem: {problem.Description}; noise floor σ²/2 = {G(problem.NoiseFloor)}");
         terminal.Out.WriteLine($"evaluations: {result.GridEvaluations} on the grid (best there {G(result.BestOnGrid.Outcome.FinalRisk, "G6")}), {result.RefineEvaluations} in the local search.");
+        foreach (RangeEdge edge in result.Edges())
+        {
+            string name = KnobNames.Single(k => k.Knob == edge.Knob).Name;
+            terminal.Out.WriteLine($"edge: the best {name} = {G(edge.Value)} is at or near the {(edge.Upper ? "upper" : "lower")} end of its search range " +
+                $"[{G(edge.Range.Min)}, {G(edge.Range.Max)}]; the optimum may lie outside (widen it with --{name}-range lo:hi).");
+        }
+
         if (csv is not null)
         {
             terminal.Out.WriteLine($"settings written to {csv}");
@@ -182,6 +210,19 @@ internal sealed class TuneCommand
                     w.WriteNull("diverged_at_round");
                 }
 
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("edges");
+            foreach (RangeEdge edge in result.Edges())
+            {
+                w.WriteStartObject();
+                w.WriteString("knob", KnobNames.Single(k => k.Knob == edge.Knob).Name);
+                w.WriteNumber("value", edge.Value);
+                w.WriteNumber("range_min", edge.Range.Min);
+                w.WriteNumber("range_max", edge.Range.Max);
+                w.WriteString("edge", edge.Upper ? "upper" : "lower");
                 w.WriteEndObject();
             }
 

@@ -20,8 +20,24 @@ public sealed record TheoryOptions
     /// <summary>The recursion diverges when its risk is non-finite or exceeds this many times its initial risk (as the simulator).</summary>
     public double DivergenceFactor { get; init; } = 1e12;
 
+    /// <summary>
+    /// Threads for the pass over the atoms (≥ 1); more than one is used only from <see cref="ThreadedAtoms"/> atoms on, with
+    /// the one-pass kernel. Results do not depend on it beyond rounding.
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>How the inner phase is computed (the same numbers either way, up to rounding).</summary>
+    public TheoryKernel Kernel { get; init; } = TheoryKernel.OnePass;
+
+    /// <summary>The atom count from which <see cref="Threads"/> &gt; 1 splits the pass.</summary>
+    public const int ThreadedAtoms = 50_000;
+
     /// <summary>Checks the options, naming the flag of a bad one.</summary>
-    public void Validate() => FamilySettings.AtLeastOne(Rounds, "--rounds", "number of rounds");
+    public void Validate()
+    {
+        FamilySettings.AtLeastOne(Rounds, "--rounds", "number of rounds");
+        FamilySettings.AtLeastOne(Threads, "--threads", "number of threads");
+    }
 }
 
 /// <summary>Counts finished rounds; safe to read from another thread while the recursion runs.</summary>

@@ -8,7 +8,52 @@ namespace Loco.Theory.Tuning;
 /// <param name="Min">Smallest value (for K, 0 means "never" and is always included).</param>
 /// <param name="Max">Largest value.</param>
 /// <param name="Log">Geometric spacing (η, α, H, K) rather than uniform (β).</param>
-public readonly record struct KnobRange(double Min, double Max, bool Log);
+public readonly record struct KnobRange(double Min, double Max, bool Log)
+{
+    /// <summary>
+    /// Parses "lo:hi" for <paramref name="knob"/> from the option <paramref name="flag"/>: lo &lt; hi, finite; η, α &gt; 0;
+    /// 0 ≤ β &lt; 1; H whole numbers ≥ 1; K whole numbers ≥ 0 (0 = never, always tried when lo = 0).
+    /// </summary>
+    /// <exception cref="InvalidInputException">Malformed or out-of-domain bounds, naming <paramref name="flag"/>.</exception>
+    public static KnobRange Parse(Knob knob, string text, string flag)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string[] parts = text.Split(':');
+        if (parts.Length != 2 || !TryNumber(parts[0], out double lo) || !TryNumber(parts[1], out double hi))
+        {
+            throw new InvalidInputException(flag, $"expected lo:hi with two finite numbers (got '{text}').");
+        }
+
+        if (!(lo < hi))
+        {
+            throw new InvalidInputException(flag, $"the lower bound must be below the upper bound (got {text}).");
+        }
+
+        switch (knob)
+        {
+            case Knob.InnerLr or Knob.OuterLr when lo <= 0:
+                throw new InvalidInputException(flag, $"learning rates must be positive (got {text}).");
+            case Knob.OuterMomentum when lo < 0 || hi >= 1:
+                throw new InvalidInputException(flag, $"the momentum range must lie in [0, 1) (got {text}).");
+            case Knob.InnerSteps when lo < 1 || lo != Math.Floor(lo) || hi != Math.Floor(hi):
+                throw new InvalidInputException(flag, $"inner steps are whole numbers ≥ 1 (got {text}).");
+            case Knob.RestartPeriod when lo < 0 || lo != Math.Floor(lo) || hi != Math.Floor(hi):
+                throw new InvalidInputException(flag, $"restart periods are whole numbers ≥ 0, 0 meaning never (got {text}).");
+        }
+
+        return new KnobRange(lo, hi, knob != Knob.OuterMomentum);
+    }
+
+    private static bool TryNumber(string s, out double value) =>
+        double.TryParse(s.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+}
+
+/// <summary>A free knob whose best value sits on an edge of its search range: the true optimum may lie outside.</summary>
+/// <param name="Knob">The knob.</param>
+/// <param name="Value">Its best value.</param>
+/// <param name="Range">The range searched.</param>
+/// <param name="Upper">True at the upper edge, false at the lower one.</param>
+public readonly record struct RangeEdge(Knob Knob, double Value, KnobRange Range, bool Upper);
 
 /// <summary>What to tune.</summary>
 public sealed record TuningRequest
@@ -57,6 +102,61 @@ public readonly record struct Candidate(TuningPoint Point, RiskOutcome Outcome);
 /// <param name="RefineEvaluations">Evaluations spent by the local search.</param>
 public sealed record TuningResult(IReadOnlyList<Candidate> Ranked, int GridEvaluations, int RefineEvaluations)
 {
+    /// <summary>The free knobs and the ranges searched.</summary>
+    public IReadOnlyDictionary<Knob, KnobRange> Searched { get; init; } = new Dictionary<Knob, KnobRange>();
+
+    /// <summary>Grid points per knob of the search (sets how near an edge counts as on it).</summary>
+    public int GridPoints { get; init; } = 5;
+
+    /// <summary>
+    /// The free knobs whose best value lies on an edge of the searched range or within a quarter of a grid spacing of it
+    /// (in the search coordinate: ln for η and α, linear for β; exactly, for H and K), except the natural limits that
+    /// cannot be extended: H = 1, β = 0, and K at its lower end (0 = never and 1 = every round).
+    /// </summary>
+    public IReadOnlyList<RangeEdge> Edges()
+    {
+        if (Ranked.Count == 0 || Best.Outcome.Diverged)
+        {
+            return [];
+        }
+
+        var edges = new List<RangeEdge>();
+        TuningPoint p = Best.Point;
+        foreach ((Knob knob, KnobRange r) in Searched.OrderBy(kv => kv.Key))
+        {
+            double v = knob switch
+            {
+                Knob.InnerLr => p.InnerLr,
+                Knob.OuterLr => p.OuterLr,
+                Knob.OuterMomentum => p.OuterMomentum,
+                Knob.InnerSteps => p.InnerSteps,
+                _ => p.RestartPeriod,
+            };
+            bool integer = knob is Knob.InnerSteps or Knob.RestartPeriod;
+            double top = integer ? Math.Round(r.Max) : r.Max;
+            double quarter = 0.25 * (r.Log ? Math.Log(r.Max / r.Min) : r.Max - r.Min) / (GridPoints - 1);
+            double Distance(double a, double b) => integer ? Math.Abs(a - b) : r.Log ? Math.Abs(Math.Log(a / b)) : Math.Abs(a - b);
+            double tolerance = integer ? 0 : quarter;
+            bool naturalLower = knob switch
+            {
+                Knob.InnerSteps => r.Min <= 1,
+                Knob.OuterMomentum => r.Min <= 0,
+                Knob.RestartPeriod => true,
+                _ => false,
+            };
+            if (Distance(v, top) <= tolerance)
+            {
+                edges.Add(new RangeEdge(knob, v, r, Upper: true));
+            }
+            else if (!naturalLower && Distance(v, r.Min) <= tolerance)
+            {
+                edges.Add(new RangeEdge(knob, v, r, Upper: false));
+            }
+        }
+
+        return edges;
+    }
+
     /// <summary>The best setting found.</summary>
     public Candidate Best => Ranked[0];
 
@@ -202,7 +302,13 @@ public static class Tuner
         }
 
         Candidate[] ranked = [.. cache.Select(kv => new Candidate(kv.Key, kv.Value)).OrderBy(c => c.Outcome.FinalRisk).ThenBy(c => c.Point.ToString(), StringComparer.Ordinal)];
-        return new TuningResult(ranked, gridEvaluations, cache.Count - gridEvaluations) { BestOnGrid = bestOnGrid };
+        var searched = new Dictionary<Knob, KnobRange>();
+        for (int i = 0; i < free.Length; i++)
+        {
+            searched[free[i]] = ranges[i];
+        }
+
+        return new TuningResult(ranked, gridEvaluations, cache.Count - gridEvaluations) { BestOnGrid = bestOnGrid, Searched = searched, GridPoints = request.GridPoints };
     }
 
     private static void Check(TuningRequest request)

@@ -90,4 +90,63 @@ public class TuningTests
         var ex = Assert.Throws<InvalidInputException>(() => Tuner.Run(new NoiselessRiskModel(AtomSpectrum.PowerLawModes(5, 1, 1)), request, 1));
         Assert.Equal("--free", ex.Subject);
     }
+
+    [Fact]
+    public void AnOptimumOnTheEdgeOfTheRangeIsFlagged()
+    {
+        // One noiseless mode, plain outer step: risk ∝ (1 − αμ)^{2R} is minimised at α = 1/μ ≈ 1.96 (μ = 1 − 0.7²).
+        AtomSpectrum spectrum = AtomSpectrum.FromProblem(LinearRegressionProblem.FromModes([1.0], [1.0], 0));
+        var model = new NoiselessRiskModel(spectrum);
+        TuningResult capped = Tuner.Run(model, new TuningRequest
+        {
+            Base = Config(), Samples = 16 * 5, Free = Knob.OuterLr, Ranges = new Dictionary<Knob, KnobRange> { [Knob.OuterLr] = new(0.1, 1.0, true) },
+        }, lambdaMax: 1);
+        RangeEdge edge = Assert.Single(capped.Edges());
+        Assert.Equal(Knob.OuterLr, edge.Knob);
+        Assert.True(edge.Upper);
+        Assert.Equal(1.0, capped.Best.Point.OuterLr, 1e-12);
+
+        TuningResult above = Tuner.Run(model, new TuningRequest
+        {
+            Base = Config(), Samples = 16 * 5, Free = Knob.OuterLr, Ranges = new Dictionary<Knob, KnobRange> { [Knob.OuterLr] = new(3, 10, true) },
+        }, lambdaMax: 1);
+        Assert.False(Assert.Single(above.Edges()).Upper);
+
+        TuningResult inside = Tuner.Run(model, new TuningRequest
+        {
+            Base = Config(), Samples = 16 * 5, Free = Knob.OuterLr, Ranges = new Dictionary<Knob, KnobRange> { [Knob.OuterLr] = new(0.5, 8, true) },
+        }, lambdaMax: 1);
+        Assert.Equal(1 / (1 - 0.7 * 0.7), inside.Best.Point.OuterLr, 0.01);
+        Assert.Empty(inside.Edges());
+    }
+
+    [Theory]
+    [InlineData(Knob.InnerLr, "0.01:0.5", 0.01, 0.5)]
+    [InlineData(Knob.OuterMomentum, "0:0.99", 0, 0.99)]
+    [InlineData(Knob.InnerSteps, "2:32", 2, 32)]
+    [InlineData(Knob.RestartPeriod, "0:8", 0, 8)]
+    public void RangesParse(Knob knob, string text, double lo, double hi)
+    {
+        KnobRange r = KnobRange.Parse(knob, text, "--x-range");
+        Assert.Equal(lo, r.Min);
+        Assert.Equal(hi, r.Max);
+        Assert.Equal(knob != Knob.OuterMomentum, r.Log);
+    }
+
+    [Theory]
+    [InlineData(Knob.InnerLr, "0.5")]
+    [InlineData(Knob.InnerLr, "a:b")]
+    [InlineData(Knob.InnerLr, "0.5:0.1")]
+    [InlineData(Knob.OuterLr, "0:1")]
+    [InlineData(Knob.OuterMomentum, "0:1")]
+    [InlineData(Knob.OuterMomentum, "-0.1:0.5")]
+    [InlineData(Knob.InnerSteps, "0:8")]
+    [InlineData(Knob.InnerSteps, "1.5:8")]
+    [InlineData(Knob.RestartPeriod, "-1:8")]
+    [InlineData(Knob.OuterLr, "1:inf")]
+    public void BadRangesNameTheFlag(Knob knob, string text)
+    {
+        var e = Assert.Throws<InvalidInputException>(() => KnobRange.Parse(knob, text, "--x-range"));
+        Assert.Equal("--x-range", e.Subject);
+    }
 }
