@@ -39,6 +39,9 @@ public sealed class CurveFigure
     /// <summary>Where the legend sits.</summary>
     public Alignment LegendAlignment { get; set; } = Alignment.UpperRight;
 
+    /// <summary>Draw the legend outside the data area, to the right (keeps it from hiding points).</summary>
+    public bool LegendOutside { get; set; }
+
     /// <summary>Fixed y range (in data units), or null for automatic.</summary>
     public (double Min, double Max)? YRange { get; set; }
 
@@ -154,8 +157,15 @@ public sealed class CurveFigure
 
         if (_items.Count > 0)
         {
-            var legend = plot.ShowLegend(LegendAlignment);
-            legend.FontSize = 12;
+            if (LegendOutside)
+            {
+                plot.ShowLegend(Edge.Right);
+                plot.Legend.FontSize = 12;
+            }
+            else
+            {
+                plot.ShowLegend(LegendAlignment).FontSize = 12;
+            }
         }
 
         return plot;

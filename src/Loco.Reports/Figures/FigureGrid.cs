@@ -24,7 +24,10 @@ public static class FigureGrid
         {
             int left = (i % columns) * panelWidth;
             int top = (i / columns) * panelHeight;
-            panels[i].Render(surface.Canvas, new PixelRect(left, left + panelWidth, top + panelHeight, top));
+            // Each panel is rendered on its own (rendering into a shared canvas clears it), then drawn in place.
+            byte[] png = panels[i].GetImage(panelWidth, panelHeight).GetImageBytes(ImageFormat.Png);
+            using SKBitmap bitmap = SKBitmap.Decode(png);
+            surface.Canvas.DrawBitmap(bitmap, left, top);
         }
 
         using SKImage image = surface.Snapshot();

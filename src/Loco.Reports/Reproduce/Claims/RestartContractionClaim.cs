@@ -77,7 +77,7 @@ public sealed class RestartContractionClaim : IClaim
             var figure = new CurveFigure($"Nesterov α={OuterLr}, β={beta}: restart contraction per cycle",
                 "effective spectrum μ = 1 − (1 − ηλ)^H", "|c_K| per K-round cycle", AxisScale.Linear, AxisScale.Log10)
             {
-                LegendAlignment = ScottPlot.Alignment.LowerLeft,
+                LegendOutside = true,
                 YRange = (1e-6, 2),
             };
             for (int p = 0; p < Periods.Length; p++)
@@ -132,11 +132,11 @@ public sealed class RestartContractionClaim : IClaim
                     theory.Add(beta, k, fineMu[i], fineCk[i], fineRhoK[i]);
                 }
 
-                figure.Line($"K={k}: |c_K| (theory)", fineMu, [.. fineCk.Select(Math.Abs)], p);
-                figure.Line(p == 0 ? "ρ(T)^K (theory, dashed)" : null, fineMu, fineRhoK, p, LineStyle.Dashed, 1.2f);
+                figure.Line($"K={k}: |c_K| theory", fineMu, [.. fineCk.Select(Math.Abs)], p);
+                figure.Line(p == 0 ? "ρ(T)^K (dashed)" : null, fineMu, fineRhoK, p, LineStyle.Dashed, 1.2f);
                 int stride = Math.Max(1, gridModes / 25);
                 int[] shown = [.. Enumerable.Range(0, mu.Length).Where(i => i >= firstZero || (i + 1) % stride == 0)];
-                figure.Points(p == 0 ? "measured |ρ_(j+1)K / ρ_jK| (simulation)" : null,
+                figure.Points(p == 0 ? "measured |ρ_(j+1)K/ρ_jK|" : null,
                     [.. shown.Select(i => mu[i])], [.. shown.Select(i => Math.Max(Math.Abs(firstCycle[i]), 1.5e-6))], p, size: 6);
             }
 
@@ -144,13 +144,8 @@ public sealed class RestartContractionClaim : IClaim
         }
 
         string figurePath = context.PathOf("contraction.png");
-        FigureGrid.SavePng(figurePath, [.. panels.Select(f => f.Build())], 1, 2, 700, 560);
+        FigureGrid.SavePng(figurePath, [.. panels.Select(f => f.Build())], 2, 1, 1000, 520);
         var figures = new List<string> { figurePath };
-        for (int b = 0; b < panels.Count; b++)
-        {
-            figures.Add(panels[b].SavePng(context.PathOf($"contraction-beta{Momenta[b].ToString(CultureInfo.InvariantCulture)}.png")));
-        }
-
         string[] tables = [table.Save(context.PathOf("contraction-measured.csv")), theory.Save(context.PathOf("contraction-theory.csv"))];
         bool passed = worstError <= Tolerance && worstDip < DipFraction && zerosChecked > 0;
         string measuredLine = string.Create(CultureInfo.InvariantCulture,
