@@ -11,6 +11,7 @@ public static class Claims
     public static IReadOnlyList<IClaim> All { get; } =
     [
         new RestartContractionClaim(),
+        new RestartStabilityClaim(),
     ];
 
     /// <summary>The ids of all claims, in order.</summary>
