@@ -14,10 +14,10 @@ namespace Loco.Reports.Reproduce.Claims;
 public sealed record LaSnrSize(PowerLawSetup Setup, long Samples, int[] Batches, double[] Noises, TuningEffort Effort, int SimulationRuns)
 {
     /// <summary>Full size: D = 1000, N = 2^16, B ∈ {1, 8, 64}, σ ∈ {0.1, 1}.</summary>
-    public static LaSnrSize Full { get; } = new(new PowerLawSetup(1000), 1 << 16, [1, 8, 64], [0.1, 1.0], new TuningEffort(5, 60), 24);
+    public static LaSnrSize Full { get; } = new(new PowerLawSetup(1000), 1 << 16, [1, 8, 64], [0.1, 1.0], new TuningEffort(6, 80), 24);
 
     /// <summary>Quick size (tests): D = 200, N = 2^13, B ∈ {1, 64}, σ ∈ {0.1, 1}.</summary>
-    public static LaSnrSize Quick { get; } = new(new PowerLawSetup(200), 1 << 13, [1, 64], [0.1, 1.0], new TuningEffort(4, 30), 8);
+    public static LaSnrSize Quick { get; } = new(new PowerLawSetup(200), 1 << 13, [1, 64], [0.1, 1.0], new TuningEffort(5, 40), 8);
 }
 
 /// <summary>One (B, σ) cell: tuned SGD and tuned LA, theory and simulation.</summary>
@@ -44,6 +44,7 @@ public static class LaSnrStudy
     {
         ArgumentNullException.ThrowIfNull(size);
         AtomSpectrum spectrum = size.Setup.Spectrum();
+        AtomSpectrum tuning = size.Setup.TuningSpectrum();
         var cells = new List<LaSnrCell>();
         foreach (double noise in size.Noises)
         {
@@ -51,8 +52,8 @@ public static class LaSnrStudy
             foreach (int batch in size.Batches)
             {
                 progress?.Report($"la-snr: tuning SGD and LA at B = {batch}, σ = {noise}");
-                TunedRun sgd = MethodTuning.Tune(TunedMethod.Sgd(batch), spectrum, noise, size.Samples, size.Effort, cancellation);
-                TunedRun la = MethodTuning.Tune(TunedMethod.Lookahead(batch), spectrum, noise, size.Samples, size.Effort, cancellation);
+                TunedRun sgd = MethodTuning.Tune(TunedMethod.Sgd(batch), spectrum, tuning, noise, size.Samples, size.Effort, cancellation);
+                TunedRun la = MethodTuning.Tune(TunedMethod.Lookahead(batch), spectrum, tuning, noise, size.Samples, size.Effort, cancellation);
                 SimulationResult sgdSim = MethodTuning.Simulate(problem, sgd.Config, size.Samples, size.SimulationRuns, 11, cancellation);
                 SimulationResult laSim = MethodTuning.Simulate(problem, la.Config, size.Samples, size.SimulationRuns, 12, cancellation);
                 cells.Add(new LaSnrCell(batch, noise, sgd, la, sgdSim, laSim));

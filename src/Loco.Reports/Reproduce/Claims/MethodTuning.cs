@@ -27,24 +27,42 @@ public sealed record TunedRun(TunedMethod Method, FamilyConfig Config, TheoryRes
 public static class MethodTuning
 {
     /// <summary>Tunes <paramref name="method"/> on <paramref name="spectrum"/> with label noise σ under <paramref name="samples"/> samples.</summary>
-    public static TunedRun Tune(TunedMethod method, AtomSpectrum spectrum, double noise, long samples, TuningEffort effort,
+    /// <remarks>The tuner evaluates <paramref name="tuningSpectrum"/> (a quadrature, fast); the curves returned are the recursion on <paramref name="spectrum"/>.</remarks>
+    public static TunedRun Tune(TunedMethod method, AtomSpectrum spectrum, AtomSpectrum tuningSpectrum, double noise, long samples, TuningEffort effort,
         CancellationToken cancellation, IReadOnlyDictionary<Knob, KnobRange>? ranges = null)
     {
         ArgumentNullException.ThrowIfNull(method);
-        var model = new RecursionRiskModel(spectrum, noise);
+        ArgumentNullException.ThrowIfNull(spectrum);
+        ArgumentNullException.ThrowIfNull(tuningSpectrum);
+        var model = new RecursionRiskModel(tuningSpectrum, noise);
+        double lambdaMax = spectrum.Lambda.Max();
+        int knobs = System.Numerics.BitOperations.PopCount((uint)method.Free);
         var request = new TuningRequest
         {
             Base = method.Base,
             Samples = samples,
             Free = method.Free,
-            GridPoints = effort.GridPoints,
+            GridPoints = knobs switch { 1 => 4 * effort.GridPoints, 2 => 2 * effort.GridPoints, _ => effort.GridPoints },
             RefineEvaluations = effort.RefineEvaluations,
-            Ranges = ranges ?? new Dictionary<Knob, KnobRange>(),
+            Ranges = ranges ?? WideRanges(lambdaMax),
         };
-        TuningResult result = Tuner.Run(model, request, spectrum.Lambda.Max(), cancellation: cancellation);
+        TuningResult result = Tuner.Run(model, request, lambdaMax, cancellation: cancellation);
         FamilyConfig best = result.Best.Point.Apply(method.Base);
         return new TunedRun(method, best, Theory(spectrum, best, noise, samples), result.Ranked.Count);
     }
+
+    /// <summary>
+    /// Search intervals wider than the tuner's defaults, so that no tuned value sits on a bound: η ∈ [10⁻³, 1.99]/λ_max
+    /// (above 2/λ_max the top mode's inner step diverges), α ∈ [0.05, 8] (α μ_max &lt; 2 allows α ≫ 1 when μ_max is small),
+    /// β ∈ [0, 0.99], H ∈ [1, 64].
+    /// </summary>
+    public static IReadOnlyDictionary<Knob, KnobRange> WideRanges(double lambdaMax) => new Dictionary<Knob, KnobRange>
+    {
+        [Knob.InnerLr] = new(1e-3 / lambdaMax, 1.99 / lambdaMax, true),
+        [Knob.OuterLr] = new(0.05, 8, true),
+        [Knob.OuterMomentum] = new(0, 0.99, false),
+        [Knob.InnerSteps] = new(1, 64, true),
+    };
 
     /// <summary>The recursion's curves for ⌊samples / (M·H·B)⌋ rounds.</summary>
     public static TheoryResult Theory(AtomSpectrum spectrum, FamilyConfig config, double noise, long samples) =>
