@@ -53,6 +53,7 @@ public static class LocoApp
         root.Subcommands.Add(new StabilityCommand().Build(terminal));
         root.Subcommands.Add(new ContractionCommand().Build(terminal));
         root.Subcommands.Add(new TuneCommand().Build(terminal));
+        root.Subcommands.Add(new ReproduceCommand().Build(terminal));
         return root;
     }
 }
