@@ -2,7 +2,7 @@ using Loco.Core.Problems;
 using Loco.Simulation;
 using Loco.Theory.Spectra;
 
-namespace Loco.Reports.Reproduce.Claims;
+namespace Loco.Reports.Reproduce;
 
 /// <summary>Sizes of the LA-SNR study.</summary>
 /// <param name="Setup">The power-law problem.</param>

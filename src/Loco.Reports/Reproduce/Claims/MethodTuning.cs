@@ -5,7 +5,7 @@ using Loco.Theory.Dynamics;
 using Loco.Theory.Spectra;
 using Loco.Theory.Tuning;
 
-namespace Loco.Reports.Reproduce.Claims;
+namespace Loco.Reports.Reproduce;
 
 /// <summary>How hard the tuner searches: grid points per knob and the local search's extra evaluations.</summary>
 /// <param name="GridPoints">Grid points per free knob.</param>

@@ -6,7 +6,7 @@ using Loco.Theory.Analysis;
 using Loco.Theory.Dynamics;
 using Loco.Theory.Spectra;
 
-namespace Loco.Reports.Reproduce.Claims;
+namespace Loco.Reports.Reproduce;
 
 /// <summary>Sizes of the MW-NOISE study.</summary>
 /// <param name="Setup">The power-law problem.</param>

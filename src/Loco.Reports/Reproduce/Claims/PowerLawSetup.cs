@@ -1,7 +1,7 @@
 using Loco.Core.Problems;
 using Loco.Theory.Spectra;
 
-namespace Loco.Reports.Reproduce.Claims;
+namespace Loco.Reports.Reproduce;
 
 /// <summary>
 /// The power-law problem of the Agarwala claims: λ_i = i^(−a) and a fixed target with θ*_i² = i^(−b) exactly

@@ -1,7 +1,7 @@
 using Loco.Simulation;
 using Loco.Theory.Dynamics;
 
-namespace Loco.Reports.Reproduce.Claims;
+namespace Loco.Reports.Reproduce;
 
 /// <summary>Whether Monte Carlo means agree with the exact theory at the final round.</summary>
 public static class SimulationAgreement

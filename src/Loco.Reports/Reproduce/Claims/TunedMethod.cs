@@ -2,7 +2,7 @@ using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Theory.Tuning;
 
-namespace Loco.Reports.Reproduce.Claims;
+namespace Loco.Reports.Reproduce;
 
 /// <summary>
 /// A member of the family as the claims compare it: a base configuration and the knobs tuned for it.
