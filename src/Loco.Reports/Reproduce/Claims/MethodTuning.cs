@@ -54,13 +54,13 @@ public static class MethodTuning
     /// <summary>
     /// Search intervals wider than the tuner's defaults, so that no tuned value sits on a bound: η ∈ [10⁻³, 1.99]/λ_max
     /// (above 2/λ_max the top mode's inner step diverges), α ∈ [0.05, 8] (α μ_max &lt; 2 allows α ≫ 1 when μ_max is small),
-    /// β ∈ [0, 0.99], H ∈ [1, 64].
+    /// β ∈ [0, 0.999], H ∈ [1, 64].
     /// </summary>
     public static IReadOnlyDictionary<Knob, KnobRange> WideRanges(double lambdaMax) => new Dictionary<Knob, KnobRange>
     {
         [Knob.InnerLr] = new(1e-3 / lambdaMax, 1.99 / lambdaMax, true),
         [Knob.OuterLr] = new(0.05, 8, true),
-        [Knob.OuterMomentum] = new(0, 0.99, false),
+        [Knob.OuterMomentum] = new(0, 0.999, false),
         [Knob.InnerSteps] = new(1, 64, true),
     };
 
