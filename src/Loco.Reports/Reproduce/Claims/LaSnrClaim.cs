@@ -26,7 +26,7 @@ public sealed class LaSnrClaim : IClaim
 
     /// <inheritdoc />
     public string Criterion => LaSnrStudy.Criterion +
-        " Full size: D = 1000, N = 2^16 samples, B ∈ {1, 8, 64}; quick: D = 200, N = 2^13, B ∈ {1, 64}.";
+        " Full size: D = 1000, N = 2^16 samples, B ∈ {1, 8, 64}; quick: D = 100, N = 2^12, B ∈ {1, 64}.";
 
     /// <inheritdoc />
     public ClaimResult Run(ClaimContext context)

@@ -16,8 +16,8 @@ public sealed record LaSnrSize(PowerLawSetup Setup, long Samples, int[] Batches,
     /// <summary>Full size: D = 1000, N = 2^16, B ∈ {1, 8, 64}, σ ∈ {0.1, 1}.</summary>
     public static LaSnrSize Full { get; } = new(new PowerLawSetup(1000), 1 << 16, [1, 8, 64], [0.1, 1.0], new TuningEffort(6, 80), 24);
 
-    /// <summary>Quick size (tests): D = 200, N = 2^13, B ∈ {1, 64}, σ ∈ {0.1, 1}.</summary>
-    public static LaSnrSize Quick { get; } = new(new PowerLawSetup(200), 1 << 13, [1, 64], [0.1, 1.0], new TuningEffort(5, 40), 8);
+    /// <summary>Quick size (tests): D = 100, N = 2^12, B ∈ {1, 64}, σ ∈ {0.1, 1}.</summary>
+    public static LaSnrSize Quick { get; } = new(new PowerLawSetup(100), 1 << 12, [1, 64], [0.1, 1.0], new TuningEffort(4, 24), 8);
 }
 
 /// <summary>One (B, σ) cell: tuned SGD and tuned LA, theory and simulation.</summary>

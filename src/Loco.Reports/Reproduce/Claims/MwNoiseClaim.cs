@@ -23,7 +23,7 @@ public sealed class MwNoiseClaim : IClaim
         "α rises with αη fixed, and when H falls, until the outer step goes unstable (αμ_max ≥ 2).";
 
     /// <inheritdoc />
-    public string Criterion => MwNoiseStudy.Criterion + " Full size: D = 1000, R = 256 rounds; quick: D = 200, R = 64.";
+    public string Criterion => MwNoiseStudy.Criterion + " Full size: D = 1000, R = 256 rounds; quick: D = 100, R = 48.";
 
     /// <inheritdoc />
     public ClaimResult Run(ClaimContext context)

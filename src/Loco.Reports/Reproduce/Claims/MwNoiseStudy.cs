@@ -17,8 +17,8 @@ public sealed record MwNoiseSize(PowerLawSetup Setup, int Rounds, int Simulation
     /// <summary>Full size: D = 1000, R = 256.</summary>
     public static MwNoiseSize Full { get; } = new(new PowerLawSetup(1000), 256, 16);
 
-    /// <summary>Quick size: D = 200, R = 64.</summary>
-    public static MwNoiseSize Quick { get; } = new(new PowerLawSetup(200), 64, 8);
+    /// <summary>Quick size: D = 100, R = 48.</summary>
+    public static MwNoiseSize Quick { get; } = new(new PowerLawSetup(100), 48, 8);
 
     /// <summary>σ.</summary>
     public const double Noise = 0.5;
