@@ -53,11 +53,12 @@ public sealed class MwNoiseClaim : IClaim
         var panels = new List<ScottPlot.Plot>
         {
             Panel($"E vs M (η = {MwNoiseSize.InnerLr}, α = {MwNoiseSize.OuterLr}, H = {MwNoiseSize.InnerSteps}, B = {MwNoiseSize.Batch})",
-                "workers M", [.. result.ByWorkers.Where(p => p.Config.Workers >= 2)], p => p.Config.Workers, AxisScale.Log10),
-            Panel($"E along αη = {MwNoiseSize.Product} (M = {MwNoiseSize.PathWorkers}, H = {MwNoiseSize.InnerSteps}); label: αμ_max",
+                "workers M", [.. result.ByWorkers.Where(p => p.Config.Workers >= 2)], p => p.Config.Workers, AxisScale.Linear),
+            Panel($"E along αη = {MwNoiseSize.Product} (M = {MwNoiseSize.PathWorkers}, H = {MwNoiseSize.InnerSteps}); αμ_max = " +
+                string.Join(", ", result.AlongPath.Where(p => !p.Diverged).Select(p => p.AlphaMuMax.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))),
                 "inner learning rate η (α = 0.3/η)", [.. result.AlongPath.Where(p => !p.Diverged)], p => p.Config.InnerLr, AxisScale.Log10),
             Panel($"E vs H (M = {MwNoiseSize.PathWorkers}, η = {MwNoiseSize.InnerLr}, α = {MwNoiseSize.OuterLr})",
-                "inner steps per round H", result.ByInnerSteps, p => p.Config.InnerSteps, AxisScale.Log10),
+                "inner steps per round H", result.ByInnerSteps, p => p.Config.InnerSteps, AxisScale.Linear),
             RiskPanel(result.ByWorkers.First(p => p.Config.Workers == MwNoiseSize.PathWorkers)),
         };
         string png = FigureGrid.SavePng(context.PathOf("excess.png"), panels, 2, 2, 620, 440);

@@ -56,12 +56,12 @@ public sealed class SlaNesterovClaim : IClaim
             string name = run.Method.Name;
             ClaimPlots.AddTheory(risk, name, run.Theory, i, parts: false);
             ClaimPlots.AddSimulation(risk, name, sim, i, 8);
-            for (int k = 0; k <= run.Theory.RoundsCompleted; k++)
+            foreach (int k in ClaimPlots.CsvRounds(run.Theory.RoundsCompleted))
             {
                 curves.Add(name, k, k * run.Theory.SamplesPerRound, run.Theory.ExcessRisk(k), run.Theory.Signal[k], run.Theory.Noise[k]);
             }
 
-            for (int k = 0; k <= sim.RoundsCompleted; k++)
+            foreach (int k in ClaimPlots.CsvRounds(sim.RoundsCompleted))
             {
                 simulation.Add(name, k, k * sim.SamplesPerRound, sim.ExcessRisk(k), sim.RiskStdErr[k], sim.Runs);
             }
