@@ -84,6 +84,30 @@ public sealed class HeatmapFigure
         }
 
         var plot = new Plot();
+        bool anyFinite = false;
+        foreach (double v in cells)
+        {
+            anyFinite |= double.IsFinite(v);
+        }
+
+        if (anyFinite)
+        {
+            AddHeatmap(plot, cells, rows, cols);
+        }
+        else
+        {
+            // Nothing to colour (every cell marked or missing): a grey background only.
+            var background = plot.Add.Rectangle(-0.5, cols - 0.5, -0.5, rows - 0.5);
+            background.FillColor = Colors.LightGray;
+            background.LineWidth = 0;
+        }
+
+        DrawLabels(plot, rows, cols);
+        return plot;
+    }
+
+    private void AddHeatmap(Plot plot, double[,] cells, int rows, int cols)
+    {
         var heatmap = plot.Add.Heatmap(cells);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.NaNCellColor = Colors.LightGray;
@@ -100,6 +124,10 @@ public sealed class HeatmapFigure
         {
             bar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true, LabelFormatter = FigureStyle.DecadeLabel };
         }
+    }
+
+    private void DrawLabels(Plot plot, int rows, int cols)
+    {
 
         for (int r = 0; r < rows; r++)
         {
@@ -128,7 +156,6 @@ public sealed class HeatmapFigure
         plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, cols).Select(i => (double)i)], [.. XValues.Select(v => v.ToString("G3", CultureInfo.InvariantCulture))]);
         plot.Axes.Left.SetTicks([.. Enumerable.Range(0, rows).Select(i => (double)i)], [.. YValues.Select(v => v.ToString("G3", CultureInfo.InvariantCulture))]);
         plot.Axes.SetLimits(-0.5, cols - 0.5, -0.5, rows - 0.5);
-        return plot;
     }
 
     /// <summary>Renders to a PNG file.</summary>

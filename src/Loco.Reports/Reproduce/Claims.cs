@@ -14,6 +14,7 @@ public static class Claims
         new MwNoiseClaim(),
         new SlaNesterovClaim(),
         new RestartContractionClaim(),
+        new RestartStabilityClaim(),
     ];
 
     /// <summary>The ids of all claims, in order.</summary>
