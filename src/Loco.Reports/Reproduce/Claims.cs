@@ -10,6 +10,9 @@ public static class Claims
     /// <summary>The claims, in the order the issue lists them.</summary>
     public static IReadOnlyList<IClaim> All { get; } =
     [
+        new LaSnrClaim(),
+        new MwNoiseClaim(),
+        new SlaNesterovClaim(),
         new RestartContractionClaim(),
         new RestartStabilityClaim(),
     ];

@@ -1,0 +1,174 @@
+using Loco.Core.Family;
+using Loco.Core.Optimizers;
+using Loco.Core.Problems;
+using Loco.Simulation;
+using Loco.Theory.Analysis;
+using Loco.Theory.Dynamics;
+using Loco.Theory.Spectra;
+
+namespace Loco.Reports.Reproduce;
+
+/// <summary>Sizes of the MW-NOISE study.</summary>
+/// <param name="Setup">The power-law problem.</param>
+/// <param name="Rounds">Rounds R of every run: the M-worker run and its one-worker counterpart both consume R·M·H·B samples.</param>
+/// <param name="SimulationRuns">Monte Carlo runs per setting.</param>
+public sealed record MwNoiseSize(PowerLawSetup Setup, int Rounds, int SimulationRuns)
+{
+    /// <summary>Full size: D = 1000, R = 256.</summary>
+    public static MwNoiseSize Full { get; } = new(new PowerLawSetup(1000), 256, 16);
+
+    /// <summary>Quick size: D = 100, R = 48.</summary>
+    public static MwNoiseSize Quick { get; } = new(new PowerLawSetup(100), 48, 8);
+
+    /// <summary>σ.</summary>
+    public const double Noise = 0.5;
+
+    /// <summary>B per worker.</summary>
+    public const int Batch = 4;
+
+    /// <summary>η of the M sweep and the H sweep.</summary>
+    public const double InnerLr = 0.25;
+
+    /// <summary>α of the M sweep and the H sweep.</summary>
+    public const double OuterLr = 1.2;
+
+    /// <summary>H of the M sweep and the η path.</summary>
+    public const int InnerSteps = 8;
+
+    /// <summary>M of the η path and the H sweep.</summary>
+    public const int PathWorkers = 4;
+
+    /// <summary>αη along the η path.</summary>
+    public const double Product = 0.3;
+
+    /// <summary>Worker counts of the M sweep.</summary>
+    public static int[] WorkerCounts { get; } = [1, 2, 4, 8, 16];
+
+    /// <summary>η along αη = const.</summary>
+    public static double[] PathInnerLrs { get; } = [0.25, 0.125, 0.0625, 0.03125];
+
+    /// <summary>H of the H sweep, falling.</summary>
+    public static int[] InnerStepCounts { get; } = [16, 8, 4, 2];
+}
+
+/// <summary>One setting: theory of both runs, and (when finite) their simulations.</summary>
+/// <param name="Config">The M-worker configuration.</param>
+/// <param name="AlphaMuMax">α μ_max = α (1 − (1 − ηλ_max)^H): ≥ 2 makes the outer step unstable.</param>
+/// <param name="Theory">The decomposition (M workers, one worker at M·B).</param>
+/// <param name="Workers">Simulation of the M workers (null when the theory diverged).</param>
+/// <param name="Single">Simulation of one worker at M·B (null when the theory diverged).</param>
+public sealed record MwNoisePoint(FamilyConfig Config, double AlphaMuMax, MultiWorkerDecomposition Theory, SimulationResult? Workers, SimulationResult? Single)
+{
+    /// <summary>
+    /// True when either recursion diverged (its risk passed 10¹² times its start) or ended above its initial risk:
+    /// an unstable outer step grows the risk without bound, so after R rounds it is above where it started.
+    /// </summary>
+    public bool Diverged => Theory.Workers.DivergedAtRound is not null || Theory.SingleWorker.DivergedAtRound is not null
+        || Theory.Workers.FinalRisk > Theory.Workers.Risk[0] || Theory.SingleWorker.FinalRisk > Theory.SingleWorker.Risk[0];
+
+    /// <summary>Final excess of M workers over one worker (theory; NaN when diverged).</summary>
+    public double Excess => Diverged ? double.NaN : Theory.Excess(Theory.RoundsCompleted);
+
+    /// <summary>The same from the simulations, and its standard error.</summary>
+    public (double Mean, double StdErr) SimulatedExcess => Workers is null || Single is null
+        ? (double.NaN, double.NaN)
+        : (Workers.FinalRisk - Single.FinalRisk, Math.Sqrt(Workers.FinalStdErr * Workers.FinalStdErr + Single.FinalStdErr * Single.FinalStdErr));
+}
+
+/// <summary>The three sweeps of MW-NOISE.</summary>
+public sealed record MwNoiseResult(IReadOnlyList<MwNoisePoint> ByWorkers, IReadOnlyList<MwNoisePoint> AlongPath, IReadOnlyList<MwNoisePoint> ByInnerSteps);
+
+/// <summary>
+/// MW-NOISE: M workers at batch B against one worker at batch M·B with the same η, α, H (LA, β = 0), by the exact
+/// recursion (<see cref="MultiWorkerDecomposition"/>) with Monte Carlo checks.
+/// </summary>
+public static class MwNoiseStudy
+{
+    /// <summary>The pass/fail criterion, fixed before running.</summary>
+    public const string Criterion =
+        "E = final excess risk of M workers at batch B minus that of one worker at batch M·B (same η, α, H; LA, β = 0), exact theory, " +
+        "power law with σ = 0.5, B = 4, after R rounds (both runs consume R·M·H·B samples). PASS iff (1) at η = 0.25, α = 1.2, H = 8: E > 0 for every M ∈ {2, 4, 8, 16} " +
+        "and E strictly increases with M; (2) along αη = 0.3 at M = 4, H = 8, η = 0.25 → 0.125 → 0.0625 → 0.03125: E strictly decreases " +
+        "as η falls over the settings with α μ_max < 2, and the first setting with α μ_max ≥ 2 diverges (final risk above the initial risk); (3) at M = 4, η = 0.25, " +
+        "α = 1.2: E strictly decreases as H falls 16 → 8 → 4 → 2; and every simulated run agrees with the theory (4 standard errors + 2%).";
+
+    /// <summary>A configuration of the study.</summary>
+    public static FamilyConfig Config(int workers, double innerLr, double outerLr, int innerSteps) => new()
+    {
+        InnerLr = innerLr,
+        InnerSteps = innerSteps,
+        Workers = workers,
+        BatchSize = MwNoiseSize.Batch,
+        OuterLr = outerLr,
+        OuterMomentum = 0,
+        OuterKind = OuterKind.None,
+        OuterForm = OuterForm.PyTorch,
+        RestartPeriod = 0,
+    };
+
+    /// <summary>Runs the three sweeps.</summary>
+    public static MwNoiseResult Run(MwNoiseSize size, IProgress<string>? progress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(size);
+        AtomSpectrum spectrum = size.Setup.Spectrum();
+        LinearRegressionProblem problem = size.Setup.Problem(MwNoiseSize.Noise);
+        double lambdaMax = spectrum.Lambda.Max();
+        MwNoisePoint Point(FamilyConfig c)
+        {
+            var options = new TheoryOptions { Rounds = size.Rounds };
+            MultiWorkerDecomposition theory = MultiWorkerDecomposition.Run(spectrum, c, MwNoiseSize.Noise, options, cancellation);
+            double alphaMu = c.OuterLr * EffectiveSpectrum.Of(lambdaMax, c.InnerLr, c.InnerSteps);
+            bool diverged = new MwNoisePoint(c, alphaMu, theory, null, null).Diverged;
+            SimulationResult? many = diverged ? null : MethodTuning.Simulate(problem, c, size.Rounds * c.SamplesPerRound, size.SimulationRuns, 21, cancellation);
+            SimulationResult? one = diverged ? null : MethodTuning.Simulate(problem, MultiWorkerDecomposition.SingleWorkerOf(c), size.Rounds * c.SamplesPerRound, size.SimulationRuns, 22, cancellation);
+            return new MwNoisePoint(c, alphaMu, theory, many, one);
+        }
+
+        progress?.Report("mw-noise: excess vs M");
+        var byWorkers = MwNoiseSize.WorkerCounts.Select(m => Point(Config(m, MwNoiseSize.InnerLr, MwNoiseSize.OuterLr, MwNoiseSize.InnerSteps))).ToList();
+        progress?.Report("mw-noise: excess along αη = const");
+        var path = MwNoiseSize.PathInnerLrs.Select(eta => Point(Config(MwNoiseSize.PathWorkers, eta, MwNoiseSize.Product / eta, MwNoiseSize.InnerSteps))).ToList();
+        progress?.Report("mw-noise: excess vs H");
+        var byH = MwNoiseSize.InnerStepCounts.Select(h => Point(Config(MwNoiseSize.PathWorkers, MwNoiseSize.InnerLr, MwNoiseSize.OuterLr, h))).ToList();
+        return new MwNoiseResult(byWorkers, path, byH);
+    }
+
+    /// <summary>Evaluates the criterion.</summary>
+    public static (bool Passed, string Measured) Evaluate(MwNoiseResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var many = result.ByWorkers.Where(p => p.Config.Workers >= 2).ToList();
+        bool positive = many.All(p => p.Excess > 0);
+        bool increasing = StrictlyMonotone(many.Select(p => p.Excess).ToList(), increasing: true);
+        var stable = result.AlongPath.TakeWhile(p => p.AlphaMuMax < 2).ToList();
+        MwNoisePoint? firstUnstable = result.AlongPath.FirstOrDefault(p => p.AlphaMuMax >= 2);
+        bool pathFalls = stable.Count >= 2 && StrictlyMonotone(stable.Select(p => p.Excess).ToList(), increasing: false);
+        bool unstableDiverges = firstUnstable is not null && firstUnstable.Diverged;
+        bool hFalls = StrictlyMonotone(result.ByInnerSteps.Select(p => p.Excess).ToList(), increasing: false);
+        var all = result.ByWorkers.Concat(result.AlongPath).Concat(result.ByInnerSteps).Where(p => p.Workers is not null).ToList();
+        int disagree = all.Count(p => !SimulationAgreement.Agrees(p.Theory.Workers, p.Workers!) || !SimulationAgreement.Agrees(p.Theory.SingleWorker, p.Single!));
+        string measured =
+            $"(1) E vs M: {string.Join(", ", many.Select(p => $"M={p.Config.Workers}: {p.Excess:G3}"))} (positive {Ok(positive)}, increasing {Ok(increasing)}); " +
+            $"(2) αη=0.3: {string.Join(", ", result.AlongPath.Select(p => $"η={p.Config.InnerLr:G3} (αμmax={p.AlphaMuMax:F2}): {(p.Diverged ? "diverged" : p.Excess.ToString("G3"))}"))} " +
+            $"(falls {Ok(pathFalls)}, unstable diverges {Ok(unstableDiverges)}); " +
+            $"(3) E vs H: {string.Join(", ", result.ByInnerSteps.Select(p => $"H={p.Config.InnerSteps}: {p.Excess:G3}"))} (falls {Ok(hFalls)}); " +
+            $"MC vs theory: {(disagree == 0 ? $"all {all.Count} settings agree" : $"{disagree} of {all.Count} disagree")}.";
+        return (positive && increasing && pathFalls && unstableDiverges && hFalls && disagree == 0, measured);
+    }
+
+    private static string Ok(bool ok) => ok ? "ok" : "FAILS";
+
+    private static bool StrictlyMonotone(IReadOnlyList<double> values, bool increasing)
+    {
+        for (int i = 1; i < values.Count; i++)
+        {
+            bool ok = increasing ? values[i] > values[i - 1] : values[i] < values[i - 1];
+            if (!ok || double.IsNaN(values[i]))
+            {
+                return false;
+            }
+        }
+
+        return values.Count > 0 && !double.IsNaN(values[0]);
+    }
+}
