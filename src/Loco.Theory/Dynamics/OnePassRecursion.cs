@@ -1,4 +1,5 @@
-using System.Numerics;
+using System.Runtime.Intrinsics;
+using V = System.Runtime.Intrinsics.Vector512<double>;
 
 namespace Loco.Theory.Dynamics;
 
@@ -12,10 +13,11 @@ internal sealed class OnePassRecursion : IDisposable
     private readonly double[] _lambda, _weighted, _initial;
     private readonly RoundConstants _p;
     private readonly int[] _start, _length;
-    private readonly Vector<double>[][] _acc;
+    private readonly V[][] _acc;
     private readonly double[] _scratch;
     private readonly Worker[] _workers;
-    private double[] _forcing = [];
+    private readonly V[] _forcing;
+    private bool _outer;
     private bool _reset;
 
     public OnePassRecursion(double[] lambda, double[] weightedLambda, double[] initialSquare, RoundConstants p, int threads)
@@ -43,13 +45,14 @@ internal sealed class OnePassRecursion : IDisposable
         }
 
         _length[chunks - 1] = n - _start[chunks - 1]; // the last chunk takes the remainder (its tail is padded)
-        _acc = new Vector<double>[chunks][];
+        _acc = new V[chunks][];
         for (int c = 0; c < chunks; c++)
         {
-            _acc[c] = new Vector<double>[RoundKernel.Accumulators(p.H)];
+            _acc[c] = new V[RoundKernel.Accumulators(p.H)];
         }
 
         _scratch = new double[8 * w];
+        _forcing = new V[p.H];
         Totals = new double[RoundKernel.Accumulators(p.H)];
         _workers = new Worker[chunks - 1];
         for (int c = 1; c < chunks; c++)
@@ -86,7 +89,12 @@ internal sealed class OnePassRecursion : IDisposable
     /// </summary>
     public void Pass(double[] forcing, bool reset)
     {
-        _forcing = forcing;
+        _outer = forcing.Length > 0;
+        for (int s = 0; s < forcing.Length; s++)
+        {
+            _forcing[s] = Vector512.Create(forcing[s]);
+        }
+
         _reset = reset;
         foreach (Worker w in _workers)
         {
@@ -100,24 +108,25 @@ internal sealed class OnePassRecursion : IDisposable
         }
 
         Array.Clear(Totals);
-        foreach (Vector<double>[] acc in _acc)
+        foreach (V[] acc in _acc)
         {
             for (int j = 0; j < Totals.Length; j++)
             {
-                Totals[j] += Vector.Sum(acc[j]);
+                Totals[j] += Vector512.Sum(acc[j]);
             }
         }
     }
 
     private void RunChunk(int c)
     {
-        Vector<double>[] acc = _acc[c];
+        V[] acc = _acc[c];
+        ReadOnlySpan<V> forcing = _outer ? _forcing : [];
         Array.Clear(acc);
         int start = _start[c], length = _length[c];
         var block = new AtomBlock(_lambda, _weighted, _initial, Ss, Sv, Vv, A, B).Slice(start, length);
         int tail = length % RoundKernel.Width;
-        RoundKernel.Pass(block.Slice(0, length - tail), _p, _forcing, _reset, acc);
-        RoundKernel.Tail(block, tail, _p, _forcing, _reset, acc, _scratch);
+        RoundKernel.Pass(block.Slice(0, length - tail), _p, forcing, _reset, acc);
+        RoundKernel.Tail(block, tail, _p, forcing, _reset, acc, _scratch);
     }
 
     public void Dispose()

@@ -1,5 +1,7 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using V = System.Runtime.Intrinsics.Vector512<double>;
 
 namespace Loco.Theory.Dynamics;
 
@@ -11,111 +13,115 @@ namespace Loco.Theory.Dynamics;
 /// per-step memory pass. The block's length must be a multiple of <see cref="Width"/>; <see cref="Tail"/> pads a
 /// shorter remainder.
 /// </summary>
+/// <remarks>
+/// Vectors are <see cref="Vector512{T}"/> (8 doubles): one AVX-512 register where the CPU has it; elsewhere the runtime
+/// runs each operation as two 256-bit halves. The per-atom constants A = q² + κ₄ λ², c = κ λ and q^H are recomputed
+/// from λ (a few multiplies) rather than stored, so the pass streams only λ, w λ (the same array as λ for unit
+/// weights), E[e(0)²] and the five state arrays. The forcing arrives already broadcast (one vector per step), and
+/// D(H) = A^H E s² + c Σ_s A^{H−1−s} F_s is evaluated by Horner's rule.
+/// </remarks>
 internal static class RoundKernel
 {
     /// <summary>Doubles per vector.</summary>
-    public static int Width => Vector<double>.Count;
+    public static int Width => V.Count;
 
     /// <summary>Accumulator layout: M_1..M_H, P_1..P_H, Σ w λ E s², Σ w λ a² E e(0)².</summary>
     public static int Accumulators(int h) => 2 * h + 2;
 
     /// <summary>
-    /// One pass over <paramref name="atoms"/>. With <paramref name="forcing"/> non-empty (F_s = S_s + σ², s = 0..H−1)
-    /// the outer step is applied first (the restart too when <paramref name="reset"/>), then the moments of the new
-    /// E[s²] are added to <paramref name="acc"/>; with it empty only the moments of the current E[s²] are.
+    /// One pass over <paramref name="atoms"/>. With <paramref name="forcing"/> non-empty (F_s = S_s + σ², s = 0..H−1,
+    /// each broadcast to a vector) the outer step is applied first (the restart too when <paramref name="reset"/>),
+    /// then the moments of the new E[s²] are added to <paramref name="acc"/>; with it empty only the moments of the
+    /// current E[s²] are.
     /// </summary>
-    public static void Pass(in AtomBlock atoms, in RoundConstants p, ReadOnlySpan<double> forcing, bool reset, Span<Vector<double>> acc)
+    public static void Pass(in AtomBlock atoms, in RoundConstants p, ReadOnlySpan<V> forcing, bool reset, Span<V> acc)
     {
         int h = p.H;
         int n = atoms.Lambda.Length;
-        if (n % Width != 0 || acc.Length < Accumulators(h))
+        if (n % Width != 0 || acc.Length < Accumulators(h) || (!forcing.IsEmpty && forcing.Length < h))
         {
-            throw new ArgumentException("Block length must be a multiple of the vector width and the accumulators must fit.");
+            throw new ArgumentException("Block length must be a multiple of the vector width, the accumulators must fit and the forcing must have H steps.");
         }
 
         bool outer = !forcing.IsEmpty;
-        var one = Vector<double>.One;
-        var negEta = new Vector<double>(-p.Eta);
-        var vKappa = new Vector<double>(p.Kappa);
-        var vKappa4 = new Vector<double>(p.Kappa4);
-        var invM = new Vector<double>(p.InvM);
-        var shared = new Vector<double>(p.Shared);
+        V one = V.One;
+        V negEta = Vector512.Create(-p.Eta);
+        V vKappa = Vector512.Create(p.Kappa);
+        V vKappa4 = Vector512.Create(p.Kappa4);
+        V invM = Vector512.Create(p.InvM);
+        V shared = Vector512.Create(p.Shared);
         OuterLinearMap m = p.Map;
-        var ss2 = new Vector<double>(m.Ss * m.Ss);
-        var sv2 = new Vector<double>(m.Sv * m.Sv);
-        var sf2 = new Vector<double>(m.Sf * m.Sf);
-        var ssv = new Vector<double>(2 * m.Ss * m.Sv);
-        var ssf = new Vector<double>(2 * m.Ss * m.Sf);
-        var svf = new Vector<double>(2 * m.Sv * m.Sf);
-        var vs2 = new Vector<double>(m.Vs * m.Vs);
-        var vv2 = new Vector<double>(m.Vv * m.Vv);
-        var vf2 = new Vector<double>(m.Vf * m.Vf);
-        var vsv = new Vector<double>(2 * m.Vs * m.Vv);
-        var vsf = new Vector<double>(2 * m.Vs * m.Vf);
-        var vvf = new Vector<double>(2 * m.Vv * m.Vf);
-        var xss = new Vector<double>(m.Ss * m.Vs);
-        var xvv = new Vector<double>(m.Sv * m.Vv);
-        var xff = new Vector<double>(m.Sf * m.Vf);
-        var xsv = new Vector<double>(m.Ss * m.Vv + m.Sv * m.Vs);
-        var xsf = new Vector<double>(m.Ss * m.Vf + m.Sf * m.Vs);
-        var xvf = new Vector<double>(m.Sv * m.Vf + m.Sf * m.Vv);
-        var aS = new Vector<double>(m.Ss);
-        var aV = new Vector<double>(m.Sv);
-        var aF = new Vector<double>(m.Sf);
-        var bS = new Vector<double>(m.Vs);
-        var bV = new Vector<double>(m.Vv);
-        var bF = new Vector<double>(m.Vf);
-        ref Vector<double> acc0 = ref acc[0];
-        Vector<double> sumSs = acc[2 * h], sumSignal = acc[2 * h + 1];
-        for (int i = 0; i < n; i += Width)
+        V ss2 = Vector512.Create(m.Ss * m.Ss), sv2 = Vector512.Create(m.Sv * m.Sv), sf2 = Vector512.Create(m.Sf * m.Sf);
+        V ssv = Vector512.Create(2 * m.Ss * m.Sv), ssf = Vector512.Create(2 * m.Ss * m.Sf), svf = Vector512.Create(2 * m.Sv * m.Sf);
+        V vs2 = Vector512.Create(m.Vs * m.Vs), vv2 = Vector512.Create(m.Vv * m.Vv), vf2 = Vector512.Create(m.Vf * m.Vf);
+        V vsv = Vector512.Create(2 * m.Vs * m.Vv), vsf = Vector512.Create(2 * m.Vs * m.Vf), vvf = Vector512.Create(2 * m.Vv * m.Vf);
+        V xss = Vector512.Create(m.Ss * m.Vs), xvv = Vector512.Create(m.Sv * m.Vv), xff = Vector512.Create(m.Sf * m.Vf);
+        V xsv = Vector512.Create(m.Ss * m.Vv + m.Sv * m.Vs), xsf = Vector512.Create(m.Ss * m.Vf + m.Sf * m.Vs), xvf = Vector512.Create(m.Sv * m.Vf + m.Sf * m.Vv);
+        V aS = Vector512.Create(m.Ss), aV = Vector512.Create(m.Sv), aF = Vector512.Create(m.Sf);
+        V bS = Vector512.Create(m.Vs), bV = Vector512.Create(m.Vv), bF = Vector512.Create(m.Vf);
+
+        // Unchecked element references: the loop stays inside the block (n is a multiple of Width).
+        ref double lambda = ref MemoryMarshal.GetReference(atoms.Lambda);
+        ref double weighted = ref MemoryMarshal.GetReference(atoms.WeightedLambda);
+        ref double initial = ref MemoryMarshal.GetReference(atoms.InitialSquare);
+        ref double ssRef = ref MemoryMarshal.GetReference(atoms.Ss);
+        ref double svRef = ref MemoryMarshal.GetReference(atoms.Sv);
+        ref double vvRef = ref MemoryMarshal.GetReference(atoms.Vv);
+        ref double aRef = ref MemoryMarshal.GetReference(atoms.A);
+        ref double bRef = ref MemoryMarshal.GetReference(atoms.B);
+        ref V f0 = ref MemoryMarshal.GetReference(forcing);
+        ref V acc0 = ref MemoryMarshal.GetReference(acc);
+        V sumSs = acc[2 * h], sumSignal = acc[2 * h + 1];
+        for (nuint i = 0; i < (nuint)n; i += (nuint)Width)
         {
-            var l = new Vector<double>(atoms.Lambda.Slice(i, Width));
-            var g = new Vector<double>(atoms.WeightedLambda.Slice(i, Width));
-            Vector<double> q = Vector.FusedMultiplyAdd(negEta, l, one);
-            Vector<double> q2 = q * q;
-            Vector<double> a = Vector.FusedMultiplyAdd(vKappa4 * l, l, q2);
-            var ss = new Vector<double>(atoms.Ss.Slice(i, Width));
+            V l = Vector512.LoadUnsafe(ref lambda, i);
+            V g = Vector512.LoadUnsafe(ref weighted, i);
+            V q = Vector512.FusedMultiplyAdd(negEta, l, one);
+            V q2 = q * q;
+            V a = Vector512.FusedMultiplyAdd(vKappa4 * l, l, q2);
+            V ss = Vector512.LoadUnsafe(ref ssRef, i);
             if (outer)
             {
-                Vector<double> c = vKappa * l;
-                Vector<double> d = ss;
-                for (int s = 0; s < h; s++)
+                // D(H) = A^H E s² + c Σ_s A^{H−1−s} F_s, the sum by Horner's rule.
+                V poly = f0;
+                for (int s = 1; s < h; s++)
                 {
-                    d = Vector.FusedMultiplyAdd(a, d, c * forcing[s]);
+                    poly = Vector512.FusedMultiplyAdd(poly, a, Unsafe.Add(ref f0, s));
                 }
 
-                Vector<double> qh = Power(q, h);
-                var sv = new Vector<double>(atoms.Sv.Slice(i, Width));
-                var vv = new Vector<double>(atoms.Vv.Slice(i, Width));
-                var am = new Vector<double>(atoms.A.Slice(i, Width));
-                var bm = new Vector<double>(atoms.B.Slice(i, Width));
-                Vector<double> fs = qh * ss, fv = qh * sv;
-                Vector<double> ff = Vector.FusedMultiplyAdd(d, invM, shared * qh * fs);
-                Vector<double> ssNew = ss2 * ss + sv2 * vv + sf2 * ff + ssv * sv + ssf * fs + svf * fv;
-                Vector<double> fm = qh * am;
-                Vector<double> aNew = aS * am + aV * bm + aF * fm;
+                V d = Vector512.FusedMultiplyAdd(vKappa * l, poly, Power(a, h) * ss);
+                V qh = Power(q, h);
+                V sv = Vector512.LoadUnsafe(ref svRef, i);
+                V vv = Vector512.LoadUnsafe(ref vvRef, i);
+                V am = Vector512.LoadUnsafe(ref aRef, i);
+                V bm = Vector512.LoadUnsafe(ref bRef, i);
+                V fs = qh * ss, fv = qh * sv;
+                V ff = Vector512.FusedMultiplyAdd(d, invM, shared * qh * fs);
+                V ssNew = ss2 * ss + sv2 * vv + sf2 * ff + ssv * sv + ssf * fs + svf * fv;
+                V fm = qh * am;
+                V aNew = aS * am + aV * bm + aF * fm;
                 if (reset)
                 {
-                    Vector<double>.Zero.CopyTo(atoms.Sv.Slice(i, Width));
-                    Vector<double>.Zero.CopyTo(atoms.Vv.Slice(i, Width));
-                    Vector<double>.Zero.CopyTo(atoms.B.Slice(i, Width));
+                    V.Zero.StoreUnsafe(ref svRef, i);
+                    V.Zero.StoreUnsafe(ref vvRef, i);
+                    V.Zero.StoreUnsafe(ref bRef, i);
                 }
                 else
                 {
-                    (vs2 * ss + vv2 * vv + vf2 * ff + vsv * sv + vsf * fs + vvf * fv).CopyTo(atoms.Vv.Slice(i, Width));
-                    (xss * ss + xvv * vv + xff * ff + xsv * sv + xsf * fs + xvf * fv).CopyTo(atoms.Sv.Slice(i, Width));
-                    (bS * am + bV * bm + bF * fm).CopyTo(atoms.B.Slice(i, Width));
+                    (vs2 * ss + vv2 * vv + vf2 * ff + vsv * sv + vsf * fs + vvf * fv).StoreUnsafe(ref vvRef, i);
+                    (xss * ss + xvv * vv + xff * ff + xsv * sv + xsf * fs + xvf * fv).StoreUnsafe(ref svRef, i);
+                    (bS * am + bV * bm + bF * fm).StoreUnsafe(ref bRef, i);
                 }
 
-                ssNew.CopyTo(atoms.Ss.Slice(i, Width));
-                aNew.CopyTo(atoms.A.Slice(i, Width));
+                ssNew.StoreUnsafe(ref ssRef, i);
+                aNew.StoreUnsafe(ref aRef, i);
                 ss = ssNew;
-                sumSignal = Vector.FusedMultiplyAdd(g * aNew * aNew, new Vector<double>(atoms.InitialSquare.Slice(i, Width)), sumSignal);
+                sumSignal = Vector512.FusedMultiplyAdd(g * aNew * aNew, Vector512.LoadUnsafe(ref initial, i), sumSignal);
             }
 
-            Vector<double> x = g * ss;
+            V x = g * ss;
             sumSs += x;
-            Vector<double> y = x;
+            V y = x;
             for (int t = 0; t < h; t++)
             {
                 x *= a;
@@ -134,7 +140,7 @@ internal static class RoundKernel
     /// <paramref name="atoms"/> through zero-padded copies in <paramref name="scratch"/> (8 × Width doubles) and copies
     /// the state back; padding atoms have λ = w λ = 0 and add nothing.
     /// </summary>
-    public static void Tail(in AtomBlock atoms, int count, in RoundConstants p, ReadOnlySpan<double> forcing, bool reset, Span<Vector<double>> acc, Span<double> scratch)
+    public static void Tail(in AtomBlock atoms, int count, in RoundConstants p, ReadOnlySpan<V> forcing, bool reset, Span<V> acc, Span<double> scratch)
     {
         if (count == 0)
         {
@@ -164,9 +170,9 @@ internal static class RoundKernel
 
     // q^h by binary powering (the exponent is the same in every lane).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<double> Power(Vector<double> q, int h)
+    private static V Power(V q, int h)
     {
-        Vector<double> result = Vector<double>.One;
+        V result = V.One;
         while (h > 0)
         {
             if ((h & 1) != 0)
