@@ -61,33 +61,15 @@ internal sealed class FamilyOptions
             BatchSize = r.GetValue(Batch),
             OuterLr = r.GetValue(OuterLr),
             OuterMomentum = r.GetValue(OuterMomentum),
-            OuterKind = ParseChoice(r.GetValue(Outer), "--outer", [("none", OuterKind.None), ("heavy-ball", OuterKind.HeavyBall), ("nesterov", OuterKind.Nesterov)]),
-            OuterForm = ParseChoice(r.GetValue(OuterForm), "--outer-form", [("pytorch", Loco.Core.Optimizers.OuterForm.PyTorch), ("ema", Loco.Core.Optimizers.OuterForm.Ema)]),
+            OuterKind = Options.Choice(r.GetValue(Outer), "--outer", Options.OuterKinds),
+            OuterForm = Options.Choice(r.GetValue(OuterForm), "--outer-form", Options.OuterForms),
             RestartPeriod = r.GetValue(RestartPeriod),
-            InnerKind = ParseChoice(r.GetValue(Inner), "--inner", [("sgd", InnerKind.Sgd), ("momentum", InnerKind.Momentum), ("nesterov", InnerKind.Nesterov), ("adamw", InnerKind.AdamW)]),
+            InnerKind = Options.Choice(r.GetValue(Inner), "--inner", Options.InnerKinds),
             InnerMomentum = r.GetValue(InnerMomentum),
             WeightDecay = r.GetValue(WeightDecay),
             ResetInnerState = r.GetValue(ResetInnerState) ? true : null,
         };
         return settings;
-    }
-
-    private static T? ParseChoice<T>(string? text, string flag, (string Name, T Value)[] choices) where T : struct
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        foreach ((string name, T value) in choices)
-        {
-            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase))
-            {
-                return value;
-            }
-        }
-
-        throw new InvalidInputException(flag, $"unknown value '{text}'; choose one of {string.Join(", ", choices.Select(c => c.Name))}.");
     }
 }
 

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Loco.Core.Family;
+using Loco.Core.Optimizers;
+using Loco.Theory.Dynamics;
 
 namespace Loco.Cli;
 
@@ -38,6 +41,40 @@ internal static class Options
     public static Option<string?> Text(string name, string description) => new(name) { Description = description };
 
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
+
+    /// <summary>The names of --outer.</summary>
+    public static readonly (string Name, OuterKind Value)[] OuterKinds = [("none", OuterKind.None), ("heavy-ball", OuterKind.HeavyBall), ("nesterov", OuterKind.Nesterov)];
+
+    /// <summary>The names of --outer-form.</summary>
+    public static readonly (string Name, OuterForm Value)[] OuterForms = [("pytorch", OuterForm.PyTorch), ("ema", OuterForm.Ema)];
+
+    /// <summary>The names of --inner.</summary>
+    public static readonly (string Name, InnerKind Value)[] InnerKinds = [("sgd", InnerKind.Sgd), ("momentum", InnerKind.Momentum), ("nesterov", InnerKind.Nesterov), ("adamw", InnerKind.AdamW)];
+
+    /// <summary>The names of --mode (theory commands).</summary>
+    public static readonly (string Name, TheoryMode Value)[] TheoryModes = [("exact", TheoryMode.Exact), ("high-dim", TheoryMode.HighDim)];
+
+    /// <summary>
+    /// The value named by <paramref name="text"/> (case-insensitive), null when the flag is absent; an unknown name is bad
+    /// input that names <paramref name="flag"/> and lists the choices.
+    /// </summary>
+    public static T? Choice<T>(string? text, string flag, (string Name, T Value)[] choices) where T : struct
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        foreach ((string name, T value) in choices)
+        {
+            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidInputException(flag, $"unknown value '{text}'; choose one of {string.Join(", ", choices.Select(c => c.Name))}.");
+    }
 
     private static double? ParseDouble(ArgumentResult r, string name)
     {

@@ -201,7 +201,7 @@ public sealed class TuneCliTests : IDisposable
     [InlineData("--samples", "many")]
     [InlineData("--grid", "1")]
     [InlineData("--top", "0")]
-    [InlineData("--theory", "fuzzy")]
+    [InlineData("--mode", "fuzzy")]
     [InlineData("--inner-lr-range", "0.5:0.1")]
     [InlineData("--outer-momentum-range", "0:1")]
     [InlineData("--restart-period-range", "x")]

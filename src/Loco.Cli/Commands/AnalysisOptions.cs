@@ -47,8 +47,8 @@ internal sealed class AnalysisOptions
             InnerSteps = r.GetValue(InnerSteps),
             OuterLr = withOuterValues ? r.GetValue(OuterLr) : null,
             OuterMomentum = withOuterValues ? r.GetValue(OuterMomentum) : null,
-            OuterKind = Choice(r.GetValue(Outer), "--outer", [("none", OuterKind.None), ("heavy-ball", OuterKind.HeavyBall), ("nesterov", OuterKind.Nesterov)]) ?? defaultKind,
-            OuterForm = Choice(r.GetValue(OuterForm), "--outer-form", [("pytorch", Loco.Core.Optimizers.OuterForm.PyTorch), ("ema", Loco.Core.Optimizers.OuterForm.Ema)]) ?? defaultForm,
+            OuterKind = Options.Choice(r.GetValue(Outer), "--outer", Options.OuterKinds) ?? defaultKind,
+            OuterForm = Options.Choice(r.GetValue(OuterForm), "--outer-form", Options.OuterForms) ?? defaultForm,
             RestartPeriod = r.GetValue(RestartPeriod) ?? defaultRestart,
         };
         return settings.Resolve();
@@ -69,24 +69,6 @@ internal sealed class AnalysisOptions
         }
 
         return options.Concat(Problem.All);
-    }
-
-    public static T? Choice<T>(string? text, string flag, (string Name, T Value)[] choices) where T : struct
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        foreach ((string name, T value) in choices)
-        {
-            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase))
-            {
-                return value;
-            }
-        }
-
-        throw new InvalidInputException(flag, $"unknown value '{text}'; choose one of {string.Join(", ", choices.Select(c => c.Name))}.");
     }
 
     /// <summary>A comma-separated list of numbers, each checked by <paramref name="valid"/>.</summary>

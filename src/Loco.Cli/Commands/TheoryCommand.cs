@@ -64,7 +64,7 @@ internal sealed class TheoryCommand
         RiskRecursion.CheckSupported(config);
         int rounds = r.GetValue(_run.Rounds) ?? 100;
         FamilySettings.AtLeastOne(rounds, "--rounds", "number of rounds");
-        TheoryMode mode = ParseMode(r.GetValue(_mode));
+        TheoryMode mode = Options.Choice(r.GetValue(_mode), "--mode", Options.TheoryModes) ?? TheoryMode.Exact;
         int? compareRuns = r.GetValue(_compare);
         if (compareRuns is int runs && runs < 2)
         {
@@ -199,13 +199,6 @@ internal sealed class TheoryCommand
         LinearRegressionProblem problem = _problem.Read(r);
         return (AtomSpectrum.FromProblem(problem), problem, noise);
     }
-
-    private static TheoryMode ParseMode(string? text) => text?.Trim().ToLowerInvariant() switch
-    {
-        null or "exact" => TheoryMode.Exact,
-        "high-dim" => TheoryMode.HighDim,
-        _ => throw new InvalidInputException("--mode", $"unknown value '{text}'; choose one of exact, high-dim."),
-    };
 
     private static void PrintTable(Terminal terminal, string method, FamilyConfig config, TheoryResult theory, double[]? multiWorker, SimulationResult? sim, double seconds)
     {

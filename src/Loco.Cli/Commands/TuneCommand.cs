@@ -42,7 +42,7 @@ internal sealed class TuneCommand
     private readonly Option<int?> _grid = Options.Int("--grid", "Grid points per free knob before the local search (≥ 2). Default: 5.");
     private readonly Option<int?> _refine = Options.Int("--refine", "Most extra evaluations for the local search after the grid (≥ 0). Default: 120.");
     private readonly Option<int?> _top = Options.Int("--top", "How many settings to list: the best, then runner-ups that differ from those above by more than 10% in η or α, 0.05 in β, or in H or K (≥ 1; --csv holds every evaluated setting). Default: 5.");
-    private readonly Option<string?> _mode = Options.Text("--theory", "exact (finite-D fourth-moment term kept) or high-dim (Volterra limit). Default: exact.");
+    private readonly Option<string?> _mode = Options.Text("--mode", "exact (finite-D fourth-moment term kept) or high-dim (Volterra limit). Default: exact.");
     private readonly Option<string?> _csv = Options.Text("--csv", "Write every evaluated setting to this CSV file, best first; columns rank, inner_lr, inner_steps, outer_lr, outer_momentum, restart_period, rounds, final_risk, diverged_at_round.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the table.");
 
@@ -81,7 +81,7 @@ internal sealed class TuneCommand
             throw new InvalidInputException("--top", $"list at least 1 setting (got {top}).");
         }
 
-        TheoryMode mode = Choice(r.GetValue(_mode), "--theory", [("exact", TheoryMode.Exact), ("high-dim", TheoryMode.HighDim)]) ?? TheoryMode.Exact;
+        TheoryMode mode = Options.Choice(r.GetValue(_mode), "--mode", Options.TheoryModes) ?? TheoryMode.Exact;
         var ranges = new Dictionary<Knob, KnobRange>();
         foreach ((Knob knob, Option<string?> option) in _ranges)
         {
@@ -166,7 +166,7 @@ internal sealed class TuneCommand
         Knob free = Knob.None;
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            free |= Choice(part, "--free", KnobNames) ?? Knob.None;
+            free |= Options.Choice(part, "--free", KnobNames) ?? Knob.None;
         }
 
         return free == Knob.None ? throw new InvalidInputException("--free", "name at least one knob.") : free;
