@@ -1,4 +1,5 @@
 using Loco.Core.Optimizers;
+using Loco.Theory.Dynamics;
 
 namespace Loco.Theory.Analysis;
 
@@ -27,17 +28,12 @@ public static class OuterTransfer
     public static Matrix2 Of(OuterOptimizer outer, double mu)
     {
         ArgumentNullException.ThrowIfNull(outer);
-        double a = outer.LearningRate;
-        double b = outer.Momentum;
-        return (outer.Kind, outer.Form) switch
-        {
-            (OuterKind.None, _) => new Matrix2(1 - a * mu, 0, 0, 0),
-            (OuterKind.HeavyBall, OuterForm.PyTorch) => new Matrix2(1 - a * mu, -a * b, mu, b),
-            (OuterKind.Nesterov, OuterForm.PyTorch) => new Matrix2(1 - a * mu * (1 + b), -a * b * b, mu, b),
-            (OuterKind.HeavyBall, OuterForm.Ema) => new Matrix2(1 - a * (1 - b) * mu, -a * b, (1 - b) * mu, b),
-            (OuterKind.Nesterov, OuterForm.Ema) => new Matrix2(1 - a * (1 - b * b) * mu, -a * b * b, (1 - b) * mu, b),
-            _ => throw new ArgumentOutOfRangeException(nameof(outer), outer, "Unknown outer kind or form."),
-        };
+        // The one definition of the outer step in the theory is OuterLinearMap (s', v' linear in s, v, f̄). In the
+        // noiseless model f̄ = (1 − μ)s; and a round in which the workers do not move (f̄ = s, Δ = 0) leaves s unchanged
+        // and scales v by β, so Ss + Sf = 1 and Vs + Vf = 0 for every kind and form. Hence, without cancellation,
+        // T = [[1 − Sf μ, Sv], [−Vf μ, Vv]].
+        OuterLinearMap map = OuterLinearMap.Of(outer.Kind, outer.Form, outer.LearningRate, outer.Momentum);
+        return new Matrix2(1 - map.Sf * mu, map.Sv, -map.Vf * mu, map.Vv);
     }
 
     /// <summary>ρ(T(μ)), the asymptotic contraction per round of a mode without restarts.</summary>
