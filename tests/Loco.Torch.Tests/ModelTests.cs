@@ -18,7 +18,7 @@ public class ModelTests
         long expected = 17 * 16 * (tied ? 1 : 2) + 2 * (4 * 16 * 16 + 3 * 16 * 24 + 2 * 16) + 16;
         Assert.Equal(expected, model.ParameterCount);
         Assert.Equal(expected, c.ParameterCount);
-        Assert.Equal(expected, new FlatParameters(model).Length);
+        Assert.Equal(expected, FlatParameters.Of(model).Length);
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public class ModelTests
     public void FlatBufferRoundTripsEveryWeight()
     {
         using Llama model = TestModels.NewMicro(5);
-        var flat = new FlatParameters(model);
+        var flat = FlatParameters.Of(model);
         float[] w = new float[flat.Length];
         flat.CopyTo(w);
         Tensor reference = nn.utils.parameters_to_vector(model.parameters()).detach().clone();
@@ -76,5 +76,59 @@ public class ModelTests
         flat.CopyFrom(w);
         float[] back = nn.utils.parameters_to_vector(model.parameters()).detach().data<float>().ToArray();
         Assert.Equal(w, back);
+    }
+}
+
+public class FlatBufferTests
+{
+    [Fact]
+    public void GradientsLandInTheFlatGradientAndClipAsTorchSharpClips()
+    {
+        var data = TestModels.Batches(1, 2, 8, 17, seed: 9);
+        using Llama flatModel = TestModels.NewMicro(3);
+        using Llama twin = TestModels.NewMicro(3);
+        var flat = FlatParameters.Of(flatModel);
+        Assert.Same(flat, FlatParameters.Of(flatModel));
+
+        flat.ZeroGradients();
+        flatModel.Loss(data[0].Inputs, data[0].Targets).backward();
+        twin.Loss(data[0].Inputs, data[0].Targets).backward();
+        float[] expected = [.. twin.parameters().SelectMany(p => p.grad!.data<float>().ToArray())];
+        float[] got = flat.Gradient.data<float>().ToArray();
+        Assert.Equal(expected.Length, got.Length);
+        for (int i = 0; i < got.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - got[i]) <= 1e-6 * (1 + Math.Abs(expected[i])), $"gradient {i}: {got[i]} vs {expected[i]}");
+        }
+
+        // A second backward accumulates (into the same flat storage), as autograd does for ordinary parameters.
+        flatModel.Loss(data[0].Inputs, data[0].Targets).backward();
+        Assert.True(flat.Gradient.allclose(2 * tensor(expected), rtol: 1e-5, atol: 1e-7));
+
+        nn.utils.clip_grad_norm_(twin.parameters(), 0.01);
+        flat.ZeroGradients();
+        flatModel.Loss(data[0].Inputs, data[0].Targets).backward();
+        flat.ClipGradientNorm(0.01);
+        float[] clipped = [.. twin.parameters().SelectMany(p => p.grad!.data<float>().ToArray())];
+        Assert.True(flat.Gradient.allclose(tensor(clipped), rtol: 1e-5, atol: 1e-9));
+        Assert.InRange(flat.Gradient.norm().item<float>(), 0.0099f, 0.0101f);
+    }
+
+    [Fact]
+    public void ParametersAreViewsOfTheFlatBuffer()
+    {
+        using Llama model = TestModels.NewMicro(4);
+        float[] before = nn.utils.parameters_to_vector(model.parameters()).detach().data<float>().ToArray();
+        var flat = FlatParameters.Of(model);
+        float[] w = new float[flat.Length];
+        flat.CopyTo(w);
+        Assert.Equal(before, w); // flattening keeps the weights
+        using (no_grad())
+        {
+            flat.Data.mul_(2);
+        }
+
+        float[] after = nn.utils.parameters_to_vector(model.parameters()).detach().data<float>().ToArray();
+        Assert.Equal(before.Select(x => 2 * x), after);
     }
 }

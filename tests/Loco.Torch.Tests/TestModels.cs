@@ -33,7 +33,7 @@ internal static class TestModels
 
     public static float[] Weights(nn.Module module)
     {
-        var flat = new FlatParameters(module);
+        var flat = FlatParameters.Of(module);
         float[] w = new float[flat.Length];
         flat.CopyTo(w);
         return w;

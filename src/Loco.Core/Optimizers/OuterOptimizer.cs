@@ -45,7 +45,22 @@ public sealed record OuterOptimizer(OuterKind Kind, OuterForm Form, double Learn
             throw new ArgumentException($"Dimension mismatch: global {global.Length}, delta {delta.Length}, momentum {state.Momentum.Length}.");
         }
 
-        Span<T> v = state.Momentum;
+        Apply(global, delta, state.Momentum);
+        Advance(state);
+    }
+
+    /// <summary>
+    /// The arithmetic of one outer step on (a slice of) the weights and momentum, without counting the round: element by
+    /// element, so disjoint slices may be moved separately (in parallel) and give the same result as one call. Follow it
+    /// with one <see cref="Advance{T}"/> per round.
+    /// </summary>
+    public void Apply<T>(Span<T> global, ReadOnlySpan<T> delta, Span<T> v) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (global.Length != delta.Length || global.Length != v.Length)
+        {
+            throw new ArgumentException($"Dimension mismatch: global {global.Length}, delta {delta.Length}, momentum {v.Length}.");
+        }
+
         T lr = T.CreateChecked(LearningRate);
         T beta = T.CreateChecked(Momentum);
         switch (Kind, Form)
@@ -81,7 +96,12 @@ public sealed record OuterOptimizer(OuterKind Kind, OuterForm Form, double Learn
             default:
                 throw new InvalidOperationException($"Unknown outer kind {Kind} / form {Form}.");
         }
+    }
 
+    /// <summary>Counts a completed round and applies the restart schedule (resets the momentum when it says so).</summary>
+    public void Advance<T>(OuterState<T> state) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(state);
         state.CompletedRounds++;
         state.RoundsSinceRestart++;
         if (Restart.ShouldRestart(new RestartContext(state.CompletedRounds, state.RoundsSinceRestart)))

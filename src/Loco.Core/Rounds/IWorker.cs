@@ -46,7 +46,28 @@ public sealed class InProcessReducer<T> : IReducer<T> where T : unmanaged, IFloa
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(localWorkers);
         if (localWorkers > 1)
         {
-            System.Numerics.Tensors.TensorPrimitives.Divide(buffer, T.CreateChecked(localWorkers), buffer);
+            T m = T.CreateChecked(localWorkers);
+            if (buffer.Length < Chunks.ParallelThreshold)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Divide(buffer, m, buffer);
+            }
+            else
+            {
+                DivideInSlices(buffer, m);
+            }
+        }
+    }
+
+    private static unsafe void DivideInSlices(Span<T> buffer, T m)
+    {
+        fixed (T* b = buffer)
+        {
+            nint at = (nint)b;
+            Chunks.For(buffer.Length, (start, n) =>
+            {
+                var slice = new Span<T>((T*)at + start, n);
+                System.Numerics.Tensors.TensorPrimitives.Divide(slice, m, slice);
+            });
         }
     }
 }

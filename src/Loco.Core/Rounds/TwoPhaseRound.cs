@@ -97,17 +97,41 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
             }
         }
 
-        // Δ = s − mean_m f_m, formed as (Σ_m (s − f_m)) / M so that a cluster can all-reduce the sum.
-        Array.Clear(_delta);
-        foreach (IWorker<T> worker in _workers)
+        Synchronise(global, state);
+    }
+
+    // Δ = s − mean_m f_m, formed as (Σ_m (s − f_m)) / M so that a cluster can all-reduce the sum; then the outer step.
+    // The vector arithmetic is element by element, in slices across cores for long vectors (Chunks: same bits as one pass).
+    private unsafe void Synchronise(Span<T> global, OuterState<T> state)
+    {
+        if (state.Momentum.Length != Dimension)
         {
-            worker.CopyWeights(_scratch);
-            TensorPrimitives.Subtract(global, _scratch, _scratch);
-            TensorPrimitives.Add(_delta, _scratch, _delta);
+            throw new ArgumentException($"The outer state has {state.Momentum.Length} entries; the workers have {Dimension}.", nameof(state));
         }
 
-        Reducer.Mean(_delta, _workers.Length);
-        Outer.Step(global, _delta, state);
+        T[] delta = _delta, scratch = _scratch;
+        fixed (T* g = global)
+        {
+            nint at = (nint)g;
+            Chunks.For(Dimension, (start, n) => delta.AsSpan(start, n).Clear());
+            foreach (IWorker<T> worker in _workers)
+            {
+                worker.CopyWeights(scratch);
+                Chunks.For(Dimension, (start, n) =>
+                {
+                    Span<T> f = scratch.AsSpan(start, n), d = delta.AsSpan(start, n);
+                    TensorPrimitives.Subtract(new ReadOnlySpan<T>((T*)at + start, n), f, f);
+                    TensorPrimitives.Add(d, f, d);
+                });
+            }
+
+            Reducer.Mean(delta, _workers.Length);
+            T[] momentum = state.Momentum;
+            OuterOptimizer outer = Outer;
+            Chunks.For(Dimension, (start, n) => outer.Apply(new Span<T>((T*)at + start, n), delta.AsSpan(start, n), momentum.AsSpan(start, n)));
+        }
+
+        Outer.Advance(state);
     }
 
     private ReadOnlySpan<T> MeanFastWeights()

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -6,20 +7,29 @@ using static TorchSharp.torch;
 namespace Loco.Torch.Training;
 
 /// <summary>
-/// A module's trainable parameters seen as one contiguous float vector, in the fixed order of
-/// <c>named_parameters()</c> (each shared parameter once). Copies go straight between the tensors' storage and
-/// the span on the CPU; on another device through one CPU staging tensor per parameter. Allocation-free after construction.
+/// A module's trainable parameters stored as one contiguous float32 vector on the module's device, in the fixed order of
+/// <c>named_parameters()</c> (each shared parameter once), with their gradients in a second contiguous vector. Every
+/// parameter becomes a view into <see cref="Data"/> and its gradient a view into <see cref="Gradient"/>, so autograd
+/// accumulates straight into the flat gradient and an optimizer can update all weights with a few operations on one
+/// tensor (see <see cref="ModuleOptimizers"/>). Copies to and from a span on the CPU are one transfer (through a pinned
+/// staging vector on a GPU). DESIGN.md §4: the outer step works on this one contiguous buffer.
 /// </summary>
+/// <remarks>
+/// Get it with <see cref="Of"/>: a module has one flat buffer for its life (a second would re-point its parameters and
+/// leave the first stale). Move the module to its device before flattening it.
+/// </remarks>
 public sealed class FlatParameters
 {
+    private const int CopyChunk = 1 << 26; // floats per span copy (256 MB), so spans stay within int-sized byte lengths
+
+    private static readonly ConditionalWeakTable<nn.Module, FlatParameters> Registry = [];
+
     private readonly Parameter[] _parameters;
     private readonly int[] _offsets;
-    private readonly Tensor?[] _staging;
+    private readonly Tensor? _staging;
 
-    /// <summary>Views the parameters of <paramref name="module"/>; all must be float32.</summary>
-    public FlatParameters(nn.Module module)
+    private FlatParameters(nn.Module module)
     {
-        ArgumentNullException.ThrowIfNull(module);
         var seen = new HashSet<IntPtr>();
         var named = new List<(string, Parameter)>();
         foreach ((string name, Parameter p) in module.named_parameters())
@@ -30,11 +40,16 @@ public sealed class FlatParameters
             }
         }
 
+        if (named.Count == 0)
+        {
+            throw new ArgumentException("The module has no trainable parameters.", nameof(module));
+        }
+
         _parameters = [.. named.Select(n => n.Item2)];
         Names = [.. named.Select(n => n.Item1)];
         Shapes = [.. _parameters.Select(p => p.shape)];
+        Device = _parameters[0].device;
         _offsets = new int[_parameters.Length + 1];
-        _staging = new Tensor?[_parameters.Length];
         long total = 0;
         for (int i = 0; i < _parameters.Length; i++)
         {
@@ -44,9 +59,9 @@ public sealed class FlatParameters
                 throw new ArgumentException($"Parameter '{Names[i]}' is {p.dtype}; the flat buffer is float32.", nameof(module));
             }
 
-            if (!p.is_contiguous())
+            if (p.device_type != Device.type || p.device_index != Device.index)
             {
-                throw new ArgumentException($"Parameter '{Names[i]}' is not contiguous.", nameof(module));
+                throw new ArgumentException($"Parameter '{Names[i]}' is on {p.device}, not on {Device} like the others.", nameof(module));
             }
 
             _offsets[i] = (int)total;
@@ -55,19 +70,65 @@ public sealed class FlatParameters
             {
                 throw new ArgumentException("More than 2³¹ − 1 parameters do not fit one flat buffer.", nameof(module));
             }
-
-            if (p.device_type != DeviceType.CPU)
-            {
-                _staging[i] = empty(p.shape, ScalarType.Float32, CPU);
-            }
         }
 
         _offsets[^1] = (int)total;
         Length = (int)total;
+        using (no_grad())
+        {
+            Tensor data = empty(total, ScalarType.Float32, Device);
+            Gradient = zeros(total, ScalarType.Float32, Device);
+            for (int i = 0; i < _parameters.Length; i++)
+            {
+                Parameter p = _parameters[i];
+                using Tensor slot = data.narrow(0, _offsets[i], p.numel()).view(p.shape);
+                slot.copy_(p);
+                p.set_(slot);
+                p.grad = Gradient.narrow(0, _offsets[i], p.numel()).view(p.shape);
+            }
+
+            // One trainable tensor over the whole buffer (the same storage as every parameter), for the optimizers.
+            Data = new Parameter(data, requires_grad: true);
+            Data.grad = Gradient;
+        }
+
+        if (Device.type != DeviceType.CPU)
+        {
+            _staging = empty(total, ScalarType.Float32, CPU);
+            if (cuda.is_available())
+            {
+                _staging = _staging.pin_memory();
+            }
+        }
+    }
+
+    /// <summary>The flat buffer of <paramref name="module"/>'s parameters, created (and the parameters re-pointed into it) on first use.</summary>
+    public static FlatParameters Of(nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        lock (Registry)
+        {
+            if (!Registry.TryGetValue(module, out FlatParameters? flat))
+            {
+                flat = new FlatParameters(module);
+                Registry.Add(module, flat);
+            }
+
+            return flat;
+        }
     }
 
     /// <summary>Total number of weights.</summary>
     public int Length { get; }
+
+    /// <summary>Where the weights live.</summary>
+    public Device Device { get; }
+
+    /// <summary>All weights as one trainable vector (every parameter is a view into it); its gradient is <see cref="Gradient"/>.</summary>
+    public Parameter Data { get; }
+
+    /// <summary>All gradients as one vector (every parameter's gradient is a view into it).</summary>
+    public Tensor Gradient { get; }
 
     /// <summary>Parameter names, in buffer order.</summary>
     public IReadOnlyList<string> Names { get; }
@@ -81,22 +142,43 @@ public sealed class FlatParameters
     /// <summary>Where parameter <paramref name="index"/> starts in the buffer.</summary>
     public int Offset(int index) => _offsets[index];
 
+    /// <summary>Number of weights of parameter <paramref name="index"/>.</summary>
+    public int Count(int index) => _offsets[index + 1] - _offsets[index];
+
+    /// <summary>Sets every gradient to zero (in place: the gradients stay views into <see cref="Gradient"/>).</summary>
+    public void ZeroGradients() => Gradient.zero_();
+
+    /// <summary>
+    /// Scales the gradients so that their global L2 norm is at most <paramref name="maxNorm"/>, as PyTorch's
+    /// <c>clip_grad_norm_</c>: g ← g · min(1, maxNorm / (‖g‖ + 1e-6)). Stays on the device (no synchronisation).
+    /// </summary>
+    public void ClipGradientNorm(double maxNorm)
+    {
+        using var scope = NewDisposeScope();
+        using (no_grad())
+        {
+            Tensor norm = Gradient.norm();
+            Gradient.mul_((maxNorm / (norm + 1e-6)).clamp_max(1.0));
+        }
+    }
+
     /// <summary>Copies the module's weights into <paramref name="destination"/> (length <see cref="Length"/>).</summary>
     public void CopyTo(Span<float> destination)
     {
         CheckLength(destination.Length);
-        for (int i = 0; i < _parameters.Length; i++)
+        using (no_grad())
         {
-            Span<float> target = destination[_offsets[i].._offsets[i + 1]];
-            Tensor? staging = _staging[i];
-            if (staging is null)
+            Tensor host = _staging ?? Data;
+            if (_staging is not null)
             {
-                MemoryMarshal.Cast<byte, float>(_parameters[i].bytes).CopyTo(target);
+                _staging.copy_(Data);
             }
-            else
+
+            for (int start = 0; start < Length; start += CopyChunk)
             {
-                staging.copy_(_parameters[i].detach());
-                MemoryMarshal.Cast<byte, float>(staging.bytes).CopyTo(target);
+                int n = Math.Min(CopyChunk, Length - start);
+                using Tensor chunk = host.narrow(0, start, n);
+                MemoryMarshal.Cast<byte, float>(chunk.bytes).CopyTo(destination.Slice(start, n));
             }
         }
     }
@@ -105,21 +187,19 @@ public sealed class FlatParameters
     public void CopyFrom(ReadOnlySpan<float> source)
     {
         CheckLength(source.Length);
-        for (int i = 0; i < _parameters.Length; i++)
+        using (no_grad())
         {
-            ReadOnlySpan<float> from = source[_offsets[i].._offsets[i + 1]];
-            Tensor? staging = _staging[i];
-            if (staging is null)
+            Tensor host = _staging ?? Data;
+            for (int start = 0; start < Length; start += CopyChunk)
             {
-                from.CopyTo(MemoryMarshal.Cast<byte, float>(_parameters[i].bytes));
+                int n = Math.Min(CopyChunk, Length - start);
+                using Tensor chunk = host.narrow(0, start, n);
+                source.Slice(start, n).CopyTo(MemoryMarshal.Cast<byte, float>(chunk.bytes));
             }
-            else
+
+            if (_staging is not null)
             {
-                from.CopyTo(MemoryMarshal.Cast<byte, float>(staging.bytes));
-                using (no_grad())
-                {
-                    _parameters[i].copy_(staging);
-                }
+                Data.copy_(_staging);
             }
         }
     }

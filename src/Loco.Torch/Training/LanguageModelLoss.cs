@@ -60,7 +60,7 @@ public sealed class ValidationLoss : IDisposable
     public ValidationLoss(Llama model, ValidationBatches batches, Device device)
     {
         _model = model;
-        _flat = new FlatParameters(model);
+        _flat = FlatParameters.Of(model);
         _batches = batches;
         _device = device;
         _inputs = new long[batches.BatchSize * batches.Context];

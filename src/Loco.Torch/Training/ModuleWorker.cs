@@ -32,7 +32,7 @@ public sealed class ModuleWorker : IWorker<float>, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Index = index;
         Module = module;
-        Flat = new FlatParameters(module);
+        Flat = FlatParameters.Of(module);
         _loss = loss;
         _optimizer = optimizer(Flat);
         _options = options;
@@ -95,7 +95,7 @@ public sealed class ModuleWorker : IWorker<float>, IDisposable
         loss.backward();
         if (_options.ClipNorm > 0)
         {
-            nn.utils.clip_grad_norm_(Flat.Parameters, _options.ClipNorm);
+            Flat.ClipGradientNorm(_options.ClipNorm);
         }
 
         _optimizer.Step();
