@@ -90,6 +90,14 @@ internal static class NtkModeStudy
         terminal.Out.WriteLine($"real MLP vs theory: max error {G(realSummary.MaxError, "E2")}, median {G(realSummary.MedianError, "E2")} " +
                                $"over {realSummary.Counted}/{realSummary.Total} windows; loss {G(real.Loss(0))} → {G(real.Loss(real.Rounds))} " +
                                $"(linearised {G(linear.Loss(linear.Rounds))}).");
+        int common = Math.Min(linear.Rounds, real.Rounds);
+        if (common > 0)
+        {
+            double Gap(int t) => Math.Sqrt(linear.Residuals[t].Zip(real.Residuals[t], (x, y) => (x - y) * (x - y)).Sum()) / norm0;
+            int[] shown = [.. SampleModes(common + 1, 6).Where(t => t > 0)];
+            terminal.Out.WriteLine("residual gap ‖r_real − r_linearised‖/‖r₀‖ by round: " + string.Join(", ", shown.Select(t => $"{t}: {G(Gap(t), "E2")}")) + ".");
+        }
+
         if (realSummary.PerCycle.Count > 0)
         {
             terminal.Out.WriteLine("real MLP departure by " + (k > 0 ? "cycle" : "round") + " (max over modes): " +
@@ -144,7 +152,7 @@ internal static class NtkModeStudy
         ModeCycle[] rea = [.. realRows.Where(Shown)];
         string label = k > 0 ? $"|c_{k}(μ)| theory" : $"|(T^{window})₁₁(μ)| theory";
         var figure = new CurveFigure(
-            $"NTK modes: {outer}; " + (k > 0 ? $"per restart cycle (K = {k})" : $"over rounds 0..{window}, no restart"),
+            (k > 0 ? $"NTK modes per restart cycle (K = {k})" : $"NTK modes over rounds 0..{window}, no restart"),
             "μ = 1 − (1 − ηλ)^H", k > 0 ? "|a_i((j+1)K) / a_i(jK)|" : $"|a_i({window}) / a_i(0)|", AxisScale.Log10, AxisScale.Log10)
         {
             LegendAlignment = ScottPlot.Alignment.LowerLeft,

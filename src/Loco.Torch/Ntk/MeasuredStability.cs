@@ -19,7 +19,7 @@ public readonly record struct MeasuredCell(double LearningRate, double Momentum,
 public static class MeasuredStability
 {
     /// <summary>The default margin: the final loss must be at most this fraction of the initial loss.</summary>
-    public const double DefaultMargin = 0.5;
+    public const double DefaultMargin = 0.9;
 
     /// <summary>
     /// Trains <paramref name="model"/> from <paramref name="theta0"/> for every cell ([learning-rate index, momentum index]),
