@@ -42,6 +42,7 @@ internal sealed class NtkCommand
     private readonly Option<string?> _lrs = Options.Text("--outer-lrs", $"With --grid: outer learning rates of the grid's rows (α, or ν in the EMA form; each > 0), comma-separated. Default: {string.Join(',', DefaultGridLrs)}.");
     private readonly Option<string?> _momenta = Options.Text("--momenta", $"With --grid: outer momenta of the grid's columns (each in [0, 1)), comma-separated. Default: {string.Join(',', DefaultGridMomenta)}.");
     private readonly Option<double?> _margin = Options.Double("--margin", $"With --grid: a cell is measured stable when its final loss is at most this fraction of the initial loss (in (0, 1]). Default: {MeasuredStability.DefaultMargin}.");
+    private readonly Option<int?> _threads = Options.Int("--threads", "TorchSharp threads on the CPU (≥ 1). Default: 1 (fastest for this small network on a small machine).");
     private readonly Option<string?> _out = Options.Text("--out",
         "Output folder: spectrum.csv, modes.csv, ntk.png, departure.png (with --grid: spectrum.csv, grid.csv, grid.png). Default: loco-out/ntk.");
 
@@ -65,7 +66,7 @@ internal sealed class NtkCommand
         foreach (Option option in new Option[]
                  {
                      _samples, _inputDim, _width, _depth, _seed, _family.InnerLr, _family.InnerSteps, _family.Outer, _family.OuterForm, _family.OuterLr,
-                     _family.OuterMomentum, _family.RestartPeriod, _rounds, _grid, _lrs, _momenta, _margin, _out,
+                     _family.OuterMomentum, _family.RestartPeriod, _rounds, _grid, _lrs, _momenta, _margin, _threads, _out,
                  })
         {
             command.Options.Add(option);
@@ -102,6 +103,9 @@ internal sealed class NtkCommand
             throw new InvalidInputException("--margin", $"must lie in (0, 1] (got {margin}).");
         }
 
+        int threads = r.GetValue(_threads) ?? 1;
+        Check(threads >= 1 && threads <= 1024, "--threads", $"must lie in 1..1024 (got {threads}).");
+        TorchSharp.torch.set_num_threads(threads);
         using NtkProblem problem = NtkProblem.Create(shape);
         double[] mu = EffectiveSpectrum.Compute(problem.Spectrum.Lambda, family.InnerLr, family.InnerSteps);
         terminal.Out.WriteLine($"loco ntk: n = {shape.Samples} points in [−1, 1]^{shape.InputDim}, tanh MLP {shape.Depth}×{shape.Width} " +

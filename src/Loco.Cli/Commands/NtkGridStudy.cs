@@ -60,9 +60,9 @@ internal static class NtkGridStudy
             CurveWriter.WriteAtomically(Path.Combine(outFolder, "grid.csv"), csv.ToString());
             string png = Path.Combine(outFolder, "grid.png");
             FigureGrid.SavePng(png, [
-                PredictedPanel(predicted, lrs, momenta, 0, lrName), MeasuredPanel(measured.RealNo, lrs, momenta, "real MLP, no restart", lrName),
+                PredictedPanel(predicted, family, mu[0], lrs, momenta, 0, lrName), MeasuredPanel(measured.RealNo, lrs, momenta, "real MLP, no restart", lrName),
                 MeasuredPanel(measured.LinNo, lrs, momenta, "linearised, no restart", lrName),
-                PredictedPanel(predicted, lrs, momenta, k, lrName), MeasuredPanel(measured.RealK, lrs, momenta, $"real MLP, restart K = {k}", lrName),
+                PredictedPanel(predicted, family, mu[0], lrs, momenta, k, lrName), MeasuredPanel(measured.RealK, lrs, momenta, $"real MLP, restart K = {k}", lrName),
                 MeasuredPanel(measured.LinK, lrs, momenta, $"linearised, restart K = {k}", lrName),
             ], rows: 2, columns: 3, panelWidth: 520, panelHeight: 420);
         });
@@ -109,7 +109,8 @@ internal static class NtkGridStudy
 
     private static string Bool(bool value) => value ? "true" : "false";
 
-    private static ScottPlot.Plot PredictedPanel(StabilityCell[,] cells, double[] lrs, double[] momenta, int period, string lrName)
+    // Colour: the top mode's rate per round (the slow modes all sit at ≈ 1, so the worst-mode rate would colour every cell alike); × where any mode is unstable.
+    private static ScottPlot.Plot PredictedPanel(StabilityCell[,] cells, FamilyConfig family, double topMu, double[] lrs, double[] momenta, int period, string lrName)
     {
         double[,] values = new double[lrs.Length, momenta.Length];
         bool[,] marked = new bool[lrs.Length, momenta.Length];
@@ -117,14 +118,16 @@ internal static class NtkGridStudy
         {
             for (int j = 0; j < momenta.Length; j++)
             {
-                (bool stable, double rate) = Prediction(cells[i, j], period);
-                values[i, j] = rate;
-                marked[i, j] = !stable;
+                var outer = Loco.Core.Optimizers.Outer.Create(family.OuterKind, family.OuterForm, lrs[i], momenta[j]);
+                values[i, j] = period > 0
+                    ? Math.Pow(Math.Abs(RestartContraction.Factor(outer, topMu, period)), 1.0 / period)
+                    : OuterTransfer.Rate(outer, topMu);
+                marked[i, j] = !Prediction(cells[i, j], period).Stable;
             }
         }
 
-        string title = period > 0 ? $"theory, restart K = {period}: max |c_K|^(1/K)" : "theory, no restart: max ρ(T(μ))";
-        return new HeatmapFigure(title, "outer momentum β", $"outer lr {lrName}", momenta, lrs, values, "rate per round (× = unstable)", AxisScale.Linear, marked)
+        string title = period > 0 ? $"theory, restart K = {period}: top mode |c_K|^(1/K)" : "theory, no restart: top mode ρ(T(μ₁))";
+        return new HeatmapFigure(title, "outer momentum β", $"outer lr {lrName}", momenta, lrs, values, "top mode's rate per round (× = a mode unstable)", AxisScale.Linear, marked)
         {
             ColorRange = (0, 1),
         }.Build();
