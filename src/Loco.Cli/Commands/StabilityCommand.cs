@@ -6,6 +6,7 @@ using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Core.Problems;
 using Loco.Theory.Analysis;
+using Loco.Torch.Ntk;
 using Spectre.Console;
 using static Loco.Cli.Commands.AnalysisOptions;
 
@@ -22,6 +23,10 @@ internal sealed class StabilityCommand
     private readonly Option<string?> _momenta = Options.Text("--momenta", "Outer momenta of the grid's columns (each in [0, 1)), comma-separated. Default: 0.1,0.3,0.5,0.7,0.9 (only 0 with --outer none).");
     private readonly Option<string?> _csv = Options.Text("--csv", "Write one row per cell to this CSV file; columns outer, outer_form, outer_lr, outer_momentum, restart_period, rate, stable, cycle_factor, restart_rate, stable_with_restart, peak_within_cycle.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the tables.");
+    private readonly Option<string?> _fromNtk = Options.Text("--from-ntk",
+        "Take the eigenvalues λ_i from the 'lambda' column of this CSV file (the spectrum.csv that loco ntk writes: its empirical NTK) instead of " +
+        $"a linear-regression problem; μ_i = 1 − (1 − ηλ_i)^H with --inner-lr and --inner-steps, whose defaults are then loco ntk's (η = {NtkCommand.DefaultInnerLr}, H = {NtkCommand.DefaultInnerSteps}). " +
+        "The problem flags (--dim, --spectrum-exp, --spectrum-file, …) are then not used.");
 
     public Command Build(Terminal terminal)
     {
@@ -30,7 +35,7 @@ internal sealed class StabilityCommand
             "A cell is stable without restart when every mode has ρ(T(μ)) < 1 (shown: the slowest mode's rate per round), and stable with restart " +
             "when every mode has |c_K(μ)| < 1 (shown: max |c_K|^(1/K) per round). Defaults follow the outer-momentum-restart paper's grid: " +
             "--outer nesterov, --outer-form ema, --restart-period 3.");
-        foreach (Option option in _options.Common(withOuterValues: false).Append(_lrs).Append(_momenta).Append(_csv).Append(_json))
+        foreach (Option option in _options.Common(withOuterValues: false).Append(_lrs).Append(_momenta).Append(_csv).Append(_json).Append(_fromNtk))
         {
             command.Options.Add(option);
         }
@@ -44,7 +49,17 @@ internal sealed class StabilityCommand
 
     private int Execute(ParseResult r, Terminal terminal)
     {
+        string? fromNtk = r.GetValue(_fromNtk);
         FamilyConfig config = _options.ReadConfig(r, OuterKind.Nesterov, OuterForm.Ema, defaultRestart: 3, withOuterValues: false);
+        if (fromNtk is not null)
+        {
+            config = config with
+            {
+                InnerLr = r.GetValue(_options.InnerLr) ?? NtkCommand.DefaultInnerLr,
+                InnerSteps = r.GetValue(_options.InnerSteps) ?? NtkCommand.DefaultInnerSteps,
+            };
+        }
+
         double[] lrs = Numbers(r.GetValue(_lrs), "--outer-lrs", DefaultLrs, v => double.IsFinite(v) && v > 0, "a positive finite number");
         string? momentaText = r.GetValue(_momenta);
         double[] momenta = Numbers(momentaText, "--momenta", config.OuterKind == OuterKind.None ? [0.0] : DefaultMomenta,
@@ -54,7 +69,7 @@ internal sealed class StabilityCommand
             throw new InvalidInputException("--momenta", "a plain outer step (--outer none) has no momentum; leave --momenta out or choose --outer heavy-ball or nesterov.");
         }
 
-        (LinearRegressionProblem problem, _, _, double[] mu) = _options.ReadSpectrum(r, config);
+        (string description, double[] mu) = ReadSpectrum(r, config, fromNtk);
         int k = config.RestartPeriod;
         int done = 0;
         StabilityCell[,] cells = terminal.WithProgress("stability grid", () => (double)Volatile.Read(ref done) / (lrs.Length * momenta.Length),
@@ -77,7 +92,7 @@ internal sealed class StabilityCommand
 
         if (r.GetValue(_json))
         {
-            terminal.Out.WriteLine(Json(problem, config, cells, (stable, withRestart, onlyWith, onlyWithout)));
+            terminal.Out.WriteLine(Json(description, config, cells, (stable, withRestart, onlyWith, onlyWithout)));
             return ExitCodes.Ok;
         }
 
@@ -90,7 +105,7 @@ internal sealed class StabilityCommand
         }
 
         int total = cells.Length;
-        terminal.Out.WriteLine($"problem: {problem.Description}");
+        terminal.Out.WriteLine($"problem: {description}");
         terminal.Out.WriteLine($"stable cells: {stable}/{total} without restart" +
             (k > 0 ? $", {withRestart}/{total} with restart every {k} ({onlyWith} only with, {onlyWithout} only without)" : "") + ". Unstable cells are marked ✗.");
         if (csv is not null)
@@ -125,13 +140,26 @@ internal sealed class StabilityCommand
         return table;
     }
 
-    private static string Json(LinearRegressionProblem problem, FamilyConfig c, StabilityCell[,] cells, (int Stable, int WithRestart, int OnlyWith, int OnlyWithout) counts)
+    private (string Description, double[] Mu) ReadSpectrum(ParseResult r, FamilyConfig config, string? fromNtk)
+    {
+        if (fromNtk is null)
+        {
+            (LinearRegressionProblem problem, _, _, double[] mu) = _options.ReadSpectrum(r, config);
+            return (problem.Description, mu);
+        }
+
+        double[] lambda = NtkSpectrumFile.ReadLambda(fromNtk, "--from-ntk");
+        return ($"empirical NTK spectrum from {Path.GetFileName(fromNtk)} ({lambda.Length} modes, λ ∈ [{G(lambda.Min())}, {G(lambda.Max())}])",
+            EffectiveSpectrum.Compute(lambda, config.InnerLr, config.InnerSteps));
+    }
+
+    private static string Json(string description, FamilyConfig c, StabilityCell[,] cells, (int Stable, int WithRestart, int OnlyWith, int OnlyWithout) counts)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
-            w.WriteString("problem", problem.Description);
+            w.WriteString("problem", description);
             w.WriteNumber("inner_lr", c.InnerLr);
             w.WriteNumber("inner_steps", c.InnerSteps);
             w.WriteString("outer", OuterName(c.OuterKind));
