@@ -82,13 +82,16 @@ public sealed record LlamaConfig(int VocabularySize, int Hidden, int Layers, int
 public sealed class RmsNorm : Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
-    private readonly double _eps;
+
+    // Scalars held by the module for its life: TorchSharp does not keep an implicitly converted scalar alive during the
+    // native call it is passed to, so a collection on another thread could free it mid-call (see ModuleOptimizer.cs).
+    private readonly Scalar _eps;
 
     /// <summary>Creates the norm over the last dimension of size <paramref name="size"/>.</summary>
     public RmsNorm(long size, double eps) : base(nameof(RmsNorm))
     {
         weight = new Parameter(ones(size));
-        _eps = eps;
+        _eps = eps.ToScalar();
         RegisterComponents();
     }
 
@@ -96,7 +99,7 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor scale = x.pow(2).mean([-1L], keepdim: true).add_(_eps).rsqrt_();
+        Tensor scale = x.square().mean([-1L], keepdim: true).add_(_eps).rsqrt_();
         return (x * scale * weight).MoveToOuterDisposeScope();
     }
 }

@@ -12,6 +12,7 @@ public static class Jacobian
         int n = model.Samples;
         int p = model.Dimension;
         var jacobian = new double[n * p];
+        Training.CollectionPause.Ensure(); // TorchSharp scalars and the collector: see CollectionPause
         using var scope = NewDisposeScope();
         Tensor w = MlpModel.Weights(theta, true);
         using Tensor inputs = tensor(model.Data.Inputs, [n, model.Data.InputDim], ScalarType.Float64);

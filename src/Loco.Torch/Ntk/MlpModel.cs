@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
@@ -40,6 +41,7 @@ public sealed class MlpModel : IRegressionModel, IDisposable
     /// <summary>f(x_j; θ) for every sample.</summary>
     public double[] Outputs(ReadOnlySpan<double> theta)
     {
+        Training.CollectionPause.Ensure(); // TorchSharp scalars and the collector: see CollectionPause
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         return Mlp.Forward(Weights(theta, false), _inputs).data<double>().ToArray();
@@ -49,6 +51,7 @@ public sealed class MlpModel : IRegressionModel, IDisposable
     public void Residual(ReadOnlySpan<double> theta, Span<double> residual)
     {
         CheckLengths(theta.Length, residual.Length);
+        Training.CollectionPause.Ensure(); // TorchSharp scalars and the collector: see CollectionPause
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         Tensor r = Mlp.Forward(Weights(theta, false), _inputs) - _targets;
@@ -64,10 +67,12 @@ public sealed class MlpModel : IRegressionModel, IDisposable
             throw new ArgumentException($"The gradient has {gradient.Length} entries; the MLP has {Dimension} weights.", nameof(gradient));
         }
 
+        Training.CollectionPause.Ensure(); // TorchSharp scalars and the collector: see CollectionPause
         using var scope = NewDisposeScope();
         Tensor w = Weights(theta, true);
         Tensor r = Mlp.Forward(w, _inputs) - _targets;
-        Tensor loss = r.square().sum() / (2.0 * Samples);
+        using Scalar half = (0.5 / Samples).ToScalar(); // held for the call (see ModuleOptimizer.cs on TorchSharp's implicit scalars)
+        Tensor loss = r.square().sum().mul_(half);
         loss.backward();
         r.detach().data<double>().CopyTo(residual);
         w.grad!.data<double>().CopyTo(gradient);

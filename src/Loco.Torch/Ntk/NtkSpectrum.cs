@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Loco.Torch.Ntk;
@@ -57,10 +58,13 @@ public sealed class NtkSpectrum
         }
 
         int p = jacobian.Length / samples;
+        Training.CollectionPause.Ensure(); // TorchSharp scalars and the collector: see CollectionPause
         using var scope = NewDisposeScope();
         Tensor j = tensor(jacobian, [samples, p], ScalarType.Float64);
-        Tensor k = j.matmul(j.t()) / samples;
-        k = (k + k.t()) / 2; // exactly symmetric
+        using Scalar perSample = (1.0 / samples).ToScalar(); // held for the calls (see ModuleOptimizer.cs on TorchSharp's implicit scalars)
+        using Scalar half = 0.5.ToScalar();
+        Tensor k = j.matmul(j.t()).mul_(perSample);
+        k = (k + k.t()).mul_(half); // exactly symmetric
         (Tensor values, Tensor vectors) = linalg.eigh(k);
         double[] ascending = values.data<double>().ToArray();
         double[] columns = vectors.contiguous().data<double>().ToArray(); // column c is the eigenvector of ascending[c]

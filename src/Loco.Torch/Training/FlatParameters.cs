@@ -155,11 +155,26 @@ public sealed class FlatParameters
     public void ClipGradientNorm(double maxNorm)
     {
         using var scope = NewDisposeScope();
+        using var max = maxNorm.ToScalar();
+        using var tiny = 1e-6.ToScalar();
+        using var one = 1.0.ToScalar();
         using (no_grad())
         {
-            Tensor norm = Gradient.norm();
-            Gradient.mul_((maxNorm / (norm + 1e-6)).clamp_max(1.0));
+            Tensor norm = Gradient.norm().add_(tiny);
+            Tensor scale = full_like(norm, max).div_(norm).clamp_max_(one);
+            Gradient.mul_(scale);
         }
+    }
+
+    /// <summary>Puts <paramref name="values"/> (one parameter's worth, e.g. from a checkpoint) at parameter <paramref name="index"/>'s place in <paramref name="into"/>.</summary>
+    internal void Place(float[] values, float[] into, int index)
+    {
+        if (values.Length != Count(index))
+        {
+            throw new InvalidDataException($"A saved buffer of '{Names[index]}' has {values.Length} entries; the parameter has {Count(index)}.");
+        }
+
+        values.CopyTo(into, Offset(index));
     }
 
     /// <summary>Copies the module's weights into <paramref name="destination"/> (length <see cref="Length"/>).</summary>

@@ -79,6 +79,7 @@ public sealed class ValidationLoss : IDisposable
         long count = 0;
         for (int i = 0; i < _batches.Count; i++)
         {
+            CollectionPause.Ensure();
             using var scope = NewDisposeScope();
             int rows = _batches.Fill(i, _inputs, _targets);
             int n = rows * _batches.Context;

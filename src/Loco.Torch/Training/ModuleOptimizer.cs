@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -42,32 +43,38 @@ public interface IModuleOptimizer : IDisposable
 public static class ModuleOptimizers
 {
     /// <summary>
-    /// TorchSharp's AdamW (PyTorch semantics, β = (0.9, 0.95) by default as for language models), with decoupled weight
-    /// decay applied only to matrices (parameters of two or more dimensions), as nanoGPT does.
+    /// AdamW with PyTorch's arithmetic (β = (0.9, 0.95) by default as for language models) over the module's flat buffer,
+    /// with decoupled weight decay applied only to matrices (parameters of two or more dimensions), as nanoGPT does.
     /// </summary>
     public static Func<FlatParameters, IModuleOptimizer> AdamW(double weightDecay = 0.0, double beta1 = 0.9, double beta2 = 0.95, double eps = 1e-8) =>
         flat => new AdamWModuleOptimizer(flat, weightDecay, beta1, beta2, eps);
 
-    /// <summary>TorchSharp's SGD (coupled weight decay; heavy-ball or Nesterov momentum when <paramref name="momentum"/> &gt; 0).</summary>
+    /// <summary>SGD with PyTorch's arithmetic (coupled weight decay; heavy-ball or Nesterov momentum when <paramref name="momentum"/> &gt; 0).</summary>
     public static Func<FlatParameters, IModuleOptimizer> Sgd(double momentum = 0.0, bool nesterov = false, double weightDecay = 0.0) =>
         flat => new SgdModuleOptimizer(flat, momentum, nesterov, weightDecay);
 }
 
+// Both optimizers below update the whole flat buffer with a handful of tensor operations per step, with PyTorch's
+// arithmetic. They are written here rather than taken from TorchSharp's optim because TorchSharp 0.107 passes scalars
+// it converts implicitly to native calls without keeping them alive: a garbage collection on another thread can free
+// one mid-call (reproduced: AdamW.step aborts with "Expected false to be true ... Scalar.h" within a few hundred steps
+// while another thread collects). Every Scalar here is held until its call returns.
+
 internal sealed class AdamWModuleOptimizer : IModuleOptimizer
 {
     private readonly FlatParameters _flat;
-    private readonly TorchSharp.Modules.AdamW _optimizer;
-    private readonly double _weightDecay;
+    private readonly double _weightDecay, _beta1, _beta2, _eps;
     private readonly Tensor? _decayMask;
+    private readonly Tensor _expAvg, _expAvgSq, _denominator;
+    private long _step;
     private double _lr = 1e-3;
 
-    // One AdamW over the whole flat buffer: the same per-weight arithmetic as AdamW over each parameter, in a handful of
-    // operations per step instead of a dozen per parameter. Decoupled weight decay (matrices only) is applied before the
-    // Adam update, as PyTorch's AdamW does: w ← w − lr·wd·mask·w.
+    // AdamW (Loshchilov & Hutter; PyTorch's torch.optim.AdamW): w ← w − lr·wd·w (matrices only, before the update);
+    // m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; w ← w − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε).
     public AdamWModuleOptimizer(FlatParameters flat, double weightDecay, double beta1, double beta2, double eps)
     {
         _flat = flat;
-        _weightDecay = weightDecay;
+        (_weightDecay, _beta1, _beta2, _eps) = (weightDecay, beta1, beta2, eps);
         if (weightDecay != 0)
         {
             var mask = new float[flat.Length];
@@ -82,68 +89,60 @@ internal sealed class AdamWModuleOptimizer : IModuleOptimizer
             _decayMask = tensor(mask).to(flat.Device);
         }
 
-        _optimizer = optim.AdamW([flat.Data], lr: 1e-3, beta1: beta1, beta2: beta2, eps: eps, weight_decay: 0.0);
+        _expAvg = zeros(flat.Length, ScalarType.Float32, flat.Device);
+        _expAvgSq = zeros(flat.Length, ScalarType.Float32, flat.Device);
+        _denominator = empty(flat.Length, ScalarType.Float32, flat.Device);
     }
 
-    public void SetLearningRate(double lr)
-    {
-        _lr = lr;
-        foreach (var group in _optimizer.ParamGroups)
-        {
-            group.LearningRate = lr;
-        }
-    }
+    public void SetLearningRate(double lr) => _lr = lr;
 
     public void ZeroGrad() => _flat.ZeroGradients();
 
     public void Step()
     {
-        if (_decayMask is not null)
+        _step++;
+        Tensor w = _flat.Data, g = _flat.Gradient;
+        double bias1 = 1 - Math.Pow(_beta1, _step), bias2 = 1 - Math.Pow(_beta2, _step);
+        using var decay = (-_lr * _weightDecay).ToScalar();
+        using var beta1 = _beta1.ToScalar();
+        using var oneMinusBeta1 = (1 - _beta1).ToScalar();
+        using var beta2 = _beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - _beta2).ToScalar();
+        using var sqrtBias2 = Math.Sqrt(bias2).ToScalar();
+        using var eps = _eps.ToScalar();
+        using var stepSize = (-_lr / bias1).ToScalar();
+        using (no_grad())
         {
-            using (no_grad())
+            if (_decayMask is not null)
             {
-                _flat.Data.addcmul_(_flat.Data, _decayMask, -_lr * _weightDecay);
+                w.addcmul_(w, _decayMask, decay);
             }
+
+            _expAvg.mul_(beta1).add_(g, oneMinusBeta1);
+            _expAvgSq.mul_(beta2).addcmul_(g, g, oneMinusBeta2);
+            _denominator.copy_(_expAvgSq).sqrt_().div_(sqrtBias2).add_(eps);
+            w.addcdiv_(_expAvg, _denominator, stepSize);
         }
-
-        _optimizer.step();
-    }
-
-    private TorchSharp.Modules.AdamW.State? State()
-    {
-        var dict = _optimizer.state_dict();
-        return dict.State.Count == 0 ? null : (TorchSharp.Modules.AdamW.State)dict.State[0];
     }
 
     public void ResetState()
     {
-        using (no_grad())
-        {
-            if (State() is { } s)
-            {
-                s.step = 0;
-                s.exp_avg.zero_();
-                s.exp_avg_sq.zero_();
-            }
-        }
+        _step = 0;
+        _expAvg.zero_();
+        _expAvgSq.zero_();
     }
 
     // Saved per parameter name, as the checkpoint format has it.
     public OptimizerSnapshot Save()
     {
         var snapshot = new OptimizerSnapshot();
-        if (State() is not { } s)
-        {
-            return snapshot;
-        }
-
-        float[] avg = Tensors.ToArray(s.exp_avg), avgSq = Tensors.ToArray(s.exp_avg_sq);
+        float[] avg = Tensors.ToArray(_expAvg), avgSq = Tensors.ToArray(_expAvgSq);
         for (int i = 0; i < _flat.Names.Count; i++)
         {
             string name = _flat.Names[i];
             snapshot.Buffers[$"exp_avg/{name}"] = avg.AsSpan(_flat.Offset(i), _flat.Count(i)).ToArray();
             snapshot.Buffers[$"exp_avg_sq/{name}"] = avgSq.AsSpan(_flat.Offset(i), _flat.Count(i)).ToArray();
-            snapshot.Counters[$"step/{name}"] = s.step;
+            snapshot.Counters[$"step/{name}"] = _step;
         }
 
         return snapshot;
@@ -151,38 +150,20 @@ internal sealed class AdamWModuleOptimizer : IModuleOptimizer
 
     public void Load(OptimizerSnapshot snapshot)
     {
-        if (State() is not { } s)
-        {
-            return;
-        }
-
         float[] avg = new float[_flat.Length], avgSq = new float[_flat.Length];
         long step = 0;
         for (int i = 0; i < _flat.Names.Count; i++)
         {
             string name = _flat.Names[i];
-            Place(Require(snapshot.Buffers, $"exp_avg/{name}"), avg, i, name);
-            Place(Require(snapshot.Buffers, $"exp_avg_sq/{name}"), avgSq, i, name);
+            _flat.Place(Require(snapshot.Buffers, $"exp_avg/{name}"), avg, i);
+            _flat.Place(Require(snapshot.Buffers, $"exp_avg_sq/{name}"), avgSq, i);
             long count = Require(snapshot.Counters, $"step/{name}");
-            step = i == 0 ? count : step == count ? step : throw new InvalidDataException($"The optimizer state has different step counts per parameter ('{name}').");
+            step = i == 0 || step == count ? count : throw new InvalidDataException($"The optimizer state has different step counts per parameter ('{name}').");
         }
 
-        using (no_grad())
-        {
-            Tensors.CopyInto(s.exp_avg, avg);
-            Tensors.CopyInto(s.exp_avg_sq, avgSq);
-            s.step = step;
-        }
-    }
-
-    private void Place(float[] values, float[] into, int index, string name)
-    {
-        if (values.Length != _flat.Count(index))
-        {
-            throw new InvalidDataException($"The saved optimizer buffer of '{name}' has {values.Length} entries; the parameter has {_flat.Count(index)}.");
-        }
-
-        values.CopyTo(into, _flat.Offset(index));
+        Tensors.CopyInto(_expAvg, avg);
+        Tensors.CopyInto(_expAvgSq, avgSq);
+        _step = step;
     }
 
     internal static T Require<T>(Dictionary<string, T> values, string key) =>
@@ -190,56 +171,86 @@ internal sealed class AdamWModuleOptimizer : IModuleOptimizer
 
     public void Dispose()
     {
-        _optimizer.Dispose();
         _decayMask?.Dispose();
+        _expAvg.Dispose();
+        _expAvgSq.Dispose();
+        _denominator.Dispose();
     }
 }
 
 internal sealed class SgdModuleOptimizer : IModuleOptimizer
 {
-    private readonly TorchSharp.Modules.SGD _optimizer;
     private readonly FlatParameters _flat;
+    private readonly double _momentum, _weightDecay;
+    private readonly bool _nesterov;
+    private readonly Tensor _direction;
+    private Tensor? _buffer;
+    private double _lr = 1e-3;
 
-    // One SGD over the whole flat buffer (coupled weight decay on every weight, as before).
+    // SGD as torch.optim.SGD (dampening 0): d = g + wd·w; b ← d on the first step, else b ← μb + d;
+    // d ← d + μb (Nesterov) or b (heavy-ball); w ← w − lr·d.
     public SgdModuleOptimizer(FlatParameters flat, double momentum, bool nesterov, double weightDecay)
     {
         _flat = flat;
-        _optimizer = optim.SGD([flat.Data], learningRate: 1e-3, momentum: momentum, nesterov: nesterov, weight_decay: weightDecay);
+        (_momentum, _nesterov, _weightDecay) = (momentum, nesterov, weightDecay);
+        _direction = empty(flat.Length, ScalarType.Float32, flat.Device);
     }
 
-    public void SetLearningRate(double lr)
-    {
-        foreach (var group in _optimizer.ParamGroups)
-        {
-            group.LearningRate = lr;
-        }
-    }
+    public void SetLearningRate(double lr) => _lr = lr;
 
     public void ZeroGrad() => _flat.ZeroGradients();
 
-    public void Step() => _optimizer.step();
-
-    private TorchSharp.Modules.SGD.State? State()
+    public void Step()
     {
-        var dict = _optimizer.state_dict();
-        return dict.State.Count == 0 ? null : (TorchSharp.Modules.SGD.State)dict.State[0];
+        Tensor w = _flat.Data, g = _flat.Gradient;
+        using var decay = _weightDecay.ToScalar();
+        using var mu = _momentum.ToScalar();
+        using var step = (-_lr).ToScalar();
+        using (no_grad())
+        {
+            _direction.copy_(g);
+            if (_weightDecay != 0)
+            {
+                _direction.add_(w, decay);
+            }
+
+            if (_momentum != 0)
+            {
+                if (_buffer is null)
+                {
+                    _buffer = _direction.clone();
+                }
+                else
+                {
+                    _buffer.mul_(mu).add_(_direction);
+                }
+
+                if (_nesterov)
+                {
+                    _direction.add_(_buffer, mu);
+                }
+                else
+                {
+                    _direction.copy_(_buffer);
+                }
+            }
+
+            w.add_(_direction, step);
+        }
     }
 
     public void ResetState()
     {
-        if (State() is { } s)
-        {
-            s.momentum_buffer?.Dispose();
-            s.momentum_buffer = null!;
-        }
+        _buffer?.Dispose();
+        _buffer = null;
     }
 
     public OptimizerSnapshot Save()
     {
         var snapshot = new OptimizerSnapshot();
-        if (State() is { momentum_buffer: not null } s)
+        if (_buffer is not null)
         {
-            float[] all = Tensors.ToArray(s.momentum_buffer);
+            float[] all = Tensors.ToArray(_buffer);
             for (int i = 0; i < _flat.Names.Count; i++)
             {
                 snapshot.Buffers[$"momentum_buffer/{_flat.Names[i]}"] = all.AsSpan(_flat.Offset(i), _flat.Count(i)).ToArray();
@@ -252,7 +263,7 @@ internal sealed class SgdModuleOptimizer : IModuleOptimizer
     public void Load(OptimizerSnapshot snapshot)
     {
         ResetState();
-        if (State() is not { } s || !snapshot.Buffers.ContainsKey($"momentum_buffer/{_flat.Names[0]}"))
+        if (!snapshot.Buffers.ContainsKey($"momentum_buffer/{_flat.Names[0]}"))
         {
             return;
         }
@@ -260,21 +271,18 @@ internal sealed class SgdModuleOptimizer : IModuleOptimizer
         float[] all = new float[_flat.Length];
         for (int i = 0; i < _flat.Names.Count; i++)
         {
-            float[] values = AdamWModuleOptimizer.Require(snapshot.Buffers, $"momentum_buffer/{_flat.Names[i]}");
-            if (values.Length != _flat.Count(i))
-            {
-                throw new InvalidDataException($"The saved momentum of '{_flat.Names[i]}' has {values.Length} entries; the parameter has {_flat.Count(i)}.");
-            }
-
-            values.CopyTo(all, _flat.Offset(i));
+            _flat.Place(AdamWModuleOptimizer.Require(snapshot.Buffers, $"momentum_buffer/{_flat.Names[i]}"), all, i);
         }
 
-        Tensor buffer = zeros_like(_flat.Data).DetachFromDisposeScope();
-        Tensors.CopyInto(buffer, all);
-        s.momentum_buffer = buffer;
+        _buffer = zeros(_flat.Length, ScalarType.Float32, _flat.Device);
+        Tensors.CopyInto(_buffer, all);
     }
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _direction.Dispose();
+        _buffer?.Dispose();
+    }
 }
 
 /// <summary>Copies between float32 tensors (any device) and arrays.</summary>

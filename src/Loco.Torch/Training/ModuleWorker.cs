@@ -82,6 +82,7 @@ public sealed class ModuleWorker : IWorker<float>, IDisposable
     /// <inheritdoc />
     public void InnerStep()
     {
+        CollectionPause.Ensure();
         using var scope = NewDisposeScope();
         _optimizer.SetLearningRate(_options.Schedule.At(InnerStepsTaken));
         _optimizer.ZeroGrad();
