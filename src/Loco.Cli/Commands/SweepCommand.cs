@@ -44,7 +44,7 @@ internal sealed class SweepCommand
         $"Default: loco train's generated corpus, {TrainCommand.DefaultLetters:N0} letters of an order-2 Markov source.");
     private readonly Option<int?> _rounds = Options.Int("--rounds", "Rounds per cell, the same at every H (a cell takes rounds × H inner steps per worker). Default: 12 = four restart cycles at K = 3 (--quick: 6).");
     private readonly Option<int?> _workers = Options.Int("--workers", "M, workers per cell, each on its own data shard. Default: 2.");
-    private readonly Option<int?> _batch = Options.Int("--batch", "B, rows of --context tokens per minibatch per worker. Default: 8 (half of loco train's 16, to fit the default sweep in 30 minutes on 2 cores; --quick: 4).");
+    private readonly Option<int?> _batch = Options.Int("--batch", "B, rows of --context tokens per minibatch per worker. Default: 4 (a quarter of loco train's 16, so that the default sweep of 120 cells fits in 30 minutes on 2 CPU cores; --quick: 4).");
     private readonly Option<int?> _context = Options.Int("--context", "T, tokens per training row. Default: 32 (--quick: 16).");
     private readonly Option<double?> _innerLr = Options.Double("--inner-lr", $"η, the peak inner AdamW learning rate (5% warmup, cosine decay to 10%, as loco train). Default: {TrainCommand.DefaultInnerLr}.");
     private readonly Option<ulong?> _seed = Options.Seed("--seed", "Seed of the initial weights and the data streams, the same for every cell. Default: 1.");
@@ -65,7 +65,7 @@ internal sealed class SweepCommand
             "validation loss. A cell is stable when that loss is finite and at least --margin (default 10%) below the validation loss " +
             "at initialisation; a non-finite loss is recorded as diverged, with its round. Prints the stable area (stable cells out of " +
             "the grid) with and without restart per H. Defaults: the paper's 6×5 grid, K = 3, H ∈ {8, 32}, 12 rounds per cell, the tiny " +
-            "model on loco train's generated corpus with B = 8, T = 32 (about 20 minutes on 2 CPU cores). Losses are in nats per token.");
+            "model on loco train's generated corpus with B = 4 (reduced from train's 16 to fit half an hour on 2 CPU cores), T = 32. Losses are in nats per token.");
         foreach (Option option in new Option[]
                  {
                      _hs, _restart, _lrs, _momenta, _outer, _outerForm, _model, _corpus, _rounds, _workers, _batch, _context, _innerLr, _seed,

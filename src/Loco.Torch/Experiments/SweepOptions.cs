@@ -49,7 +49,7 @@ public sealed record SweepOptions
     public int Workers { get; init; } = 2;
 
     /// <summary>B, rows per minibatch per worker.</summary>
-    public int BatchSize { get; init; } = 8;
+    public int BatchSize { get; init; } = 4;
 
     /// <summary>T, tokens per row.</summary>
     public int Context { get; init; } = 32;
