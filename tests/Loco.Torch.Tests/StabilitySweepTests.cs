@@ -48,7 +48,7 @@ public sealed class StabilitySweepTests
         SweepOptions options = Small;
         string fresh = temp.File("fresh");
         var first = new ConcurrentBag<string>();
-        SweepResult all = Counting(options, first).Run(SweepFolder.Open(fresh, options, Corpus.Name), parallel: 2);
+        SweepResult all = Counting(options, first).Run(SweepFolder.Open(fresh, options, Corpus.Name), parallel: 1);
         Assert.Equal(4, first.Count);
         Assert.Equal(4, all.Trained);
 
@@ -64,7 +64,7 @@ public sealed class StabilitySweepTests
         var second = new ConcurrentBag<string>();
         SweepFolder folder = SweepFolder.Open(resumed, options, Corpus.Name);
         Assert.Equal(2, folder.Finished.Count);
-        SweepResult again = Counting(options, second).Run(folder, parallel: 2);
+        SweepResult again = Counting(options, second).Run(folder, parallel: 1);
         Assert.Equal(2, second.Count);
         Assert.Equal(2, again.Trained);
         Assert.Equal(2, again.Resumed);
@@ -87,27 +87,49 @@ public sealed class StabilitySweepTests
     }
 
     [Fact]
-    public void CellsRunSideBySideGiveBitwiseTheResultsOfCellsRunAlone()
+    public void ParallelRunsEachCellOnceAtMostNAtATimeAndOrdersTheResultsByGrid()
     {
-        SweepOptions options = Small;
-        SweepResult parallel = new StabilitySweep(Corpus, options).Run(folder: null, parallel: 2);
-        foreach (SweepCellResult inSweep in parallel.Cells)
+        SweepOptions options = Small with { OuterLrs = [0.1, 0.3, 0.5], Momenta = [0.1, 0.9] }; // 12 cells
+        int running = 0, most = 0;
+        var trained = new ConcurrentBag<string>();
+        var sweep = new StabilitySweep(Corpus, options)
         {
-            SweepCellResult alone = SweepCellRunner.Run(Corpus, options, inSweep.Cell);
-            Assert.Equal(alone.InitialValidationLoss, inSweep.InitialValidationLoss);
-            Assert.Equal(alone.FinalValidationLoss, inSweep.FinalValidationLoss);
-            Assert.Equal(alone.FinalTrainLoss, inSweep.FinalTrainLoss);
-        }
+            // A stand-in trainer whose result is a known function of the cell.
+            Train = (cell, _) =>
+            {
+                int now = Interlocked.Increment(ref running);
+                InterlockedMax(ref most, now);
+                Thread.Sleep(30);
+                trained.Add(cell.Key);
+                Interlocked.Decrement(ref running);
+                return new SweepCellResult(cell, 5, cell.OuterLr + cell.OuterMomentum, 0, options.Rounds, cell.OuterLr < 0.4, null, 0);
+            },
+        };
 
-        // The cells differ from each other, so equal results are not a constant.
-        Assert.Equal(4, parallel.Cells.Select(c => c.FinalValidationLoss).Distinct().Count());
+        SweepResult result = sweep.Run(folder: null, parallel: 3);
+        Assert.Equal(3, most);
+        Assert.Equal(options.Cells().Select(c => c.Key).Order(), trained.Order());
+        Assert.Equal(options.Cells(), result.Cells.Select(c => c.Cell));
+        Assert.All(result.Cells, c => Assert.Equal(c.Cell.OuterLr + c.Cell.OuterMomentum, c.FinalValidationLoss));
+        Assert.Equal([new StableArea(2, 0, 4, 0, 6), new StableArea(2, 2, 4, 0, 6)], result.StableAreas());
+
+        // Trainings in this process are one at a time (TorchSharp is not safe to train on two threads at once).
+        Assert.Throws<ArgumentException>(() => new StabilitySweep(Corpus, options).Run(folder: null, parallel: 2));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
     }
 
     [Fact]
     public void ClassifiesABenignCellStableAnExplodingOneUnstableAndAFrozenOneUnstable()
     {
         SweepOptions options = Small with { RestartPeriod = 0, OuterLrs = [0.9, 100, 10_000], Momenta = [0.5], Rounds = 4, InnerStepsList = [4], BatchSize = 4, Context = 16 };
-        SweepResult result = new StabilitySweep(Corpus, options).Run(folder: null, parallel: 2);
+        SweepResult result = new StabilitySweep(Corpus, options).Run(folder: null, parallel: 1);
         SweepCellResult benign = result.Cells[0], exploding = result.Cells[1], diverging = result.Cells[2];
 
         // Benign: the loss falls well below the margin (the byte-level model starts at ln 256 ≈ 5.5 nats and learns the letters' frequencies).

@@ -50,11 +50,15 @@ internal sealed class SweepCommand
     private readonly Option<ulong?> _seed = Options.Seed("--seed", "Seed of the initial weights and the data streams, the same for every cell. Default: 1.");
     private readonly Option<double?> _margin = Options.Double("--margin",
         $"Stability margin, a fraction in [0, 1): a cell is stable when its final validation loss is finite and at most (1 − margin) × its validation loss at initialisation; a cell whose loss became non-finite is unstable (diverged). Default: {StabilityCriterion.DefaultMargin}.");
-    private readonly Option<int?> _parallel = Options.Int("--parallel", "Cells trained at once, each on one thread with one TorchSharp thread (results do not depend on it). Default: one per CPU core (up to 4 on cuda), fewer if memory is short.");
+    private readonly Option<int?> _parallel = Options.Int("--parallel", "Cells trained at once, each in its own loco process with one TorchSharp thread (results do not depend on it; 1 trains in this process). Default: one per CPU core (up to 4 on cuda), fewer if memory is short.");
     private readonly Option<string?> _device = Options.Text("--device", "cpu or cuda. Default: cpu.");
     private readonly Option<string?> _out = Options.Text("--out", "Output folder: settings.json, cells.csv, stable-area.csv, heatmap-h<H>-k<K>.png, heatmaps.png. Rerunning the same sweep there resumes it (finished cells are skipped). Default: loco-out/sweep.");
     private readonly Option<bool> _quick = Options.Flag("--quick", "A test-sized sweep (H = 4, a 2×2 grid, 6 rounds, B = 4, T = 16) that runs in seconds.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the tables.");
+
+    // Internal: a child process trains one cell (see SweepChildProcess); validation windows are --quick's knob.
+    private readonly Option<int?> _cell = new("--cell") { Hidden = true };
+    private readonly Option<int?> _validationWindows = new("--validation-windows") { Hidden = true };
 
     public Command Build(Terminal terminal)
     {
@@ -69,7 +73,7 @@ internal sealed class SweepCommand
         foreach (Option option in new Option[]
                  {
                      _hs, _restart, _lrs, _momenta, _outer, _outerForm, _model, _corpus, _rounds, _workers, _batch, _context, _innerLr, _seed,
-                     _margin, _parallel, _device, _out, _quick, _json,
+                     _margin, _parallel, _device, _out, _quick, _json, _cell, _validationWindows,
                  })
         {
             command.Options.Add(option);
@@ -101,6 +105,7 @@ internal sealed class SweepCommand
             Seed = r.GetValue(_seed) ?? d.Seed,
             Device = (r.GetValue(_device) ?? d.Device).Trim().ToLowerInvariant(),
             Criterion = new StabilityCriterion(r.GetValue(_margin) ?? StabilityCriterion.DefaultMargin),
+            ValidationWindows = r.GetValue(_validationWindows) ?? d.ValidationWindows,
         };
         options.Validate();
         return options;
@@ -118,10 +123,23 @@ internal sealed class SweepCommand
         }
 
         string outFolder = r.GetValue(_out) ?? Path.Combine("loco-out", "sweep");
-        TokenCorpus corpus = TrainCommand.LoadCorpus(r.GetValue(_corpus), Tokenizers.Default);
+        string? corpusPath = r.GetValue(_corpus);
+        TokenCorpus corpus = TrainCommand.LoadCorpus(corpusPath, Tokenizers.Default);
         var sweep = new StabilitySweep(corpus, options);
+        if (r.GetValue(_cell) is int cellIndex)
+        {
+            return TrainOneCell(terminal, corpus, options, cellIndex);
+        }
+
         LlamaConfig model = LlamaConfig.Preset(options.Model, corpus.VocabularySize, options.Context);
-        int parallel = parallelGiven ?? StabilitySweep.DefaultParallelism(options.Device, StabilitySweep.BytesPerCell(model, options.Workers, options.BatchSize, options.Context));
+        int parallel = Math.Min(parallelGiven ?? StabilitySweep.DefaultParallelism(options.Device, StabilitySweep.BytesPerCell(model, options.Workers, options.BatchSize, options.Context)),
+            options.Cells().Count);
+        if (parallel > 1)
+        {
+            // Side by side, each cell trains in its own process.
+            sweep = new StabilitySweep(corpus, options) { Train = SweepChildProcess.Trainer(options, corpusPath) };
+        }
+
         SweepFolder folder = SweepFolder.Open(outFolder, options, corpus.Name);
 
         int total = options.Cells().Count;
@@ -145,6 +163,20 @@ internal sealed class SweepCommand
         }
 
         PrintSummary(terminal, result, outFolder, figures);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The child-process mode: trains cell <paramref name="index"/> in this process and prints its row.</summary>
+    private static int TrainOneCell(Terminal terminal, TokenCorpus corpus, SweepOptions options, int index)
+    {
+        IReadOnlyList<SweepCell> cells = options.Cells();
+        if (index < 0 || index >= cells.Count)
+        {
+            throw new InvalidInputException("--cell", $"must be a cell index in 0..{cells.Count - 1} (got {index}).");
+        }
+
+        SweepCellResult result = SweepCellRunner.Run(corpus, options, cells[index]);
+        terminal.Out.WriteLine(SweepChildProcess.Marker + SweepTable.Row(options, result));
         return ExitCodes.Ok;
     }
 

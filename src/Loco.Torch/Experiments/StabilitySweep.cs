@@ -6,9 +6,12 @@ namespace Loco.Torch.Experiments;
 
 /// <summary>
 /// Runs every cell of a <see cref="SweepOptions"/> grid that the output folder does not already hold, up to N at a
-/// time, each on its own thread with one TorchSharp thread; each finished cell is appended to the folder at once.
-/// A cell's result depends only on its settings, not on which cells run beside it (every run seeds its own
-/// generators and sets its own thread's intra-op thread count).
+/// time, each driven by its own thread; each finished cell is appended to the folder at once. By default a cell is
+/// trained in this process (<see cref="SweepCellRunner"/>, one TorchSharp thread), one at a time: two TorchSharp
+/// trainings on two threads of one process crashed here (TorchSharp 0.107: an invalid Scalar in AdamW's
+/// <c>addcmul_</c>, consistent with an implicitly converted Scalar being finalized by a garbage collection that the
+/// other thread triggered while the native call used it). To run cells side by side, set <see cref="Train"/> to a
+/// trainer that runs each cell in its own process, as <c>loco sweep --parallel N</c> does.
 /// </summary>
 public sealed class StabilitySweep
 {
@@ -23,22 +26,43 @@ public sealed class StabilitySweep
         options.CheckCorpus(corpus);
         _corpus = corpus;
         Options = options;
-        Train = (cell, token) => SweepCellRunner.Run(_corpus, Options, cell, token);
+        _train = (cell, token) => SweepCellRunner.Run(_corpus, Options, cell, token);
+        _inProcess = true;
     }
 
     /// <summary>The settings.</summary>
     public SweepOptions Options { get; }
 
-    /// <summary>How one cell is trained; <see cref="SweepCellRunner.Run"/> by default (replaceable, e.g. to count trainings).</summary>
-    public Func<SweepCell, CancellationToken, SweepCellResult> Train { get; init; }
+    private readonly Func<SweepCell, CancellationToken, SweepCellResult> _train;
+    private readonly bool _inProcess;
+
+    /// <summary>
+    /// How one cell is trained: <see cref="SweepCellRunner.Run"/> in this process by default; replaceable (e.g. by a
+    /// trainer that runs each cell in a child process, or one that counts trainings).
+    /// </summary>
+    public Func<SweepCell, CancellationToken, SweepCellResult> Train
+    {
+        get => _train;
+        init
+        {
+            _train = value ?? throw new ArgumentNullException(nameof(value));
+            _inProcess = false;
+        }
+    }
 
     /// <summary>
     /// Runs the cells <paramref name="folder"/> does not hold (all of them without a folder), <paramref name="parallel"/>
     /// at a time, longest first; reports each finished cell to <paramref name="progress"/> (from a worker thread).
+    /// With the default in-process trainer <paramref name="parallel"/> must be 1 (see the class remarks).
     /// </summary>
     public SweepResult Run(SweepFolder? folder, int parallel, Action<SweepProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
+        if (parallel > 1 && _inProcess)
+        {
+            throw new ArgumentException("TorchSharp trainings on several threads of one process are not safe; run cells side by side in separate processes (set Train).", nameof(parallel));
+        }
+
         var clock = Stopwatch.StartNew();
         IReadOnlyList<SweepCellResult> resumed = folder?.Finished ?? [];
         var results = new List<SweepCellResult>(resumed);
@@ -101,8 +125,7 @@ public sealed class StabilitySweep
         }
         else
         {
-            // Dedicated threads (not the thread pool): each cell runs start to end on one thread, so the per-thread
-            // TorchSharp settings its run makes (one intra-op thread) apply to all of its work.
+            // Dedicated threads (not the thread pool), each driving one cell at a time start to end.
             Thread[] workers = [.. Enumerable.Range(0, threads).Select(t => new Thread(Work, maxStackSize: 16 << 20) { IsBackground = true, Name = $"sweep-{t}" })];
             foreach (Thread t in workers)
             {

@@ -10,9 +10,9 @@ namespace Loco.Torch.Experiments;
 /// run as diverged, with its round; it is a result, not a failure.
 /// </summary>
 /// <remarks>
-/// Runs entirely on the calling thread. <see cref="LanguageModelTraining.Create"/> sets TorchSharp's intra-op threads
-/// to 1 on that thread and seeds everything the run draws from explicit generators, so the result does not depend on
-/// what other threads do meanwhile (cells run side by side in <see cref="StabilitySweep"/>).
+/// Runs on the calling thread with one TorchSharp intra-op thread; everything the run draws comes from generators
+/// seeded by the sweep's seed, so a cell's result depends only on its settings. Do not run two of these at once in one
+/// process (see <see cref="StabilitySweep"/>).
 /// </remarks>
 public static class SweepCellRunner
 {
