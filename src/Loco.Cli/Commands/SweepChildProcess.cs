@@ -9,7 +9,9 @@ namespace Loco.Cli.Commands;
 /// Trains one sweep cell in a child <c>loco sweep --cell N</c> process, so that cells can train side by side
 /// (TorchSharp trainings on two threads of one process are not safe). The child gets every setting as a flag, trains
 /// the cell exactly as <see cref="SweepCellRunner"/> does in process, and prints its cells.csv row after
-/// <see cref="Marker"/>; it writes no files.
+/// <see cref="Marker"/>; it writes no files. A child that crashes is run again, up to <see cref="Attempts"/> times:
+/// TorchSharp 0.107 passes implicitly converted Scalars to native calls without keeping them alive, and a single
+/// training process was seen to abort once in about twenty cells with an invalid Scalar in AdamW's <c>addcmul_</c>.
 /// </summary>
 internal static class SweepChildProcess
 {
@@ -17,51 +19,70 @@ internal static class SweepChildProcess
     public const string Marker = "CELL ";
 
     /// <summary>A trainer for <see cref="StabilitySweep.Train"/> that runs each cell in a child process.</summary>
-    public static Func<SweepCell, CancellationToken, SweepCellResult> Trainer(SweepOptions options, string? corpus)
+    public static Func<SweepCell, CancellationToken, SweepCellResult> Trainer(SweepOptions options, string? corpus, TextWriter? log = null)
     {
         IReadOnlyList<SweepCell> cells = options.Cells();
         Dictionary<string, SweepCell> byKey = cells.ToDictionary(c => c.Key);
         return (cell, token) =>
         {
             int index = IndexOf(cells, cell);
-            (string file, List<string> args) = Command();
-            args.AddRange(Arguments(options, corpus, index));
-            var start = new ProcessStartInfo(file)
+            for (int attempt = 1; ; attempt++)
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                StandardOutputEncoding = Encoding.UTF8,
-            };
-            foreach (string a in args)
-            {
-                start.ArgumentList.Add(a);
-            }
+                (int exitCode, string output, string error) = RunChild(options, corpus, index, token);
+                string line = output.Split('\n').Select(l => l.TrimEnd('\r')).LastOrDefault(l => l.StartsWith(Marker, StringComparison.Ordinal)) ?? "";
+                SweepCellResult? result = exitCode == 0 && line.Length > 0 ? SweepTable.Parse(options, byKey, line[Marker.Length..]) : null;
+                if (result is not null && result.Cell == cell)
+                {
+                    return result;
+                }
 
-            using Process process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}.");
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            Task<string> stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            try
-            {
-                process.WaitForExitAsync(token).GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
+                // A crash of the native library (not bad input, exit 2) is retried: the cell's result is deterministic,
+                // the crash is not (see the class remarks).
+                if (exitCode is 0 or ExitCodes.BadInput || attempt >= Attempts)
+                {
+                    throw new InvalidOperationException($"the child process for cell {cell} exited with {exitCode} without its result " +
+                                                        $"(attempt {attempt} of {Attempts}): {(error.Trim().Length > 0 ? error.Trim() : output.Trim())}");
+                }
 
-            string output = stdout.GetAwaiter().GetResult();
-            string line = output.Split('\n').Select(l => l.TrimEnd('\r')).LastOrDefault(l => l.StartsWith(Marker, StringComparison.Ordinal)) ?? "";
-            SweepCellResult? result = process.ExitCode == 0 && line.Length > 0 ? SweepTable.Parse(options, byKey, line[Marker.Length..]) : null;
-            if (result is null || result.Cell != cell)
-            {
-                string err = stderr.GetAwaiter().GetResult().Trim();
-                throw new InvalidOperationException($"the child process for cell {cell} exited with {process.ExitCode} without its result: {(err.Length > 0 ? err : output.Trim())}");
+                string first = error.Split('\n').FirstOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "";
+                log?.WriteLine($"loco sweep: the child process for cell {cell} exited with {exitCode} ({first}); running it again.");
             }
-
-            return result;
         };
+    }
+
+    /// <summary>Tries per cell before a crashing child fails the sweep.</summary>
+    public const int Attempts = 3;
+
+    private static (int ExitCode, string Output, string Error) RunChild(SweepOptions options, string? corpus, int index, CancellationToken token)
+    {
+        (string file, List<string> args) = Command();
+        args.AddRange(Arguments(options, corpus, index));
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+        };
+        foreach (string a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}.");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        Task<string> stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            process.WaitForExitAsync(token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 
     private static int IndexOf(IReadOnlyList<SweepCell> cells, SweepCell cell)

@@ -50,7 +50,7 @@ internal sealed class SweepCommand
     private readonly Option<ulong?> _seed = Options.Seed("--seed", "Seed of the initial weights and the data streams, the same for every cell. Default: 1.");
     private readonly Option<double?> _margin = Options.Double("--margin",
         $"Stability margin, a fraction in [0, 1): a cell is stable when its final validation loss is finite and at most (1 − margin) × its validation loss at initialisation; a cell whose loss became non-finite is unstable (diverged). Default: {StabilityCriterion.DefaultMargin}.");
-    private readonly Option<int?> _parallel = Options.Int("--parallel", "Cells trained at once, each in its own loco process with one TorchSharp thread (results do not depend on it; 1 trains in this process). Default: one per CPU core (up to 4 on cuda), fewer if memory is short.");
+    private readonly Option<int?> _parallel = Options.Int("--parallel", "Cells trained at once, each in its own loco process with one TorchSharp thread (results do not depend on it; 1 trains in this process when output is redirected). Default: one per CPU core (up to 4 on cuda), fewer if memory is short.");
     private readonly Option<string?> _device = Options.Text("--device", "cpu or cuda. Default: cpu.");
     private readonly Option<string?> _out = Options.Text("--out", "Output folder: settings.json, cells.csv, stable-area.csv, heatmap-h<H>-k<K>.png, heatmaps.png. Rerunning the same sweep there resumes it (finished cells are skipped). Default: loco-out/sweep.");
     private readonly Option<bool> _quick = Options.Flag("--quick", "A test-sized sweep (H = 4, a 2×2 grid, 6 rounds, B = 4, T = 16) that runs in seconds.");
@@ -134,10 +134,11 @@ internal sealed class SweepCommand
         LlamaConfig model = LlamaConfig.Preset(options.Model, corpus.VocabularySize, options.Context);
         int parallel = Math.Min(parallelGiven ?? StabilitySweep.DefaultParallelism(options.Device, StabilitySweep.BytesPerCell(model, options.Workers, options.BatchSize, options.Context)),
             options.Cells().Count);
-        if (parallel > 1)
+        if (parallel > 1 || terminal.Interactive)
         {
-            // Side by side, each cell trains in its own process.
-            sweep = new StabilitySweep(corpus, options) { Train = SweepChildProcess.Trainer(options, corpusPath) };
+            // Side by side, or beside the progress display's threads, each cell trains in its own process: a garbage
+            // collection another thread triggers can free a Scalar a TorchSharp call is still using.
+            sweep = new StabilitySweep(corpus, options) { Train = SweepChildProcess.Trainer(options, corpusPath, TextWriter.Synchronized(terminal.Error)) };
         }
 
         SweepFolder folder = SweepFolder.Open(outFolder, options, corpus.Name);
