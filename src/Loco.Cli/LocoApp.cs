@@ -54,6 +54,7 @@ public static class LocoApp
         root.Subcommands.Add(new ContractionCommand().Build(terminal));
         root.Subcommands.Add(new TuneCommand().Build(terminal));
         root.Subcommands.Add(new TrainCommand().Build(terminal));
+        root.Subcommands.Add(new SweepCommand().Build(terminal));
         root.Subcommands.Add(new ReproduceCommand().Build(terminal));
         root.Subcommands.Add(new NtkCommand().Build(terminal));
         return root;

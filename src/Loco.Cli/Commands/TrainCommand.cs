@@ -227,7 +227,7 @@ internal sealed class TrainCommand
         return ExitCodes.Ok;
     }
 
-    private static TokenCorpus LoadCorpus(string? path, string tokenizerName)
+    internal static TokenCorpus LoadCorpus(string? path, string tokenizerName)
     {
         ITokenizer tokenizer;
         try

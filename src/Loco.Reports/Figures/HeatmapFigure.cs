@@ -67,6 +67,17 @@ public sealed class HeatmapFigure
     /// <summary>Also print each cell's value in it.</summary>
     public bool ShowValues { get; set; } = true;
 
+    /// <summary>
+    /// Marked cells with a finite value keep their colour and value and get a red cross over them (instead of a grey
+    /// cell with a cross); marked cells without a finite value stay grey. Default: false.
+    /// </summary>
+    public bool MarkedKeepValues { get; set; }
+
+    /// <summary>Format of the printed values. Default: G2.</summary>
+    public string ValueFormat { get; set; } = "G2";
+
+    private bool Greyed(int r, int c) => (Marked?[r, c] ?? false) && !(MarkedKeepValues && double.IsFinite(Values[r, c]));
+
     /// <summary>Builds the ScottPlot plot (for composing panels).</summary>
     public Plot Build()
     {
@@ -78,8 +89,7 @@ public sealed class HeatmapFigure
         {
             for (int c = 0; c < cols; c++)
             {
-                bool mark = Marked?[r, c] ?? false;
-                cells[rows - 1 - r, c] = mark ? double.NaN : FigureStyle.Map(Values[r, c], ColorScale);
+                cells[rows - 1 - r, c] = Greyed(r, c) ? double.NaN : FigureStyle.Map(Values[r, c], ColorScale);
             }
         }
 
@@ -128,23 +138,31 @@ public sealed class HeatmapFigure
 
     private void DrawLabels(Plot plot, int rows, int cols)
     {
-
         for (int r = 0; r < rows; r++)
         {
             for (int c = 0; c < cols; c++)
             {
                 bool mark = Marked?[r, c] ?? false;
-                string? text = mark ? "×" : ShowValues && double.IsFinite(Values[r, c]) ? Values[r, c].ToString("G2", CultureInfo.InvariantCulture) : null;
-                if (text is null)
+                bool greyed = Greyed(r, c);
+                if (mark)
+                {
+                    var cross = plot.Add.Text("×", c, r);
+                    cross.LabelAlignment = Alignment.MiddleCenter;
+                    cross.LabelFontSize = 22;
+                    cross.LabelFontColor = greyed ? Colors.DarkRed : Colors.Red;
+                    cross.LabelBold = true;
+                }
+
+                if (greyed || !ShowValues || !double.IsFinite(Values[r, c]))
                 {
                     continue;
                 }
 
-                var label = plot.Add.Text(text, c, r);
+                // A marked cell that keeps its value prints it below the cross.
+                var label = plot.Add.Text(Values[r, c].ToString(ValueFormat, CultureInfo.InvariantCulture), c, mark ? r - 0.3 : r);
                 label.LabelAlignment = Alignment.MiddleCenter;
-                label.LabelFontSize = mark ? 22 : 11;
-                label.LabelFontColor = mark ? Colors.DarkRed : Colors.White;
-                label.LabelBold = mark;
+                label.LabelFontSize = mark ? 10 : 11;
+                label.LabelFontColor = Colors.White;
             }
         }
 

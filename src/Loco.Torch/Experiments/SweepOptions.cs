@@ -1,0 +1,174 @@
+using Loco.Core.Family;
+using Loco.Core.Optimizers;
+using Loco.Torch.Data;
+using Loco.Torch.Models;
+using Loco.Torch.Training;
+
+namespace Loco.Torch.Experiments;
+
+/// <summary>
+/// A stability sweep: for each H in <see cref="InnerStepsList"/>, each restart setting (never, and every
+/// <see cref="RestartPeriod"/> rounds), each outer learning rate (rows) × outer momentum (columns), one language-model
+/// training run of <see cref="Rounds"/> rounds; everything else (model, data, batch, context, inner optimizer, seed) is
+/// shared by every cell. The defaults follow the outer-momentum-restart paper's grid (DiLoCo with M = 2, inner AdamW,
+/// outer Nesterov in the EMA form, K = 3, H ∈ {8, 32}) at a size a 2-core CPU sweeps in under half an hour.
+/// </summary>
+public sealed record SweepOptions
+{
+    /// <summary>The paper's outer learning rates (rows).</summary>
+    public static IReadOnlyList<double> PaperOuterLrs { get; } = [0.1, 0.3, 0.5, 0.7, 0.9, 1.1];
+
+    /// <summary>The paper's outer momenta (columns).</summary>
+    public static IReadOnlyList<double> PaperMomenta { get; } = [0.1, 0.3, 0.5, 0.7, 0.9];
+
+    /// <summary>Model preset name (see <see cref="LlamaConfig.Preset"/>).</summary>
+    public string Model { get; init; } = "tiny";
+
+    /// <summary>The values of H, one sweep grid pair (without / with restart) each.</summary>
+    public IReadOnlyList<int> InnerStepsList { get; init; } = [8, 32];
+
+    /// <summary>K of the restart grids; 0 = sweep only without restart.</summary>
+    public int RestartPeriod { get; init; } = 3;
+
+    /// <summary>Outer learning rates, the grid's rows (α, or ν in the EMA form).</summary>
+    public IReadOnlyList<double> OuterLrs { get; init; } = PaperOuterLrs;
+
+    /// <summary>Outer momenta, the grid's columns.</summary>
+    public IReadOnlyList<double> Momenta { get; init; } = PaperMomenta;
+
+    /// <summary>The outer step's kind.</summary>
+    public OuterKind OuterKind { get; init; } = OuterKind.Nesterov;
+
+    /// <summary>The outer step's parameterisation.</summary>
+    public OuterForm OuterForm { get; init; } = OuterForm.Ema;
+
+    /// <summary>Rounds per cell (each cell takes Rounds·H inner steps per worker). 12 = four restart cycles at K = 3.</summary>
+    public int Rounds { get; init; } = 12;
+
+    /// <summary>M, the number of workers.</summary>
+    public int Workers { get; init; } = 2;
+
+    /// <summary>B, rows per minibatch per worker.</summary>
+    public int BatchSize { get; init; } = 4;
+
+    /// <summary>T, tokens per row.</summary>
+    public int Context { get; init; } = 32;
+
+    /// <summary>η, the peak inner AdamW learning rate (5% warmup, cosine decay to 10%, as <c>loco train</c>).</summary>
+    public double InnerLr { get; init; } = 2e-3;
+
+    /// <summary>Seed of the initial weights and the data streams, the same for every cell.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>"cpu" or "cuda".</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>When a cell is stable.</summary>
+    public StabilityCriterion Criterion { get; init; } = new();
+
+    /// <summary>Validation windows of <see cref="Context"/> tokens per evaluation.</summary>
+    public int ValidationWindows { get; init; } = 256;
+
+    /// <summary>The restart settings swept: 0, then K when K &gt; 0.</summary>
+    public IReadOnlyList<int> RestartSettings => RestartPeriod > 0 ? [0, RestartPeriod] : [0];
+
+    /// <summary>Cells per (H, restart setting) grid.</summary>
+    public int GridSize => OuterLrs.Count * Momenta.Count;
+
+    /// <summary>Every cell, grid by grid (H, then restart setting), row by row.</summary>
+    public IReadOnlyList<SweepCell> Cells()
+    {
+        var cells = new List<SweepCell>();
+        foreach (int h in InnerStepsList)
+        {
+            foreach (int k in RestartSettings)
+            {
+                for (int r = 0; r < OuterLrs.Count; r++)
+                {
+                    for (int c = 0; c < Momenta.Count; c++)
+                    {
+                        cells.Add(new SweepCell(h, k, OuterLrs[r], Momenta[c], r, c));
+                    }
+                }
+            }
+        }
+
+        return cells;
+    }
+
+    /// <summary>Checks every setting, naming the flag of the first bad one.</summary>
+    public void Validate()
+    {
+        if (!LlamaConfig.PresetNames.Contains(Model))
+        {
+            throw new InvalidInputException("--model", $"unknown model '{Model}'; choose one of {string.Join(", ", LlamaConfig.PresetNames)}.");
+        }
+
+        Require(InnerStepsList.Count > 0 && InnerStepsList.All(h => h >= 1), "--inner-steps-list", "must list at least one H, each ≥ 1.");
+        Require(InnerStepsList.Distinct().Count() == InnerStepsList.Count, "--inner-steps-list", "lists an H twice.");
+        Require(RestartPeriod >= 0, "--restart-period", $"must be 0 (sweep only without restart) or a positive number of rounds (got {RestartPeriod}).");
+        Require(OuterLrs.Count > 0 && OuterLrs.All(a => double.IsFinite(a) && a > 0), "--outer-lrs", "must list at least one outer learning rate, each positive and finite.");
+        Require(OuterLrs.Distinct().Count() == OuterLrs.Count, "--outer-lrs", "lists a learning rate twice.");
+        Require(Momenta.Count > 0 && Momenta.All(b => b is >= 0 and < 1), "--momenta", "must list at least one outer momentum, each in [0, 1).");
+        Require(Momenta.Distinct().Count() == Momenta.Count, "--momenta", "lists a momentum twice.");
+        Require(OuterKind != OuterKind.None || Momenta.All(b => b == 0), "--momenta", "a plain outer step (--outer none) has no momentum; use --momenta 0 or choose --outer heavy-ball or nesterov.");
+        Require(Rounds >= 1, "--rounds", $"must be at least 1 (got {Rounds}).");
+        Require(Workers >= 1, "--workers", $"must be at least 1 (got {Workers}).");
+        Require(BatchSize >= 1, "--batch", $"must be at least 1 (got {BatchSize}).");
+        Require(Context >= 1, "--context", $"must be at least 1 (got {Context}).");
+        Require(double.IsFinite(InnerLr) && InnerLr > 0, "--inner-lr", $"must be a positive finite number (got {InnerLr}).");
+        Require(ValidationWindows >= 1, "--validation-windows", $"must be at least 1 (got {ValidationWindows}).");
+        _ = Criterion ?? throw new InvalidInputException("--margin", "no stability criterion given.");
+        Require(Device.Trim().ToLowerInvariant() is "cpu" or "cuda", "--device", $"unknown device '{Device}'; choose cpu or cuda.");
+    }
+
+    /// <summary>The training options of <paramref name="cell"/> on a corpus with <paramref name="vocabularySize"/> tokens.</summary>
+    public TrainingOptions Training(SweepCell cell, int vocabularySize)
+    {
+        int steps = Rounds * cell.InnerSteps;
+        return new TrainingOptions
+        {
+            Model = LlamaConfig.Preset(Model, vocabularySize, Math.Max(Context, 1)),
+            Family = Family(cell),
+            Context = Context,
+            Steps = steps,
+            EvalEvery = 0,
+            WarmupSteps = steps / 20,
+            Seed = Seed,
+            Device = Device,
+            Threads = 1,
+            ValidationWindows = ValidationWindows,
+        };
+    }
+
+    /// <summary>The family member of <paramref name="cell"/>: inner AdamW, the sweep's outer step with the cell's values.</summary>
+    public FamilyConfig Family(SweepCell cell) => new()
+    {
+        InnerKind = InnerKind.AdamW,
+        InnerLr = InnerLr,
+        InnerSteps = cell.InnerSteps,
+        Workers = Workers,
+        BatchSize = BatchSize,
+        OuterKind = OuterKind,
+        OuterForm = OuterForm,
+        OuterLr = cell.OuterLr,
+        OuterMomentum = cell.OuterMomentum,
+        RestartPeriod = cell.RestartPeriod,
+    };
+
+    /// <summary>Checks that the corpus can feed every cell (naming <paramref name="subject"/>, the corpus flag).</summary>
+    public void CheckCorpus(TokenCorpus corpus, string subject = "--corpus")
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        BatchSampler.EnsureFits(corpus.Train.Length, Workers, BatchSize, Context, subject);
+        _ = new ValidationBatches(corpus.Validation, BatchSize, Context, ValidationWindows, subject);
+    }
+
+    private static void Require(bool condition, string flag, string problem)
+    {
+        if (!condition)
+        {
+            throw new InvalidInputException(flag, problem);
+        }
+    }
+}

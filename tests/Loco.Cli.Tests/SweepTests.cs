@@ -1,0 +1,108 @@
+namespace Loco.Cli.Tests;
+
+/// <summary><c>loco sweep</c>: outputs and resume through the command line, a folder of other settings, bad input.</summary>
+public sealed class SweepTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("loco-sweep-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static (int Code, string Out, string Err) Loco(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = LocoApp.Run(args, stdout, stderr, interactive: false);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private string PathOf(string name) => Path.Combine(_folder, name);
+
+    /// <summary>--quick made smaller still: one momentum, 4 rounds of H = 2, so 4 cells of 8 inner steps per worker.</summary>
+    private static string[] Small(string outFolder, params string[] more) =>
+        ["sweep", "--quick", "--inner-steps-list", "2", "--restart-period", "2", "--momenta", "0.5", "--rounds", "4", "--batch", "2", "--context", "8", "--out", outFolder, .. more];
+
+    /// <summary>cells.csv without its last column (seconds, which differs run to run).</summary>
+    private static string[] WithoutSeconds(string folder) =>
+        [.. File.ReadAllLines(Path.Combine(folder, "cells.csv")).Select(l => l[..l.LastIndexOf(',')])];
+
+    [Fact]
+    public void WritesCellsAreaAndHeatmapsAndARerunTrainsNothing()
+    {
+        // Two at a time: each cell in a child loco process.
+        string outFolder = PathOf("sweep");
+        var (code, output, err) = Loco(Small(outFolder, "--parallel", "2"));
+        Assert.True(code == 0, err);
+        string[] cells = File.ReadAllLines(Path.Combine(outFolder, "cells.csv"));
+        Assert.StartsWith("inner_steps,restart_period,outer,outer_form,outer_lr,outer_momentum,", cells[0]);
+        Assert.Equal(1 + 4, cells.Length); // 2 outer lrs × 1 momentum × {no restart, K = 2}
+        Assert.All(cells[1..], row => Assert.StartsWith("2,", row));
+        Assert.Equal(["0", "0", "2", "2"], cells[1..].Select(row => row.Split(',')[1]));
+
+        // stable-area.csv counts the stable column of cells.csv, grid by grid.
+        string[] area = File.ReadAllLines(Path.Combine(outFolder, "stable-area.csv"));
+        Assert.Equal("inner_steps,restart_period,stable_cells,diverged_cells,cells,margin", area[0]);
+        int stableColumn = Array.IndexOf(cells[0].Split(','), "stable");
+        for (int k = 0; k < 2; k++)
+        {
+            int stable = cells[(1 + 2 * k)..(3 + 2 * k)].Count(row => row.Split(',')[stableColumn] == "true");
+            Assert.Equal($"2,{2 * k},{stable},0,2,0.1", area[1 + k]);
+        }
+
+        foreach (string png in new[] { "heatmap-h2-k0.png", "heatmap-h2-k2.png", "heatmaps.png" })
+        {
+            Assert.True(new FileInfo(Path.Combine(outFolder, png)).Length > 1000, png);
+        }
+
+        Assert.Contains("stable area", output);
+        Assert.Contains("4 cells trained, 0 taken", output);
+
+        var (code2, output2, err2) = Loco(Small(outFolder, "--parallel", "2"));
+        Assert.True(code2 == 0, err2);
+        Assert.Contains("0 cells trained, 4 taken", output2);
+        Assert.Equal(cells, File.ReadAllLines(Path.Combine(outFolder, "cells.csv")));
+
+        // The cells trained side by side in child processes equal, bit for bit, the same cells trained one at a time in this process.
+        string alone = PathOf("alone");
+        var (code3, _, err3) = Loco(Small(alone, "--parallel", "1"));
+        Assert.True(code3 == 0, err3);
+        Assert.Equal(WithoutSeconds(alone), WithoutSeconds(outFolder));
+        int finalColumn = Array.IndexOf(cells[0].Split(','), "final_val_loss");
+        Assert.Equal(4, cells[1..].Select(row => row.Split(',')[finalColumn]).Distinct().Count()); // the cells differ: equality is not a constant
+    }
+
+    [Fact]
+    public void AnOutFolderWithAnotherSweepIsRefusedAndKept()
+    {
+        string outFolder = PathOf("sweep");
+        Assert.Equal(0, Loco(Small(outFolder, "--outer-lrs", "0.9")).Code);
+        string cells = File.ReadAllText(Path.Combine(outFolder, "cells.csv"));
+        var (code, _, err) = Loco(Small(outFolder, "--outer-lrs", "0.9", "--margin", "0.2"));
+        Assert.Equal(2, code);
+        Assert.Contains("--out", err);
+        Assert.Contains("margin", err);
+        Assert.Equal(cells, File.ReadAllText(Path.Combine(outFolder, "cells.csv")));
+    }
+
+    [Theory]
+    [InlineData("--outer-lrs", "0.5,-1", "--outer-lrs")]
+    [InlineData("--momenta", "1.2", "--momenta")]
+    [InlineData("--inner-steps-list", "0", "--inner-steps-list")]
+    [InlineData("--restart-period", "-1", "--restart-period")]
+    [InlineData("--rounds", "0", "--rounds")]
+    [InlineData("--margin", "1.5", "--margin")]
+    [InlineData("--parallel", "0", "--parallel")]
+    [InlineData("--device", "tpu", "--device")]
+    [InlineData("--model", "huge", "--model")]
+    [InlineData("--outer", "adam", "--outer")]
+    [InlineData("--outer-form", "torch", "--outer-form")]
+    [InlineData("--inner-lr", "0", "--inner-lr")]
+    [InlineData("--corpus", "/no/such/file.txt", "--corpus")]
+    public void BadInputExitsTwoNamingTheFlagAndWritesNothing(string flag, string value, string named)
+    {
+        string outFolder = PathOf("bad");
+        var (code, _, err) = Loco(Small(outFolder, flag, value));
+        Assert.Equal(2, code);
+        Assert.Contains(named, err);
+        Assert.False(Directory.Exists(outFolder));
+    }
+}
