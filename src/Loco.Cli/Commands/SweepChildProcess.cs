@@ -11,7 +11,8 @@ namespace Loco.Cli.Commands;
 /// the cell exactly as <see cref="SweepCellRunner"/> does in process, and prints its cells.csv row after
 /// <see cref="Marker"/>; it writes no files. A child that crashes is run again, up to <see cref="Attempts"/> times:
 /// TorchSharp 0.107 passes implicitly converted Scalars to native calls without keeping them alive, and a single
-/// training process was seen to abort with an invalid Scalar in AdamW's <c>addcmul_</c> (twice in about 140 cells).
+/// training process was seen to abort with an invalid Scalar in AdamW's <c>addcmul_</c> (twice in about 140 cells, before
+/// Loco.Torch's <c>CollectionPause</c> guarded training against it; the retry stays as a fallback).
 /// </summary>
 internal static class SweepChildProcess
 {
