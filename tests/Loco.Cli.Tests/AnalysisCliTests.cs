@@ -3,22 +3,8 @@ using System.Text.Json;
 
 namespace Loco.Cli.Tests;
 
-public sealed class AnalysisCliTests : IDisposable
+public sealed class AnalysisCliTests() : CliTestBase("analysis")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("loco-analysis-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static (int Code, string Out, string Err) Loco(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LocoApp.Run(args, stdout, stderr, interactive: false);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private string PathOf(string name) => Path.Combine(_folder, name);
-
     private static double D(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
     private static double Lambda(int i) => Math.Pow(i, -1.5); // the default power law, λ_max = 1
@@ -162,9 +148,9 @@ public sealed class AnalysisCliTests : IDisposable
 
 public sealed class TuneCliTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("loco-tune-").FullName;
+    private readonly string Folder = Directory.CreateTempSubdirectory("loco-tune-").FullName;
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => Directory.Delete(Folder, recursive: true);
 
     private static (int Code, string Out, string Err) Loco(params string[] args)
     {
@@ -177,7 +163,7 @@ public sealed class TuneCliTests : IDisposable
     [Fact]
     public void TuneWritesEveryEvaluationBestFirstAndJsonListsDistinctRunnerUps()
     {
-        string csv = Path.Combine(_folder, "tune.csv");
+        string csv = Path.Combine(Folder, "tune.csv");
         string[] args = ["tune", "--dim", "30", "--inner-steps", "2", "--batch", "4", "--outer", "heavy-ball", "--samples", "800", "--free", "outer-lr,outer-momentum", "--grid", "3", "--refine", "10"];
         var (code, _, err) = Loco([.. args, "--csv", csv]);
         Assert.True(code == 0, err);
@@ -207,7 +193,7 @@ public sealed class TuneCliTests : IDisposable
     [InlineData("--restart-period-range", "x")]
     public void BadTuneInputExitsTwo(string flag, string value)
     {
-        string csv = Path.Combine(_folder, "never.csv");
+        string csv = Path.Combine(Folder, "never.csv");
         var (code, output, err) = Loco("tune", "--dim", "10", flag, value, "--csv", csv);
         Assert.Equal(2, code);
         Assert.Contains(flag, err);

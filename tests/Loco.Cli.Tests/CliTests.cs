@@ -3,22 +3,8 @@ using System.Text.Json;
 
 namespace Loco.Cli.Tests;
 
-public sealed class CliTests : IDisposable
+public sealed class CliTests() : CliTestBase("cli")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("loco-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static (int Code, string Out, string Err) Loco(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LocoApp.Run(args, stdout, stderr, interactive: false);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private string PathOf(string name) => Path.Combine(_folder, name);
-
     private static readonly string[] Small = ["--dim", "30", "--rounds", "20", "--runs", "3"];
 
     [Fact]

@@ -3,22 +3,8 @@ using System.Text.Json;
 
 namespace Loco.Cli.Tests;
 
-public sealed class NtkCliTests : IDisposable
+public sealed class NtkCliTests() : CliTestBase("ntk")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("loco-ntk-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static (int Code, string Out, string Err) Loco(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LocoApp.Run(args, stdout, stderr, interactive: false);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private string PathOf(string name) => Path.Combine(_folder, name);
-
     private static readonly string[] SmallToy = ["--samples", "12", "--width", "12", "--inner-lr", "0.05", "--inner-steps", "4"];
 
     [Fact]

@@ -1,23 +1,11 @@
 namespace Loco.Cli.Tests;
 
-public sealed class ReproduceCliTests : IDisposable
+public sealed class ReproduceCliTests() : CliTestBase("reproduce")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("loco-reproduce-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static (int Code, string Out, string Err) Loco(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LocoApp.Run(args, stdout, stderr, interactive: false);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void UnknownClaimExitsTwoListingTheChoicesAndWritesNothing()
     {
-        string outFolder = Path.Combine(_folder, "out");
+        string outFolder = Path.Combine(Folder, "out");
         var (code, _, err) = Loco("reproduce", "no-such-claim", "--out", outFolder);
         Assert.Equal(2, code);
         Assert.Contains("no-such-claim", err);
@@ -29,7 +17,7 @@ public sealed class ReproduceCliTests : IDisposable
     [Fact]
     public void OneClaimQuickWritesItsFolderAndTheReportAndExitsZeroOnPass()
     {
-        string outFolder = Path.Combine(_folder, "out");
+        string outFolder = Path.Combine(Folder, "out");
         var (code, output, err) = Loco("reproduce", "restart-contraction", "--out", outFolder, "--quick");
         Assert.True(code == 0, err + output);
         Assert.Contains("restart-contraction: PASS", output);

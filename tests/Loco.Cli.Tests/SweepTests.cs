@@ -1,22 +1,8 @@
 namespace Loco.Cli.Tests;
 
 /// <summary><c>loco sweep</c>: outputs and resume through the command line, a folder of other settings, bad input.</summary>
-public sealed class SweepTests : IDisposable
+public sealed class SweepTests() : CliTestBase("sweep")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("loco-sweep-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static (int Code, string Out, string Err) Loco(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LocoApp.Run(args, stdout, stderr, interactive: false);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private string PathOf(string name) => Path.Combine(_folder, name);
-
     /// <summary>--quick made smaller still: one momentum, 4 rounds of H = 2, so 4 cells of 8 inner steps per worker.</summary>
     private static string[] Small(string outFolder, params string[] more) =>
         ["sweep", "--quick", "--inner-steps-list", "2", "--restart-period", "2", "--momenta", "0.5", "--rounds", "4", "--batch", "2", "--context", "8", "--out", outFolder, .. more];

@@ -3,22 +3,8 @@ using System.Text.Json;
 
 namespace Loco.Cli.Tests;
 
-public sealed class TheoryCliTests : IDisposable
+public sealed class TheoryCliTests() : CliTestBase("theory-cli")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("loco-theory-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static (int Code, string Out, string Err) Loco(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LocoApp.Run(args, stdout, stderr, interactive: false);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private string PathOf(string name) => Path.Combine(_folder, name);
-
     private static double D(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
     private static readonly string[] Small = ["theory", "--dim", "40", "--rounds", "20"];

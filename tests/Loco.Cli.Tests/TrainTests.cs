@@ -3,22 +3,8 @@ using System.Globalization;
 namespace Loco.Cli.Tests;
 
 /// <summary><c>loco train</c>: outputs, resume, bad input and divergence (small runs), and the default run's floor gap.</summary>
-public sealed class TrainTests : IDisposable
+public sealed class TrainTests() : CliTestBase("train")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("loco-train-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static (int Code, string Out, string Err) Loco(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LocoApp.Run(args, stdout, stderr, interactive: false);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private string PathOf(string name) => Path.Combine(_folder, name);
-
     private string[] Small(string outFolder, params string[] more) =>
         ["train", "--steps", "8", "--inner-steps", "4", "--batch", "2", "--context", "8", "--eval-every", "1", "--out", outFolder, .. more];
 
