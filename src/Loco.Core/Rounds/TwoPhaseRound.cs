@@ -102,13 +102,37 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
 
     // Δ = s − mean_m f_m, formed as (Σ_m (s − f_m)) / M so that a cluster can all-reduce the sum; then the outer step.
     // The vector arithmetic is element by element, in slices across cores for long vectors (Chunks: same bits as one pass).
-    private unsafe void Synchronise(Span<T> global, OuterState<T> state)
+    private void Synchronise(Span<T> global, OuterState<T> state)
     {
         if (state.Momentum.Length != Dimension)
         {
             throw new ArgumentException($"The outer state has {state.Momentum.Length} entries; the workers have {Dimension}.", nameof(state));
         }
 
+        T[] delta = _delta, scratch = _scratch;
+        if (Dimension < Chunks.ParallelThreshold)
+        {
+            // One pass on this thread, allocation-free.
+            Array.Clear(delta);
+            foreach (IWorker<T> worker in _workers)
+            {
+                worker.CopyWeights(scratch);
+                TensorPrimitives.Subtract(global, scratch, scratch);
+                TensorPrimitives.Add(delta, scratch, delta);
+            }
+
+            Reducer.Mean(delta, _workers.Length);
+            Outer.Step(global, delta, state);
+            return;
+        }
+
+        SynchroniseInSlices(global, state);
+    }
+
+    // Long vectors: the same element-by-element arithmetic in slices across cores (a few closures per round, so kept
+    // out of Synchronise, whose short-vector path must not allocate).
+    private unsafe void SynchroniseInSlices(Span<T> global, OuterState<T> state)
+    {
         T[] delta = _delta, scratch = _scratch;
         fixed (T* g = global)
         {
