@@ -25,6 +25,15 @@ public abstract class CliTestBase : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Asserts that <c>loco</c> <paramref name="args"/> exits 2, names <paramref name="named"/> on standard error and creates no <paramref name="outFolder"/>.</summary>
+    protected static void AssertRefused(string[] args, string named, string outFolder)
+    {
+        var (code, _, err) = Loco(args);
+        Assert.Equal(2, code);
+        Assert.Contains(named, err);
+        Assert.False(Directory.Exists(outFolder));
+    }
+
     /// <summary>A path inside <see cref="Folder"/>.</summary>
     protected string PathOf(string name) => Path.Combine(Folder, name);
 }

@@ -86,9 +86,6 @@ public sealed class SweepTests() : CliTestBase("sweep")
     public void BadInputExitsTwoNamingTheFlagAndWritesNothing(string flag, string value, string named)
     {
         string outFolder = PathOf("bad");
-        var (code, _, err) = Loco(Small(outFolder, flag, value));
-        Assert.Equal(2, code);
-        Assert.Contains(named, err);
-        Assert.False(Directory.Exists(outFolder));
+        AssertRefused(Small(outFolder, flag, value), named, outFolder);
     }
 }

@@ -55,10 +55,7 @@ public sealed class TrainTests() : CliTestBase("train")
     public void BadInputExitsTwoNamingTheFlagAndWritesNothing(string flag, string value, string named)
     {
         string outFolder = PathOf("bad");
-        var (code, _, err) = Loco(Small(outFolder, flag, value));
-        Assert.Equal(2, code);
-        Assert.Contains(named, err);
-        Assert.False(Directory.Exists(outFolder));
+        AssertRefused(Small(outFolder, flag, value), named, outFolder);
     }
 
     [Fact]
