@@ -14,58 +14,8 @@ namespace Loco.Theory.Dynamics;
 public static class InnerStepKernel
 {
     /// <summary>Unit multiplicities: returns Σ λ_k D_k after the step.</summary>
-    public static double StepUnit(ReadOnlySpan<double> lambda, Span<double> d, double eta, double kappa4, double kappaForcing)
-    {
-        if (lambda.Length != d.Length)
-        {
-            throw new ArgumentException("λ and D differ in length.");
-        }
-
-        int n = d.Length;
-        int i = 0;
-        double sum = 0;
-        ref double l0 = ref MemoryMarshal.GetReference(lambda);
-        ref double d0 = ref MemoryMarshal.GetReference(d);
-        if (Vector.IsHardwareAccelerated && n >= 2 * Vector<double>.Count)
-        {
-            int width = Vector<double>.Count;
-            var one = Vector<double>.One;
-            var vEta = new Vector<double>(eta);
-            var vK4 = new Vector<double>(kappa4);
-            var vKF = new Vector<double>(kappaForcing);
-            Vector<double> acc0 = Vector<double>.Zero, acc1 = Vector<double>.Zero;
-            for (; i <= n - 2 * width; i += 2 * width)
-            {
-                Vector<double> la = Vector.LoadUnsafe(ref l0, (nuint)i);
-                Vector<double> lb = Vector.LoadUnsafe(ref l0, (nuint)(i + width));
-                Vector<double> da = Vector.LoadUnsafe(ref d0, (nuint)i);
-                Vector<double> db = Vector.LoadUnsafe(ref d0, (nuint)(i + width));
-                Vector<double> qa = Vector.FusedMultiplyAdd(-vEta, la, one);
-                Vector<double> qb = Vector.FusedMultiplyAdd(-vEta, lb, one);
-                Vector<double> aa = Vector.FusedMultiplyAdd(vK4 * la, la, qa * qa);
-                Vector<double> ab = Vector.FusedMultiplyAdd(vK4 * lb, lb, qb * qb);
-                da = Vector.FusedMultiplyAdd(aa, da, vKF * la);
-                db = Vector.FusedMultiplyAdd(ab, db, vKF * lb);
-                da.StoreUnsafe(ref d0, (nuint)i);
-                db.StoreUnsafe(ref d0, (nuint)(i + width));
-                acc0 = Vector.FusedMultiplyAdd(la, da, acc0);
-                acc1 = Vector.FusedMultiplyAdd(lb, db, acc1);
-            }
-
-            sum = Vector.Sum(acc0 + acc1);
-        }
-
-        for (; i < n; i++)
-        {
-            double l = Unsafe.Add(ref l0, i);
-            double q = 1 - eta * l;
-            double next = (q * q + kappa4 * l * l) * Unsafe.Add(ref d0, i) + kappaForcing * l;
-            Unsafe.Add(ref d0, i) = next;
-            sum += l * next;
-        }
-
-        return sum;
-    }
+    public static double StepUnit(ReadOnlySpan<double> lambda, Span<double> d, double eta, double kappa4, double kappaForcing) =>
+        StepWeighted(lambda, lambda, d, eta, kappa4, kappaForcing);
 
     /// <summary>Weighted atoms (<paramref name="weightedLambda"/> = w λ): returns Σ w_k λ_k D_k after the step.</summary>
     public static double StepWeighted(ReadOnlySpan<double> lambda, ReadOnlySpan<double> weightedLambda, Span<double> d, double eta, double kappa4, double kappaForcing)

@@ -145,12 +145,9 @@ public sealed class RiskRecursion
         double[] totals = state.Totals;
         double sumMss = totals[2 * h];
         double sumSignal = sumMss; // at the start E s² = E e(0)² and a = 1: all signal
-        var risk = new List<double>(rounds + 1) { 0.5 * sumMss + floor };
-        var signal = new List<double>(rounds + 1) { 0.5 * sumSignal };
-        var noise = new List<double>(rounds + 1) { 0.5 * (sumMss - sumSignal) };
-        var meanInner = new List<double>(rounds);
-        List<double[]>? inner = options.RecordInnerSteps ? new List<double[]>(rounds) : null;
-        double limit = risk[0] * options.DivergenceFactor;
+        var curves = new Curves(rounds, floor, options.RecordInnerSteps);
+        curves.AddStart(sumMss, sumSignal);
+        double limit = curves.Risk[0] * options.DivergenceFactor;
         if (progress is not null)
         {
             progress.RoundsTotal = rounds;
@@ -164,7 +161,7 @@ public sealed class RiskRecursion
             // Inner phase as a scalar Volterra recursion: S_t = M_t + Σ_{s<t} K_{t−1−s} F_s, F_s = S_s + σ².
             coupling[0] = sumMss;
             double innerSum = 0, geometricSum = 0;
-            double[]? innerRow = inner is null ? null : new double[h];
+            double[]? innerRow = curves.Inner is null ? null : new double[h];
             for (int t = 1; t <= h; t++)
             {
                 forcing[t - 1] = coupling[t - 1] + sigma2;
@@ -196,15 +193,7 @@ public sealed class RiskRecursion
                 break;
             }
 
-            meanInner.Add(meanInnerRisk);
-            if (innerRow is not null)
-            {
-                inner!.Add(innerRow);
-            }
-
-            risk.Add(r);
-            signal.Add(0.5 * sumSignal);
-            noise.Add(0.5 * (sumMss - sumSignal));
+            curves.AddRound(sumMss, sumSignal, meanInnerRisk, innerRow);
             if ((round & 15) == 0 || round == rounds)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -213,7 +202,7 @@ public sealed class RiskRecursion
             progress?.Add(1);
         }
 
-        return Result(options, rounds, floor, risk, signal, noise, meanInner, inner, state.A, state.Ss, divergedAt);
+        return Result(options, rounds, curves, state.A, state.Ss, divergedAt);
     }
 
     private TheoryResult RunStepwise(TheoryOptions options, TheoryProgress? progress, CancellationToken cancellation)
@@ -261,11 +250,6 @@ public sealed class RiskRecursion
         Array.Fill(a, 1.0);
         e0.CopyTo(mss, 0);
 
-        var risk = new List<double>(rounds + 1);
-        var signal = new List<double>(rounds + 1);
-        var noise = new List<double>(rounds + 1);
-        var meanInner = new List<double>(rounds);
-        List<double[]>? inner = options.RecordInnerSteps ? new List<double[]>(rounds) : null;
         double floor = 0.5 * _sigma2;
         double sumMss = 0, sumSignal = 0;
         for (int k = 0; k < n; k++)
@@ -274,17 +258,16 @@ public sealed class RiskRecursion
             sumSignal += g[k] * e0[k];
         }
 
-        risk.Add(0.5 * sumMss + floor);
-        signal.Add(0.5 * sumSignal);
-        noise.Add(0.5 * (sumMss - sumSignal));
-        double limit = risk[0] * options.DivergenceFactor;
+        var curves = new Curves(rounds, floor, options.RecordInnerSteps);
+        curves.AddStart(sumMss, sumSignal);
+        double limit = curves.Risk[0] * options.DivergenceFactor;
         if (progress is not null)
         {
             progress.RoundsTotal = rounds;
         }
 
         int? divergedAt = null;
-        var sharedCurve = inner is null ? null : new double[h];
+        var sharedCurve = curves.Inner is null ? null : new double[h];
         for (int round = 1; round <= rounds; round++)
         {
             // Inner phase: D starts at E s² (f = s), H passes, each with the coupling sum of the pass before.
@@ -295,7 +278,7 @@ public sealed class RiskRecursion
             }
 
             double coupling = sumMss, innerSum = 0;
-            double[]? innerRow = inner is null ? null : new double[h];
+            double[]? innerRow = curves.Inner is null ? null : new double[h];
             for (int t = 0; t < h; t++)
             {
                 double kf = kappa * (coupling + _sigma2);
@@ -353,15 +336,7 @@ public sealed class RiskRecursion
                 break;
             }
 
-            meanInner.Add(0.5 * (innerSum / h * invM + shared * sumGeometric) + floor);
-            if (innerRow is not null)
-            {
-                inner!.Add(innerRow);
-            }
-
-            risk.Add(r);
-            signal.Add(0.5 * sumSignal);
-            noise.Add(0.5 * (sumMss - sumSignal));
+            curves.AddRound(sumMss, sumSignal, 0.5 * (innerSum / h * invM + shared * sumGeometric) + floor, innerRow);
             if ((round & 15) == 0 || round == rounds)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -370,11 +345,10 @@ public sealed class RiskRecursion
             progress?.Add(1);
         }
 
-        return Result(options, rounds, floor, risk, signal, noise, meanInner, inner, a, mss, divergedAt);
+        return Result(options, rounds, curves, a, mss, divergedAt);
     }
 
-    private TheoryResult Result(TheoryOptions options, int rounds, double floor, List<double> risk, List<double> signal, List<double> noise,
-        List<double> meanInner, List<double[]>? inner, double[] a, double[] mss, int? divergedAt)
+    private TheoryResult Result(TheoryOptions options, int rounds, Curves curves, double[] a, double[] mss, int? divergedAt)
     {
         double[] lambda = _spectrum.Lambda;
         double[] g = _weightedLambda;
@@ -402,15 +376,51 @@ public sealed class RiskRecursion
             Mode = options.Mode,
             Atoms = n,
             RoundsRequested = rounds,
-            NoiseFloor = floor,
-            Risk = [.. risk],
-            Signal = [.. signal],
-            Noise = [.. noise],
-            MeanInnerRisk = [.. meanInner],
-            InnerRisk = inner?.ToArray(),
+            NoiseFloor = curves.Floor,
+            Risk = [.. curves.Risk],
+            Signal = [.. curves.Signal],
+            Noise = [.. curves.Noise],
+            MeanInnerRisk = [.. curves.MeanInner],
+            InnerRisk = curves.Inner?.ToArray(),
             Modes = modes,
             DivergedAtRound = divergedAt,
         };
+    }
+
+    /// <summary>The per-round curves both kernels record: risk (½ Σ w λ E s² + σ²/2), signal, noise, mean fast-weight risk, inner rows.</summary>
+    private sealed class Curves(int rounds, double floor, bool recordInner)
+    {
+        public double Floor => floor;
+
+        public List<double> Risk { get; } = new(rounds + 1);
+
+        public List<double> Signal { get; } = new(rounds + 1);
+
+        public List<double> Noise { get; } = new(rounds + 1);
+
+        public List<double> MeanInner { get; } = new(rounds);
+
+        public List<double[]>? Inner { get; } = recordInner ? new(rounds) : null;
+
+        /// <summary>Appends the global weights' risk, signal and noise from Σ w λ E s² and Σ w λ (E s)².</summary>
+        public void AddStart(double sumMss, double sumSignal)
+        {
+            Risk.Add(0.5 * sumMss + floor);
+            Signal.Add(0.5 * sumSignal);
+            Noise.Add(0.5 * (sumMss - sumSignal));
+        }
+
+        /// <summary>Appends a completed round: its inner-phase summary, then the global weights' curves.</summary>
+        public void AddRound(double sumMss, double sumSignal, double meanInnerRisk, double[]? innerRow)
+        {
+            MeanInner.Add(meanInnerRisk);
+            if (innerRow is not null)
+            {
+                Inner!.Add(innerRow);
+            }
+
+            AddStart(sumMss, sumSignal);
+        }
     }
 
     // Σ_k w_k λ_k q_k^{2t} E[s_k²] for t = 1..H, in one pass over the atoms.
