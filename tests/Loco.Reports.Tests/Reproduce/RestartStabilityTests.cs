@@ -29,6 +29,31 @@ public sealed class RestartStabilityTests
 
         Assert.Equal(6, theoryRows);
 
+        // The noiseless per-mode rows against the closed form: Nesterov (PyTorch form, lr a) is stable for every mode iff
+        // a μ_max < 2(1 + β)/(1 + 2β) (Jury's conditions on z² − (1 + β − aμ(1 + β))z + β(1 − aμ); monotone in μ), with
+        // a = ν(1 − β) in the EMA form and μ_max = 1 − (1 − η λ_max)^H, λ_max = 1.
+        int form = Array.IndexOf(header, "outer_form");
+        int steps = Array.IndexOf(header, "inner_steps");
+        int noiselessRows = 0;
+        foreach (string[] row in lines.Skip(1).Select(l => l.Split(',')).Where(r => r[source] == "noiseless per-mode"))
+        {
+            noiselessRows++;
+            double muMax = 1 - Math.Pow(1 - RestartStabilityClaim.InnerLr, int.Parse(row[steps], CultureInfo.InvariantCulture));
+            int expected = 0;
+            foreach (double lr in RestartStabilityClaim.OuterLrs)
+            {
+                foreach (double beta in RestartStabilityClaim.Momenta)
+                {
+                    double a = row[form] == "ema" ? lr * (1 - beta) : lr;
+                    expected += a * muMax < 2 * (1 + beta) / (1 + 2 * beta) ? 1 : 0;
+                }
+            }
+
+            Assert.Equal(expected, int.Parse(row[without], CultureInfo.InvariantCulture));
+        }
+
+        Assert.Equal(6, noiselessRows);
+
         // Cell by cell, the simulation (Monte Carlo, independent of the recursion) agrees with the theory on most cells.
         string[] cells = File.ReadAllLines(Path.Combine(folder.Path, "stability-cells.csv"));
         string[] h = cells[0].Split(',');
