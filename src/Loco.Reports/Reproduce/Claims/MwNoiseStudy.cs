@@ -18,7 +18,7 @@ public sealed record MwNoiseSize(PowerLawSetup Setup, int Rounds, int Simulation
     public static MwNoiseSize Full { get; } = new(new PowerLawSetup(1000), 256, 192);
 
     /// <summary>Quick size: D = 100, R = 48.</summary>
-    public static MwNoiseSize Quick { get; } = new(new PowerLawSetup(100), 48, 64);
+    public static MwNoiseSize Quick { get; } = new(new PowerLawSetup(100), 48, 32);
 
     /// <summary>σ.</summary>
     public const double Noise = 0.5;
