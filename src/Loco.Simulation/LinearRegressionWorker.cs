@@ -11,12 +11,18 @@ namespace Loco.Simulation;
 /// x_b = √λ ⊙ z_b, y_b = x_b·θ* + σε_b and applies the inner optimizer to the minibatch gradient
 /// (1/B) Σ_b x_b (x_b·f − y_b) = √λ ⊙ (1/B) Σ_b z_b r_b with r_b = z_b·(√λ ⊙ (f − θ*)) − σε_b.
 /// </summary>
+/// <remarks>
+/// With S sub-batches the B samples of a step are drawn as S blocks of B/S, block j from its own stream
+/// (stream + j), each in the order a worker with batch B/S on that stream would draw them (ε for the block, then z
+/// sample by sample). One worker at batch M·B with S = M then sees exactly the samples of M workers at batch B whose
+/// streams are stream, stream + 1, …: common random numbers for comparing the two.
+/// </remarks>
 public sealed class LinearRegressionWorker : IWorker<double>
 {
     private readonly LinearRegressionProblem _problem;
     private readonly IInnerOptimizer<double> _optimizer;
-    private readonly GaussianStream _rng;
-    private readonly int _batch;
+    private readonly GaussianStream[] _streams;
+    private readonly int _subBatch;
     private readonly bool _resetInnerState;
     private readonly double[] _weights;
     private readonly double[] _scaledError;
@@ -28,15 +34,35 @@ public sealed class LinearRegressionWorker : IWorker<double>
 
     /// <summary>Creates a worker with its own data stream (<paramref name="seed"/>, <paramref name="stream"/>).</summary>
     public LinearRegressionWorker(LinearRegressionProblem problem, InnerOptimizer inner, int batchSize, bool resetInnerState, ulong seed, ulong stream)
+        : this(problem, inner, batchSize, resetInnerState, seed, stream, subBatches: 1)
+    {
+    }
+
+    /// <summary>
+    /// Creates a worker whose minibatch of <paramref name="batchSize"/> samples is <paramref name="subBatches"/> blocks
+    /// of batchSize / subBatches, block j read from stream (<paramref name="seed"/>, <paramref name="stream"/> + j).
+    /// </summary>
+    public LinearRegressionWorker(LinearRegressionProblem problem, InnerOptimizer inner, int batchSize, bool resetInnerState, ulong seed, ulong stream, int subBatches)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(subBatches);
+        if (batchSize % subBatches != 0)
+        {
+            throw new ArgumentException($"The batch size {batchSize} is not divisible by the number of sub-batches {subBatches}.", nameof(subBatches));
+        }
+
         _problem = problem;
-        _batch = batchSize;
+        _subBatch = batchSize / subBatches;
         _resetInnerState = resetInnerState;
         _optimizer = inner.Create<double>(problem.Dimension);
-        _rng = new GaussianStream(seed, stream);
+        _streams = new GaussianStream[subBatches];
+        for (int j = 0; j < subBatches; j++)
+        {
+            _streams[j] = new GaussianStream(seed, stream + (ulong)j);
+        }
+
         int d = problem.Dimension;
         _weights = new double[d];
         _scaledError = new double[d];
@@ -49,7 +75,7 @@ public sealed class LinearRegressionWorker : IWorker<double>
         TensorPrimitives.Multiply(problem.SqrtLambda, 1.0 / batchSize, _gradientScale);
         _gradient = new double[d];
         _z = new double[d];
-        _epsilon = new double[batchSize];
+        _epsilon = new double[_subBatch];
     }
 
     /// <inheritdoc />
@@ -75,14 +101,17 @@ public sealed class LinearRegressionWorker : IWorker<double>
         TensorPrimitives.MultiplyAdd(_weights, _problem.SqrtLambda, _negScaledTarget, _scaledError);
 
         // One sample at a time, so its D draws are still in cache for the dot product and the update.
-        _rng.Fill(_epsilon);
         Array.Clear(_gradient);
         double noise = _problem.Noise;
-        for (int b = 0; b < _batch; b++)
+        foreach (GaussianStream rng in _streams)
         {
-            _rng.Fill(_z);
-            double residual = TensorPrimitives.Dot(_z, _scaledError) - noise * _epsilon[b];
-            TensorPrimitives.MultiplyAdd(_z, residual, _gradient, _gradient);
+            rng.Fill(_epsilon);
+            for (int b = 0; b < _subBatch; b++)
+            {
+                rng.Fill(_z);
+                double residual = TensorPrimitives.Dot(_z, _scaledError) - noise * _epsilon[b];
+                TensorPrimitives.MultiplyAdd(_z, residual, _gradient, _gradient);
+            }
         }
 
         // g = √λ ⊙ (Σ_b r_b z_b) / B

@@ -26,12 +26,34 @@ public sealed record SimulationOptions
     /// <summary>A run diverges when its risk is non-finite or exceeds this many times its initial risk.</summary>
     public double DivergenceFactor { get; init; } = 1e12;
 
+    /// <summary>
+    /// S ≥ 1, sub-batches per minibatch (default 1; must divide B). Each worker w draws its B samples as S blocks of B/S,
+    /// block j from the data stream that worker w·S + j reads when S = 1, in the order a worker with batch B/S draws
+    /// them. For common random numbers: one worker at batch M·B with S = M and the same seed sees, step by step, exactly
+    /// the samples that M workers at batch B see, so the per-run difference of the two has a small variance.
+    /// S = 1 is the ordinary simulation.
+    /// </summary>
+    public int SubBatches { get; init; } = 1;
+
     /// <summary>Checks the options, naming the flag of a bad one.</summary>
     public void Validate()
     {
         FamilySettings.AtLeastOne(Rounds, "--rounds", "number of rounds");
         FamilySettings.AtLeastOne(Runs, "--runs", "number of runs");
         FamilySettings.AtLeastOne(Threads, "--threads", "number of threads");
+        FamilySettings.AtLeastOne(SubBatches, nameof(SubBatches), "number of sub-batches");
+    }
+
+    /// <summary>Checks <see cref="SubBatches"/> against the batch size B of the configuration that will run.</summary>
+    public void Validate(FamilyConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Validate();
+        if (config.BatchSize % SubBatches != 0)
+        {
+            throw new InvalidInputException(nameof(SubBatches),
+                $"{SubBatches} sub-batches do not divide the batch size B = {config.BatchSize}; S must divide B.");
+        }
     }
 }
 
@@ -49,7 +71,7 @@ public static class MonteCarloSimulator
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
         FamilySettings.Validate(config);
-        options.Validate();
+        options.Validate(config);
 
         int runs = options.Runs;
         int rounds = options.Rounds;
@@ -78,6 +100,7 @@ public static class MonteCarloSimulator
         int firstDivergence = divergedAt.Where(k => k > 0).DefaultIfEmpty(int.MaxValue).Min();
         int completed = Math.Min(rounds, firstDivergence - 1);
         (double[] mean, double[] stderr) = MeanAndStdErr(risk, completed + 1);
+        double[] runFinal = [.. risk.Select(r => r[completed])];
         double[][]? innerMean = null, innerStdErr = null;
         if (inner is not null)
         {
@@ -91,10 +114,13 @@ public static class MonteCarloSimulator
             Config = config,
             Problem = problem.Description,
             Runs = runs,
+            Seed = options.Seed,
+            SubBatches = options.SubBatches,
             RoundsRequested = rounds,
             NoiseFloor = problem.NoiseFloor,
             Risk = mean,
             RiskStdErr = stderr,
+            RunFinalRisk = runFinal,
             InnerRisk = innerMean,
             InnerRiskStdErr = innerStdErr,
             DivergedAtRound = firstDivergence == int.MaxValue ? null : firstDivergence,
@@ -105,11 +131,13 @@ public static class MonteCarloSimulator
     private static int RunOne(LinearRegressionProblem problem, FamilyConfig config, SimulationOptions options, int run,
         double[] risk, double[]? inner, SimulationProgress? progress, CancellationToken cancellation)
     {
+        // Worker m's sub-batch j reads stream run << 24 | (m·S + j): with S = 1 that is run << 24 | m.
         var workers = new IWorker<double>[config.Workers];
+        int s = options.SubBatches;
         for (int m = 0; m < workers.Length; m++)
         {
-            ulong stream = ((ulong)(uint)run << 24) | (uint)m;
-            workers[m] = new LinearRegressionWorker(problem, config.Inner, config.BatchSize, config.ResetInnerState, options.Seed, stream);
+            ulong stream = ((ulong)(uint)run << 24) | (uint)(m * s);
+            workers[m] = new LinearRegressionWorker(problem, config.Inner, config.BatchSize, config.ResetInnerState, options.Seed, stream, s);
         }
 
         OuterOptimizer outer = config.Outer;

@@ -18,6 +18,12 @@ public sealed record SimulationResult
     /// <summary>R, the number of independent runs averaged.</summary>
     public required int Runs { get; init; }
 
+    /// <summary>Seed of the data streams.</summary>
+    public required ulong Seed { get; init; }
+
+    /// <summary>S, sub-batches per minibatch (see <see cref="SimulationOptions.SubBatches"/>).</summary>
+    public int SubBatches { get; init; } = 1;
+
     /// <summary>Rounds asked for.</summary>
     public required int RoundsRequested { get; init; }
 
@@ -29,6 +35,9 @@ public sealed record SimulationResult
 
     /// <summary>Standard error of <see cref="Risk"/> (NaN with a single run).</summary>
     public required double[] RiskStdErr { get; init; }
+
+    /// <summary>Risk of each run r = 0..R−1 after <see cref="RoundsCompleted"/> rounds (its mean is <see cref="FinalRisk"/>).</summary>
+    public required double[] RunFinalRisk { get; init; }
 
     /// <summary>Mean fast-weight risk per inner step, or null when not recorded.</summary>
     public double[][]? InnerRisk { get; init; }
