@@ -62,8 +62,7 @@ public static class LaSnrStudy
             foreach (int batch in size.Batches)
             {
                 progress?.Report($"la-snr: tuning SGD and LA at B = {batch}, σ = {noise}");
-                TunedRun sgd = MethodTuning.Tune(TunedMethod.Sgd(batch), spectrum, tuning, noise, size.Samples, size.Effort, cancellation);
-                TunedRun la = MethodTuning.Tune(TunedMethod.Lookahead(batch), spectrum, tuning, noise, size.Samples, size.Effort, cancellation);
+                (TunedRun sgd, TunedRun la) = TunePair(size, spectrum, tuning, batch, noise, cancellation);
                 SimulationResult sgdSim = MethodTuning.Simulate(problem, sgd.Config, size.Samples, size.SimulationRuns, 11, cancellation);
                 SimulationResult laSim = MethodTuning.Simulate(problem, la.Config, size.Samples, size.SimulationRuns, 12, cancellation);
                 cells.Add(new LaSnrCell(batch, noise, sgd, la, sgdSim, laSim));
@@ -88,14 +87,19 @@ public static class LaSnrStudy
             foreach (int batch in size.ProbeBatches.Where(b => !(size.Batches.Contains(b) && size.Noises.Contains(noise))))
             {
                 progress?.Report($"la-snr probe: tuning SGD and LA at B = {batch}, σ = {noise}");
-                TunedRun sgd = MethodTuning.Tune(TunedMethod.Sgd(batch), spectrum, tuning, noise, size.Samples, size.Effort, cancellation);
-                TunedRun la = MethodTuning.Tune(TunedMethod.Lookahead(batch), spectrum, tuning, noise, size.Samples, size.Effort, cancellation);
+                (TunedRun sgd, TunedRun la) = TunePair(size, spectrum, tuning, batch, noise, cancellation);
                 cells.Add(new LaSnrProbeCell(batch, noise, sgd, la));
             }
         }
 
         return cells;
     }
+
+    // Tuned SGD and tuned LA at one (B, σ), under the study's budget and effort.
+    private static (TunedRun Sgd, TunedRun La) TunePair(LaSnrSize size, AtomSpectrum spectrum, AtomSpectrum tuning, int batch, double noise,
+        CancellationToken cancellation) =>
+        (MethodTuning.Tune(TunedMethod.Sgd(batch), spectrum, tuning, noise, size.Samples, size.Effort, cancellation),
+         MethodTuning.Tune(TunedMethod.Lookahead(batch), spectrum, tuning, noise, size.Samples, size.Effort, cancellation));
 
     /// <summary>Evaluates the criterion: (passed, one-line measured values).</summary>
     public static (bool Passed, string Measured) Evaluate(IReadOnlyList<LaSnrCell> cells)
