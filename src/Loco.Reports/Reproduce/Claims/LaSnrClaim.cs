@@ -124,17 +124,13 @@ public sealed class LaSnrClaim : IClaim
             $"Tuning: exact recursion on a {PowerLawSetup.TuningAtoms}-atom quadrature of the spectrum; curves and criterion: one exact atom per mode. " +
             $"SGD tuned over η (ranges η ∈ [1e-3, 1.99]/λ_max); LA over η, α ∈ [0.01, 8] and H ∈ {{1, 2, 4, …, 256}} (η and α tuned at each H). LA with H = 1 is SGD with lr αη, so LA/SGD ≤ 1 up to tuning error. " +
             $"Lines: theory (solid total excess, dashed signal, dotted noise); points: Monte Carlo mean ± 1 standard error; the last panel repeats the first with its legend. CSV curves at ~400 log-spaced rounds. " +
-            $"Tuned settings: {string.Join("; ", cells.Select(x => $"B={x.Batch} σ={x.Noise:G3}: SGD η={x.Sgd.Config.InnerLr:G3}, LA η={x.La.Config.InnerLr:G3} α={x.La.Config.OuterLr:G3} H={x.La.Config.InnerSteps}{EdgeNote(x.La, size.Setup.LambdaMax)}"))}. " +
+            $"Tuned settings: {string.Join("; ", cells.Select(x => $"B={x.Batch} σ={x.Noise:G3}: SGD η={x.Sgd.Config.InnerLr:G3}, LA η={x.La.Config.InnerLr:G3} α={x.La.Config.OuterLr:G3} H={x.La.Config.InnerSteps}{EdgeNote(x.La)}"))}. " +
             $"Probe (dashed, outside the criterion, theory only, same budget and tuner): LA/SGD {string.Join("; ", probe.Select(x => $"B={x.Batch} σ={x.Noise:G3}: {x.Ratio:F3} (LA H={x.La.Config.InnerSteps}, α={x.La.Config.OuterLr:G3})"))}.");
         return new ClaimResult(passed, measured, [curvesPng, ratioPng], tables, notes);
     }
 
     // Where a tuned knob sits at the end of its search range, the optimum may lie beyond it: LA's advantage there is a lower bound.
-    private static string EdgeNote(TunedRun run, double lambdaMax)
-    {
-        IReadOnlyList<string> edges = MethodTuning.EdgesOf(run, lambdaMax);
-        return edges.Count == 0 ? "" : $" [at range edge: {string.Join(", ", edges)}]";
-    }
+    private static string EdgeNote(TunedRun run) => run.Edges.Count == 0 ? "" : $" [at range edge: {string.Join(", ", run.Edges)}]";
 
     // LA/SGD from the simulations, with the first-order propagated standard error.
     private static (double Ratio, double Error) SimulatedRatio(LaSnrCell cell)

@@ -19,6 +19,12 @@ public readonly record struct TuningEffort(int GridPoints, int RefineEvaluations
 /// <param name="Evaluations">Risk-model evaluations the tuner spent.</param>
 public sealed record TunedRun(TunedMethod Method, FamilyConfig Config, TheoryResult Theory, int Evaluations)
 {
+    /// <summary>
+    /// Tuned knobs at an end of their search range (the tuner's <see cref="TuningResult.Edges"/>, plus H at the top of
+    /// <see cref="MethodTuning.InnerStepLadder"/>): there the optimum may lie outside the range.
+    /// </summary>
+    public IReadOnlyList<string> Edges { get; init; } = [];
+
     /// <summary>Final excess risk (risk − σ²/2) of the theory; +∞ when it diverged.</summary>
     public double FinalExcess => Theory.DivergedAtRound is null ? Theory.ExcessRisk(Theory.RoundsCompleted) : double.PositiveInfinity;
 }
@@ -47,7 +53,8 @@ public static class MethodTuning
             ? [(method.Base, method.Free)]
             : InnerStepLadder(ranges[Knob.InnerSteps]).Select(h => (method.Base with { InnerSteps = h }, method.Free & ~Knob.InnerSteps));
         int evaluations = 0;
-        (FamilyConfig Config, double Risk)? best = null;
+        (FamilyConfig Config, double Risk, IReadOnlyList<string> Edges)? best = null;
+        int topH = (method.Free & Knob.InnerSteps) == 0 ? 0 : InnerStepLadder(ranges[Knob.InnerSteps])[^1];
         foreach ((FamilyConfig start, Knob free) in searches)
         {
             int knobs = System.Numerics.BitOperations.PopCount((uint)free);
@@ -64,52 +71,14 @@ public static class MethodTuning
             evaluations += result.Ranked.Count;
             if (best is null || result.Best.Outcome.FinalRisk < best.Value.Risk)
             {
-                best = (result.Best.Point.Apply(start), result.Best.Outcome.FinalRisk);
+                IEnumerable<string> edges = result.Edges().Select(e => $"{e.Knob} = {(e.Upper ? "max" : "min")} {e.Value:G3}");
+                best = (result.Best.Point.Apply(start), result.Best.Outcome.FinalRisk,
+                    [.. start.InnerSteps == topH ? edges.Append($"{Knob.InnerSteps} = max {topH}") : edges]);
             }
         }
 
         FamilyConfig config = best!.Value.Config;
-        return new TunedRun(method, config, Theory(spectrum, config, noise, samples), evaluations);
-    }
-
-    /// <summary>
-    /// The tuned knobs of <paramref name="run"/> (spectrum top <paramref name="lambdaMax"/>) at an end of their range (<see cref="WideRanges"/>; within 2% for η and α,
-    /// exactly for H, 0.001 for β), except the natural limits H = 1 and β = 0: there the optimum may lie outside the range.
-    /// </summary>
-    public static IReadOnlyList<string> EdgesOf(TunedRun run, double lambdaMax)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        var ranges = WideRanges(lambdaMax);
-        var edges = new List<string>();
-        void Check(Knob knob, string name, double value, bool naturalLower)
-        {
-            if ((run.Method.Free & knob) == 0)
-            {
-                return;
-            }
-
-            KnobRange r = ranges[knob];
-            bool near(double bound) => knob switch
-            {
-                Knob.InnerSteps => value == bound,
-                Knob.OuterMomentum => Math.Abs(value - bound) <= 1e-3,
-                _ => Math.Abs(Math.Log(value / bound)) <= 0.02,
-            };
-            if (near(r.Max))
-            {
-                edges.Add($"{name} = max {r.Max:G3}");
-            }
-            else if (!naturalLower && near(r.Min))
-            {
-                edges.Add($"{name} = min {r.Min:G3}");
-            }
-        }
-
-        Check(Knob.InnerLr, "η", run.Config.InnerLr, false);
-        Check(Knob.OuterLr, "α", run.Config.OuterLr, false);
-        Check(Knob.OuterMomentum, "β", run.Config.OuterMomentum, true);
-        Check(Knob.InnerSteps, "H", run.Config.InnerSteps, true);
-        return edges;
+        return new TunedRun(method, config, Theory(spectrum, config, noise, samples), evaluations) { Edges = best.Value.Edges };
     }
 
     /// <summary>The values of H tried when H is free: the powers of two in the range, and its ends.</summary>
@@ -151,6 +120,9 @@ public static class MethodTuning
         (int)Math.Max(1, Math.Min(int.MaxValue, samples / config.SamplesPerRound));
 
     /// <summary>Monte Carlo runs of <paramref name="config"/> for the same budget.</summary>
-    public static SimulationResult Simulate(LinearRegressionProblem problem, FamilyConfig config, long samples, int runs, ulong seed, CancellationToken cancellation) =>
-        MonteCarloSimulator.Run(problem, config, new SimulationOptions { Rounds = Rounds(config, samples), Runs = runs, Seed = seed }, cancellation: cancellation);
+    /// <remarks><paramref name="subBatches"/>: see <see cref="SimulationOptions.SubBatches"/> (common random numbers).</remarks>
+    public static SimulationResult Simulate(LinearRegressionProblem problem, FamilyConfig config, long samples, int runs, ulong seed, CancellationToken cancellation,
+        int subBatches = 1) =>
+        MonteCarloSimulator.Run(problem, config, new SimulationOptions { Rounds = Rounds(config, samples), Runs = runs, Seed = seed, SubBatches = subBatches },
+            cancellation: cancellation);
 }

@@ -176,8 +176,8 @@ public static class MwNoiseStudy
             bool diverged = new MwNoisePoint(c, alphaMu, theory, null, null).Diverged;
             SimulationResult? many = diverged ? null : MethodTuning.Simulate(problem, c, size.Rounds * c.SamplesPerRound, size.SimulationRuns, Seed, cancellation);
             // Common random numbers: the same seed, and M sub-batches, so the one worker sees the M workers' samples.
-            SimulationResult? one = diverged ? null : MonteCarloSimulator.Run(problem, MultiWorkerDecomposition.SingleWorkerOf(c),
-                new SimulationOptions { Rounds = size.Rounds, Runs = size.SimulationRuns, Seed = Seed, SubBatches = c.Workers }, cancellation: cancellation);
+            SimulationResult? one = diverged ? null : MethodTuning.Simulate(problem, MultiWorkerDecomposition.SingleWorkerOf(c), size.Rounds * c.SamplesPerRound,
+                size.SimulationRuns, Seed, cancellation, subBatches: c.Workers);
             return new MwNoisePoint(c, alphaMu, theory, many, one);
         }
 
