@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Loco.Torch.Experiments;
+using Loco.Studies.Sweep;
 
 namespace Loco.Cli.Commands;
 

@@ -4,7 +4,7 @@ using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Torch.Data;
-using Loco.Torch.Experiments;
+using Loco.Studies.Sweep;
 using Loco.Torch.Models;
 using Loco.Torch.Training;
 using Spectre.Console;

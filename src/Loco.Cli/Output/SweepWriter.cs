@@ -4,7 +4,7 @@ using System.Text.Json;
 using Loco.Cli.Commands;
 using Loco.Core.Optimizers;
 using Loco.Reports.Figures;
-using Loco.Torch.Experiments;
+using Loco.Studies.Sweep;
 using ScottPlot;
 
 namespace Loco.Cli.Output;
@@ -99,7 +99,7 @@ internal static class SweepWriter
             w.WriteStartObject();
             w.WriteString("out", folder);
             w.WriteStartObject("settings");
-            foreach ((string key, string value) in Loco.Torch.Experiments.SweepFolder.Settings(o, corpus))
+            foreach ((string key, string value) in SweepFolder.Settings(o, corpus))
             {
                 w.WriteString(key, value);
             }

@@ -132,15 +132,6 @@ public sealed class AdamWOptimizer<T> : IInnerOptimizer<T> where T : unmanaged, 
     /// <summary>Steps taken since creation or the last reset (t).</summary>
     public long StepCount { get; private set; }
 
-    /// <summary>First-moment estimate m.</summary>
-    public Span<T> FirstMoment => _m;
-
-    /// <summary>Second-moment estimate v.</summary>
-    public Span<T> SecondMoment => _v;
-
-    /// <summary>Restores the step count, for resuming from a checkpoint.</summary>
-    public void RestoreStepCount(long steps) => StepCount = steps >= 0 ? steps : throw new ArgumentOutOfRangeException(nameof(steps));
-
     /// <inheritdoc />
     public void Step(Span<T> weights, ReadOnlySpan<T> gradient)
     {

@@ -8,6 +8,13 @@ internal static class SplitMix64
 {
     private const ulong Gamma = 0x9E3779B97F4A7C15UL;
 
+    /// <summary>
+    /// The starting point of the SplitMix64 sequence that seeds the generator for (<paramref name="seed"/>,
+    /// <paramref name="stream"/>). Both hash steps are bijections, so for a fixed seed distinct streams start distinct
+    /// sequences (and vice versa).
+    /// </summary>
+    public static ulong Start(ulong seed, ulong stream) => Mix(Mix(seed ^ 0x6A09E667F3BCC908UL) ^ stream);
+
     /// <summary>Advances <paramref name="state"/> and returns the next output.</summary>
     public static ulong Next(ref ulong state) => Mix(state += Gamma);
 

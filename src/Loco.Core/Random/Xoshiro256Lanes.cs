@@ -27,7 +27,7 @@ internal static class Xoshiro256Lanes
         if (state.Length != StateLength)
             throw new ArgumentException($"State must hold {StateLength} words.", nameof(state));
 
-        ulong sm = SplitMix64.Mix(SplitMix64.Mix(seed ^ 0x6A09E667F3BCC908UL) ^ stream);
+        ulong sm = SplitMix64.Start(seed, stream);
         for (int lane = 0; lane < Lanes; lane++)
             for (int word = 0; word < 4; word++)
                 state[word * Lanes + lane] = SplitMix64.Next(ref sm);
@@ -40,16 +40,7 @@ internal static class Xoshiro256Lanes
         ref ulong s1 = ref state[Lanes + lane];
         ref ulong s2 = ref state[2 * Lanes + lane];
         ref ulong s3 = ref state[3 * Lanes + lane];
-
-        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = ulong.RotateLeft(s3, 45);
-        return result;
+        return Xoshiro256.Step(ref s0, ref s1, ref s2, ref s3);
     }
 
     /// <summary>Steps a vector of lanes at once; the vector form of <see cref="Next(Span{ulong}, int)"/>.</summary>

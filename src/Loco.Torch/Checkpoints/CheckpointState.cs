@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Loco.Core.Random;
 using Loco.Torch.Data;
 
 namespace Loco.Torch.Checkpoints;

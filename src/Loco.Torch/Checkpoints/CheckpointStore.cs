@@ -62,11 +62,73 @@ public static class CheckpointStore
 
     /// <summary>Writes a checkpoint at <paramref name="folder"/>, replacing the one there only when the new one is complete.</summary>
     /// <returns>The state as written (with <see cref="CheckpointState.Files"/> filled in).</returns>
+    /// <remarks>A write that fails (a full disk) removes F.partial and rethrows; F is left as it was.</remarks>
     public static CheckpointState Save(string folder, IEnumerable<CheckpointFile> files, CheckpointState state)
     {
-        var (partial, written) = WritePartial(folder, files, state);
+        string partial;
+        CheckpointState written;
+        try
+        {
+            (partial, written) = WritePartial(folder, files, state);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(Path.GetFullPath(folder) + ".partial");
+            throw;
+        }
+
         Commit(folder, partial);
         return written;
+    }
+
+    /// <summary>
+    /// Completes a save interrupted between its two renames: when <paramref name="folder"/> is missing, puts the
+    /// checkpoint <see cref="Load"/> would use (F.partial if complete, else F.previous) in its place and removes the other.
+    /// Does nothing when F exists or no sibling is complete. Returns whether it moved one.
+    /// </summary>
+    public static bool Recover(string folder)
+    {
+        string full = Path.GetFullPath(folder);
+        if (Directory.Exists(full))
+        {
+            return false;
+        }
+
+        foreach (string sibling in new[] { full + ".partial", full + ".previous" })
+        {
+            if (!Directory.Exists(sibling))
+            {
+                continue;
+            }
+
+            try
+            {
+                Verify(sibling);
+            }
+            catch (InvalidInputException)
+            {
+                continue;
+            }
+
+            Directory.Move(sibling, full);
+            TryDelete(full + ".partial");
+            TryDelete(full + ".previous");
+            return true;
+        }
+
+        return false;
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next save, which clears F.partial before writing.
+        }
     }
 
     /// <summary>Step one of <see cref="Save"/>: the complete checkpoint in the sibling folder F.partial (returned).</summary>

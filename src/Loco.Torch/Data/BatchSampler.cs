@@ -1,4 +1,5 @@
 using Loco.Core.Family;
+using Loco.Core.Random;
 
 namespace Loco.Torch.Data;
 

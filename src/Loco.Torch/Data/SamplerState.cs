@@ -1,3 +1,5 @@
+using Loco.Core.Random;
+
 namespace Loco.Torch.Data;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Loco.Core.Random;
 using Loco.Torch.Data;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using Loco.Core.Random;
 using Loco.Torch.Data;
 
 namespace Loco.Torch.Ntk;

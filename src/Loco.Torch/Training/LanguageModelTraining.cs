@@ -49,6 +49,12 @@ public sealed record TrainingOptions
     /// <summary>At most this many validation windows per evaluation (null = the whole validation split).</summary>
     public int? ValidationWindows { get; init; } = 256;
 
+    /// <summary>
+    /// The command-line flags that built these options (flag → value as given), saved with every checkpoint so that
+    /// <c>loco train --resume</c> can rebuild the run from its folder alone; not part of what the run computes.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Flags { get; init; }
+
     /// <summary>Whole rounds of the run.</summary>
     public int Rounds => Steps / Family.InnerSteps;
 
@@ -81,6 +87,55 @@ public sealed record TrainingOptions
 
         Model.Validate();
     }
+}
+
+/// <summary>How <see cref="LanguageModelTraining.Train"/> reports and saves.</summary>
+public sealed record TrainingLoop
+{
+    /// <summary>Where checkpoints go (null: none are written).</summary>
+    public string? CheckpointFolder { get; init; }
+
+    /// <summary>Write a checkpoint every this many rounds (besides after the last round and on a stop); 0 = only then.</summary>
+    public int CheckpointEvery { get; init; }
+
+    /// <summary>Called after round 0's evaluation and after each completed round (with its checkpoint, if any, written).</summary>
+    public Action<RoundReport>? OnRound { get; init; }
+
+    /// <summary>Called after each checkpoint written, with its round.</summary>
+    public Action<long>? OnCheckpoint { get; init; }
+}
+
+/// <summary>How <see cref="LanguageModelTraining.Train"/> ended.</summary>
+/// <param name="History">The run's history (round 0 and every completed round).</param>
+/// <param name="Diverged">The divergence that ended the run, or null.</param>
+/// <param name="Stopped">Whether the cancellation token stopped the run before its last round.</param>
+public sealed record TrainingOutcome(IReadOnlyList<RoundReport> History, TrainingDivergedException? Diverged, bool Stopped)
+{
+    /// <summary>Whether every round ran.</summary>
+    public bool Finished => Diverged is null && !Stopped;
+
+    /// <summary>The validation loss of the initial weights.</summary>
+    public double InitialValidationLoss => History[0].ValidationLoss;
+
+    /// <summary>The last validation loss measured (after the last round when the run finished; NaN when none).</summary>
+    public double FinalValidationLoss
+    {
+        get
+        {
+            for (int i = History.Count - 1; i > 0; i--)
+            {
+                if (!double.IsNaN(History[i].ValidationLoss))
+                {
+                    return History[i].ValidationLoss;
+                }
+            }
+
+            return double.NaN;
+        }
+    }
+
+    /// <summary>The mean training loss of the last completed round (NaN when none completed).</summary>
+    public double FinalTrainLoss => History.Count > 1 ? History[^1].TrainLoss : double.NaN;
 }
 
 /// <summary>
@@ -138,6 +193,7 @@ public sealed class LanguageModelTraining : IDisposable
             throw new InvalidInputException("--model", $"the model's vocabulary ({options.Model.VocabularySize}) is smaller than the corpus's ({corpus.VocabularySize}).");
         }
 
+        TrainingMemory.EnsureFits(options.Model, family.Workers, family.BatchSize, options.Context);
         BatchSampler.EnsureFits(corpus.Train.Length, family.Workers, family.BatchSize, options.Context, "--corpus");
         var validationBatches = new ValidationBatches(corpus.Validation, family.BatchSize, options.Context, options.ValidationWindows, "--corpus");
         Device device = ResolveDevice(options.Device);
@@ -174,7 +230,92 @@ public sealed class LanguageModelTraining : IDisposable
         return device.type == DeviceType.CPU ? model : model.to(device);
     }
 
-    /// <summary>One round (see <see cref="DiLoCoTrainer.RunRound"/>).</summary>
+    private readonly List<RoundReport> _history = [];
+
+    /// <summary>
+    /// The run's per-round record: round 0 (the validation loss of the initial weights, added by the first
+    /// <see cref="Train"/>) and every round <see cref="Train"/> completed, with its wall-clock seconds since the run began
+    /// (over every session of a resumed run). Checkpoints save it and restore it.
+    /// </summary>
+    public IReadOnlyList<RoundReport> History => _history;
+
+    /// <summary>Tokens the rounds of <see cref="History"/> consumed across workers.</summary>
+    public long Tokens => _history.Sum(h => h.Items);
+
+    /// <summary>Replaces the history (a checkpoint being restored).</summary>
+    internal void RestoreHistory(IEnumerable<RoundReport> history)
+    {
+        _history.Clear();
+        _history.AddRange(history);
+    }
+
+    /// <summary>
+    /// The training loop: evaluates the initial weights (round 0) when the history is empty, then runs rounds until
+    /// <see cref="TrainingOptions.Rounds"/>, appending each to <see cref="History"/> (the last one with its validation
+    /// loss, evaluated if its round did not) and calling <paramref name="loop"/>'s <see cref="TrainingLoop.OnRound"/>.
+    /// With a checkpoint folder it saves a checkpoint every <see cref="TrainingLoop.CheckpointEvery"/> rounds, after the
+    /// last round, and when <paramref name="cancellationToken"/> stops the run (checked between rounds). A non-finite
+    /// training loss ends the run as diverged: the weights and history stay as after the last good round, and no
+    /// checkpoint is written. A failing checkpoint write (a full disk) throws its <see cref="IOException"/> and leaves
+    /// the last good checkpoint in place.
+    /// </summary>
+    public TrainingOutcome Train(TrainingLoop? loop = null, CancellationToken cancellationToken = default)
+    {
+        loop ??= new TrainingLoop();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double before = _history.Count > 0 ? _history[^1].Seconds : 0;
+        if (_history.Count == 0)
+        {
+            _history.Add(new RoundReport(0, double.NaN, Evaluate(), 0));
+            loop.OnRound?.Invoke(_history[0]);
+        }
+
+        while (Trainer.CompletedRounds < Options.Rounds)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                Checkpoint(loop);
+                return new TrainingOutcome(_history, null, Stopped: true);
+            }
+
+            RoundReport report;
+            try
+            {
+                report = Trainer.RunRound();
+            }
+            catch (TrainingDivergedException diverged)
+            {
+                return new TrainingOutcome(_history, diverged, Stopped: false);
+            }
+
+            bool last = Trainer.CompletedRounds == Options.Rounds;
+            if (last && double.IsNaN(report.ValidationLoss))
+            {
+                report = report with { ValidationLoss = Evaluate() };
+            }
+
+            _history.Add(report with { Seconds = before + clock.Elapsed.TotalSeconds });
+            if (last || (loop.CheckpointEvery > 0 && report.Round % loop.CheckpointEvery == 0))
+            {
+                Checkpoint(loop);
+            }
+
+            loop.OnRound?.Invoke(_history[^1]);
+        }
+
+        return new TrainingOutcome(_history, null, Stopped: false);
+    }
+
+    private void Checkpoint(TrainingLoop loop)
+    {
+        if (loop.CheckpointFolder is string folder)
+        {
+            TrainingCheckpoint.Save(folder, this);
+            loop.OnCheckpoint?.Invoke(Trainer.CompletedRounds);
+        }
+    }
+
+    /// <summary>One round (see <see cref="DiLoCoTrainer.RunRound"/>), outside <see cref="Train"/>'s history.</summary>
     public RoundReport RunRound() => Trainer.RunRound();
 
     /// <summary>Validation loss of the current global weights.</summary>

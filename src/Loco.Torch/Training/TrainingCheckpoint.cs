@@ -12,7 +12,8 @@ namespace Loco.Torch.Training;
 /// outer momentum (global.safetensors), each worker's weights and inner-optimizer state (worker{m}.safetensors: the
 /// parameters by name, AdamW's exp_avg/exp_avg_sq/step or SGD's momentum buffers), and in state.json the round and
 /// restart counters, the worker clocks, the data samplers, TorchSharp's generator state, the configuration and the
-/// per-round losses so far. Resuming continues bit-identically to an uninterrupted run.
+/// run's history (<see cref="LanguageModelTraining.History"/>), and the flags that built the run
+/// (<see cref="TrainingOptions.Flags"/>). Resuming continues bit-identically to an uninterrupted run.
 /// </summary>
 public static class TrainingCheckpoint
 {
@@ -20,9 +21,44 @@ public static class TrainingCheckpoint
 
     private static string WorkerFile(int m) => $"worker{m}.safetensors";
 
-    /// <summary>Writes the checkpoint of <paramref name="run"/> (with its <paramref name="history"/>) at <paramref name="folder"/>.</summary>
-    public static void Save(string folder, LanguageModelTraining run, IReadOnlyList<RoundReport> history)
+    /// <summary>Name of a run folder's checkpoint subfolder.</summary>
+    public const string FolderName = "checkpoint";
+
+    /// <summary>
+    /// The checkpoint folder of <paramref name="folder"/>: its <see cref="FolderName"/> subfolder, or the folder itself
+    /// when it is a checkpoint (holds state.json, or is missing while its sibling F.partial or F.previous exists).
+    /// </summary>
+    public static string Locate(string folder)
     {
+        string full = Path.GetFullPath(folder);
+        bool isCheckpoint = File.Exists(Path.Combine(full, CheckpointStore.StateFile))
+                            || (!Directory.Exists(full) && (Directory.Exists(full + ".partial") || Directory.Exists(full + ".previous")));
+        return isCheckpoint ? full : Path.Combine(full, FolderName);
+    }
+
+    /// <summary>
+    /// The flags saved with the checkpoint in <paramref name="folder"/> (see <see cref="Locate"/>; a checkpoint left
+    /// under its temporary name by a crash between the two renames is found), and its round. A missing or damaged
+    /// checkpoint is an <see cref="InvalidInputException"/> naming <c>--resume</c>.
+    /// </summary>
+    public static (IReadOnlyDictionary<string, string> Flags, long Round, string Folder) ReadFlags(string folder)
+    {
+        Checkpoint checkpoint = CheckpointStore.Load(Locate(folder));
+        try
+        {
+            Dictionary<string, string> flags = checkpoint.State.Extra?["flags"].Deserialize<Dictionary<string, string>>() ?? [];
+            return (flags, checkpoint.State.Round, checkpoint.Folder);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidInputException("--resume", $"{checkpoint.Folder}: the checkpoint's flags cannot be read ({ex.Message}).");
+        }
+    }
+
+    /// <summary>Writes the checkpoint of <paramref name="run"/> (with its history) at <paramref name="folder"/>.</summary>
+    public static void Save(string folder, LanguageModelTraining run)
+    {
+        IReadOnlyList<RoundReport> history = run.History;
         DiLoCoTrainer trainer = run.Trainer;
         int n = trainer.Global.Length;
         var files = new List<CheckpointFile>
@@ -47,6 +83,7 @@ public static class TrainingCheckpoint
             ["workers"] = new JsonArray([.. trainer.Workers.Select(w => (JsonNode)new JsonObject { ["round"] = w.Round, ["inner_steps"] = w.InnerStepsTaken })]),
             ["torch_rng_state"] = Convert.ToBase64String(get_rng_state().data<byte>().ToArray()),
             ["history"] = JsonSerializer.SerializeToNode(history.Select(h => new[] { h.Round, h.TrainLoss, h.ValidationLoss, h.Items, h.Seconds }).ToArray(), NanJson),
+            ["flags"] = JsonSerializer.SerializeToNode(run.Options.Flags ?? new Dictionary<string, string>()),
         };
         CheckpointStore.Save(folder, files, new CheckpointState
         {
@@ -61,18 +98,18 @@ public static class TrainingCheckpoint
 
     /// <summary>
     /// Restores <paramref name="run"/> (freshly created with the same settings) from the checkpoint at
-    /// <paramref name="folder"/> (or its <c>checkpoint</c> subfolder) and returns the per-round history saved with it.
+    /// <paramref name="folder"/> (see <see cref="Locate"/>), including its history; returns the checkpoint's round.
     /// A checkpoint of another model shape or configuration, or a damaged one, is an <see cref="InvalidInputException"/>
     /// naming <c>--resume</c>.
     /// </summary>
-    public static IReadOnlyList<RoundReport> Load(string folder, LanguageModelTraining run)
+    /// <remarks>
+    /// A checkpoint found under its temporary name (a save interrupted between its two renames) is put in place once
+    /// restored, so that the next save cannot remove it.
+    /// </remarks>
+    public static long Load(string folder, LanguageModelTraining run)
     {
-        if (!File.Exists(Path.Combine(folder, CheckpointStore.StateFile)) && Directory.Exists(Path.Combine(folder, "checkpoint")))
-        {
-            folder = Path.Combine(folder, "checkpoint");
-        }
-
-        Checkpoint checkpoint = CheckpointStore.Load(folder);
+        string target = Locate(folder);
+        Checkpoint checkpoint = CheckpointStore.Load(target);
         CheckpointState state = checkpoint.State;
         DiLoCoTrainer trainer = run.Trainer;
         FlatParameters flat = trainer.Workers[0].Flat;
@@ -145,7 +182,13 @@ public static class TrainingCheckpoint
             using Tensor rng = tensor(Convert.FromBase64String(extra["torch_rng_state"]!.GetValue<string>()));
             set_rng_state(rng);
             double[][] rows = extra["history"].Deserialize<double[][]>(NanJson) ?? [];
-            return [.. rows.Select(h => new RoundReport((long)h[0], h[1], h[2], (long)h[3], h[4]))];
+            run.RestoreHistory(rows.Select(h => new RoundReport((long)h[0], h[1], h[2], (long)h[3], h[4])));
+            if (checkpoint.Folder != target)
+            {
+                CheckpointStore.Recover(target);
+            }
+
+            return state.Round;
         }
         catch (Exception ex) when (ex is InvalidDataException or KeyNotFoundException or NullReferenceException or InvalidOperationException or FormatException or JsonException)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Loco.Core.Family;
+using Loco.Core.Random;
 using Loco.Torch.Checkpoints;
 using Loco.Torch.Data;
 

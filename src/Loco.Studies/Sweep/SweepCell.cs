@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>
 /// One cell of a stability sweep: H, the restart period K (0 = never), and the outer (learning rate, momentum) at

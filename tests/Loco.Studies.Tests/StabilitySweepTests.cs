@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Loco.Core.Family;
 using Loco.Torch.Data;
-using Loco.Torch.Experiments;
+using Loco.Studies.Sweep;
 
-namespace Loco.Torch.Tests;
+namespace Loco.Studies.Tests;
 
 /// <summary>
 /// The stability sweep: resume (only missing cells are trained, and the result equals a fresh run's), results

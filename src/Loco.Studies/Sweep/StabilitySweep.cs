@@ -1,17 +1,16 @@
 using System.Diagnostics;
 using Loco.Torch.Data;
 using Loco.Torch.Models;
+using Loco.Torch.Training;
 
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>
 /// Runs every cell of a <see cref="SweepOptions"/> grid that the output folder does not already hold, up to N at a
 /// time, each driven by its own thread; each finished cell is appended to the folder at once. By default a cell is
 /// trained in this process (<see cref="SweepCellRunner"/>, one TorchSharp thread), one at a time: two TorchSharp
-/// trainings on two threads of one process crashed here (TorchSharp 0.107: an invalid Scalar in AdamW's
-/// <c>addcmul_</c>, consistent with an implicitly converted Scalar being finalized by a garbage collection that the
-/// other thread triggered while the native call used it). To run cells side by side, set <see cref="Train"/> to a
-/// trainer that runs each cell in its own process, as <c>loco sweep --parallel N</c> does.
+/// trainings on two threads of one process are not safe (see <see cref="CollectionPause"/>). To run cells side by
+/// side, set <see cref="Train"/> to a trainer that runs each cell in its own process, as <c>loco sweep --parallel N</c> does.
 /// </summary>
 public sealed class StabilitySweep
 {
@@ -162,17 +161,6 @@ public sealed class StabilitySweep
         return (int)Math.Clamp(Math.Min(byCores, byMemory), 1, 64);
     }
 
-    /// <summary>
-    /// Rough memory of one cell: M + 1 model copies (workers and validation), each worker's gradients and two AdamW
-    /// moments, the flat global weights, momentum and pseudo-gradient buffers, all fp32, plus activations of one
-    /// minibatch per worker (about 40 floats per hidden unit per token per layer, a generous bound for the LLaMA
-    /// block, and three vocabulary-wide rows per token for the logits and their gradients).
-    /// </summary>
-    public static long BytesPerCell(LlamaConfig model, int workers, int batch, int context)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        long weights = model.ParameterCount * ((workers + 1) + 3L * workers + 4);
-        long activations = (long)workers * batch * context * ((long)model.Hidden * model.Layers * 40 + 3L * model.VocabularySize);
-        return 4L * (weights + activations);
-    }
+    /// <summary>Rough memory of one cell (see <see cref="TrainingMemory"/>).</summary>
+    public static long BytesPerCell(LlamaConfig model, int workers, int batch, int context) => TrainingMemory.Bytes(model, workers, batch, context);
 }

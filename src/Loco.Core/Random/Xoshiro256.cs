@@ -1,8 +1,10 @@
-namespace Loco.Torch.Data;
+namespace Loco.Core.Random;
 
 /// <summary>
 /// One xoshiro256** generator (Blackman &amp; Vigna 2018, https://prng.di.unimi.it/xoshiro256starstar.c)
-/// whose whole state is four public words, so it can be saved in a checkpoint and restored exactly.
+/// whose whole state is four public words, so it can be saved in a checkpoint and restored exactly. For a
+/// (seed, stream) it draws the same sequence as lane 0 of <see cref="Xoshiro256Lanes"/> (the simulator's eight lanes):
+/// both seed through <see cref="SplitMix64.Start"/> and step with <see cref="Step"/>.
 /// </summary>
 public sealed class Xoshiro256
 {
@@ -11,11 +13,11 @@ public sealed class Xoshiro256
     /// <summary>The generator for (<paramref name="seed"/>, <paramref name="stream"/>), seeded through SplitMix64.</summary>
     public Xoshiro256(ulong seed, ulong stream = 0)
     {
-        ulong sm = Mix(Mix(seed ^ 0x6A09E667F3BCC908UL) ^ stream);
-        _s0 = NextSplitMix(ref sm);
-        _s1 = NextSplitMix(ref sm);
-        _s2 = NextSplitMix(ref sm);
-        _s3 = NextSplitMix(ref sm);
+        ulong sm = SplitMix64.Start(seed, stream);
+        _s0 = SplitMix64.Next(ref sm);
+        _s1 = SplitMix64.Next(ref sm);
+        _s2 = SplitMix64.Next(ref sm);
+        _s3 = SplitMix64.Next(ref sm);
     }
 
     /// <summary>A generator in a saved state.</summary>
@@ -34,16 +36,19 @@ public sealed class Xoshiro256
     }
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Step(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    /// <summary>The xoshiro256** step on one state (s0, s1, s2, s3), exactly as in the published C code.</summary>
+    public static ulong Step(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
-        ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
+        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = ulong.RotateLeft(s3, 45);
         return result;
     }
 
@@ -70,15 +75,6 @@ public sealed class Xoshiro256
 
     /// <summary>A uniform double in [0, 1) (a multiple of 2^-53).</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
-
-    private static ulong NextSplitMix(ref ulong state) => Mix(state += 0x9E3779B97F4A7C15UL);
-
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
 }
 
 /// <summary>The four state words of a <see cref="Xoshiro256"/> generator (plain data, JSON-serializable).</summary>

@@ -4,7 +4,7 @@ using Loco.Torch.Data;
 using Loco.Torch.Models;
 using Loco.Torch.Training;
 
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>
 /// A stability sweep: for each H in <see cref="InnerStepsList"/>, each restart setting (never, and every

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Loco.Core.Family;
 
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>
 /// The output folder of a sweep, which is also its resume state: <c>settings.json</c> (every setting that decides a

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Loco.Core.Optimizers;
 
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>
 /// The rows of <c>cells.csv</c>: one per cell, the settings named as in DESIGN.md §1, then the outcome. Losses are

@@ -1,4 +1,4 @@
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>Where a running sweep stands, reported after each finished cell.</summary>
 /// <param name="Done">Cells finished, resumed ones included.</param>

@@ -1,4 +1,4 @@
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>What training one <see cref="SweepCell"/> gave.</summary>
 /// <param name="Cell">The cell.</param>

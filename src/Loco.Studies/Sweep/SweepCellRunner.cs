@@ -2,12 +2,12 @@ using System.Diagnostics;
 using Loco.Torch.Data;
 using Loco.Torch.Training;
 
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>
-/// Trains one sweep cell with <see cref="LanguageModelTraining"/>: validation loss of the initial weights, all rounds,
-/// validation loss of the final weights. A non-finite training loss (<see cref="TrainingDivergedException"/>) ends the
-/// run as diverged, with its round; it is a result, not a failure.
+/// Trains one sweep cell with the language-model training loop (<see cref="LanguageModelTraining.Train"/>): validation
+/// loss of the initial weights, all rounds, validation loss of the final weights. A non-finite training loss
+/// (<see cref="TrainingDivergedException"/>) ends the run as diverged, with its round; it is a result, not a failure.
 /// </summary>
 /// <remarks>
 /// Runs on the calling thread with one TorchSharp intra-op thread; everything the run draws comes from generators
@@ -24,25 +24,12 @@ public static class SweepCellRunner
         var clock = Stopwatch.StartNew();
         TrainingOptions training = options.Training(cell, corpus.VocabularySize);
         using LanguageModelTraining run = LanguageModelTraining.Create(corpus, training);
-        double initial = run.Evaluate();
-        double trainLoss = double.NaN;
-        long? divergedRound = null;
-        while (run.Trainer.CompletedRounds < training.Rounds)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                trainLoss = run.RunRound().TrainLoss;
-            }
-            catch (TrainingDivergedException ex)
-            {
-                divergedRound = ex.Round;
-                break;
-            }
-        }
-
-        double final = divergedRound is null ? run.Evaluate() : double.NaN;
+        TrainingOutcome outcome = run.Train(cancellationToken: cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        long? divergedRound = outcome.Diverged?.Round;
+        double initial = outcome.InitialValidationLoss;
+        double final = divergedRound is null ? outcome.FinalValidationLoss : double.NaN;
         bool stable = options.Criterion.IsStable(initial, final, divergedRound is not null);
-        return new SweepCellResult(cell, initial, final, trainLoss, run.Trainer.CompletedRounds, stable, divergedRound, clock.Elapsed.TotalSeconds);
+        return new SweepCellResult(cell, initial, final, outcome.FinalTrainLoss, run.Trainer.CompletedRounds, stable, divergedRound, clock.Elapsed.TotalSeconds);
     }
 }

@@ -1,4 +1,4 @@
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>Every cell of a finished sweep, in grid order (<see cref="SweepOptions.Cells"/>).</summary>
 public sealed class SweepResult

@@ -1,4 +1,4 @@
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>How much of one (H, restart setting) grid is stable.</summary>
 /// <param name="InnerSteps">H.</param>

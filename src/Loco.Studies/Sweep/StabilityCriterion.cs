@@ -1,4 +1,4 @@
-namespace Loco.Torch.Experiments;
+namespace Loco.Studies.Sweep;
 
 /// <summary>
 /// When a sweep cell counts as stable: its final validation loss is finite and at most (1 − margin) times the
