@@ -14,4 +14,7 @@ public static class ExitCodes
 
     /// <summary>The run diverged; the outputs hold the rounds before the divergence.</summary>
     public const int Diverged = 3;
+
+    /// <summary>Stopped by Ctrl-C (SIGINT) before the end; <c>loco train</c> leaves a checkpoint to resume from (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 }

@@ -8,11 +8,12 @@ namespace Loco.Cli;
 public static class LocoApp
 {
     /// <summary>Runs <c>loco</c> with <paramref name="args"/>; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, bool? interactive = null)
+    /// <remarks><paramref name="cancellationToken"/> stops long work as Ctrl-C does (<c>loco train</c> after its current round).</remarks>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, bool? interactive = null, CancellationToken cancellationToken = default)
     {
-        Terminal terminal = stdout is null && stderr is null && interactive is null
+        Terminal terminal = (stdout is null && stderr is null && interactive is null
             ? Terminal.System
-            : new Terminal(stdout ?? Console.Out, stderr ?? Console.Error, interactive ?? false);
+            : new Terminal(stdout ?? Console.Out, stderr ?? Console.Error, interactive ?? false)) with { Cancellation = cancellationToken };
         RootCommand root = Build(terminal);
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -45,7 +46,8 @@ public static class LocoApp
         var root = new RootCommand(
             "Loco: low-communication two-phase optimizers (DiLoCo, Lookahead, LA-DiLoCo, outer heavy-ball and Nesterov momentum, " +
             "outer-momentum restarts), their simulation on high-dimensional linear regression, and their training.\n" +
-            "Exit codes: 0 success, 2 bad input (nothing written), 3 diverged (outputs hold the rounds before it).");
+            "Exit codes: 0 success, 1 failure (e.g. a full disk), 2 bad input (nothing written), 3 diverged (outputs hold the rounds before it), " +
+            "130 stopped by Ctrl-C (train: a checkpoint to resume from).");
         root.Subcommands.Add(new DemoCommand().Build(terminal));
         root.Subcommands.Add(new SimulateCommand().Build(terminal));
         root.Subcommands.Add(new TheoryCommand().Build(terminal));

@@ -10,6 +10,12 @@ internal sealed record Terminal(TextWriter Out, TextWriter Error, bool Interacti
 {
     private IAnsiConsole? _console;
 
+    /// <summary>Stops long work (besides Ctrl-C, which commands that own the process handle themselves).</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>Whether this is the process's own console, so that a command may handle its signals (Ctrl-C).</summary>
+    public bool OwnsProcess { get; init; }
+
     /// <summary>A Spectre console on <see cref="Out"/>.</summary>
     public IAnsiConsole Console => _console ??= Create();
 
@@ -32,7 +38,7 @@ internal sealed record Terminal(TextWriter Out, TextWriter Error, bool Interacti
     }
 
     /// <summary>The process's own console.</summary>
-    public static Terminal System => new(global::System.Console.Out, global::System.Console.Error, !global::System.Console.IsOutputRedirected);
+    public static Terminal System => new(global::System.Console.Out, global::System.Console.Error, !global::System.Console.IsOutputRedirected) { OwnsProcess = true };
 
     /// <summary>Runs <paramref name="work"/> with a progress bar on a terminal, silently otherwise.</summary>
     public T WithProgress<T>(string label, Func<double> fraction, Func<T> work)

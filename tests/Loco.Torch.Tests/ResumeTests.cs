@@ -53,7 +53,7 @@ public sealed class ResumeTests : IDisposable
         using (var run = LanguageModelTraining.Create(corpus, Options(15)))
         {
             firstLosses = Run(run, 3).Losses;
-            TrainingCheckpoint.Save(checkpoint, run, []);
+            TrainingCheckpoint.Save(checkpoint, run);
             // Keep going after the save: the saved state must not depend on what happens later in this process.
             run.RunRound();
         }
@@ -75,6 +75,117 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public void TrainStoppedBetweenRoundsCheckpointsAndTheResumedLoopEndsAsAnUninterruptedOne()
+    {
+        TokenCorpus corpus = Corpus();
+        TrainingOutcome straight;
+        float[] straightGlobal;
+        using (var run = LanguageModelTraining.Create(corpus, Options(15)))
+        {
+            straight = run.Train();
+            straightGlobal = [.. run.Trainer.Global];
+        }
+
+        Assert.True(straight.Finished);
+        Assert.Equal(6, straight.History.Count); // round 0 and 5 rounds
+        string checkpoint = Path.Combine(_folder, "ckpt");
+        using (var stop = new CancellationTokenSource())
+        using (var run = LanguageModelTraining.Create(corpus, Options(15)))
+        {
+            var saved = new List<long>();
+            TrainingOutcome first = run.Train(new TrainingLoop
+            {
+                CheckpointFolder = checkpoint,
+                OnRound = r =>
+                {
+                    if (r.Round == 2) stop.Cancel();
+                },
+                OnCheckpoint = saved.Add,
+            }, stop.Token);
+            Assert.True(first.Stopped);
+            Assert.Equal([2L], saved); // only the stop wrote one (CheckpointEvery = 0)
+            Assert.Equal(3, first.History.Count);
+        }
+
+        using var resumed = LanguageModelTraining.Create(corpus, Options(15));
+        Assert.Equal(2, TrainingCheckpoint.Load(checkpoint, resumed));
+        TrainingOutcome rest = resumed.Train(new TrainingLoop { CheckpointFolder = checkpoint });
+        Assert.True(rest.Finished);
+        Assert.Equal(straightGlobal, resumed.Trainer.Global); // bit for bit
+        Assert.Equal(straight.History.Select(h => (h.Round, h.TrainLoss, h.ValidationLoss, h.Items)), rest.History.Select(h => (h.Round, h.TrainLoss, h.ValidationLoss, h.Items)));
+        Assert.True(rest.History.Zip(rest.History.Skip(1)).All(p => p.Second.Seconds >= p.First.Seconds)); // one clock over both sessions
+    }
+
+    [Fact]
+    public void DivergenceEndsTheLoopAndKeepsTheLastGoodCheckpoint()
+    {
+        TokenCorpus corpus = Corpus();
+        string checkpoint = Path.Combine(_folder, "ckpt");
+        using var run = LanguageModelTraining.Create(corpus, Options(15));
+        byte[]? afterRoundOne = null;
+        TrainingOutcome outcome = run.Train(new TrainingLoop
+        {
+            CheckpointFolder = checkpoint,
+            CheckpointEvery = 1,
+            OnRound = r =>
+            {
+                if (r.Round == 1)
+                {
+                    afterRoundOne = File.ReadAllBytes(Path.Combine(checkpoint, "global.safetensors"));
+                    Array.Fill(run.Trainer.Global, float.NaN); // the next round's losses are NaN
+                }
+            },
+        });
+        Assert.NotNull(outcome.Diverged);
+        Assert.Equal(2, outcome.Diverged!.Round);
+        Assert.Equal(2, outcome.History.Count); // rounds 0 and 1
+        Assert.Equal(afterRoundOne, File.ReadAllBytes(Path.Combine(checkpoint, "global.safetensors")));
+        Assert.False(Directory.Exists(checkpoint + ".partial"));
+    }
+
+    [Fact]
+    public void CheckpointLeftBetweenTheTwoRenamesIsFoundAndPutInPlace()
+    {
+        TokenCorpus corpus = Corpus();
+        string checkpoint = Path.Combine(_folder, "run", "checkpoint");
+        string older = Path.Combine(_folder, "older");
+        using (var stop = new CancellationTokenSource())
+        using (var run = LanguageModelTraining.Create(corpus, Options(15)))
+        {
+            run.Train(new TrainingLoop
+            {
+                CheckpointFolder = checkpoint,
+                CheckpointEvery = 1,
+                OnRound = r =>
+                {
+                    if (r.Round == 1) CopyFolder(checkpoint, older);
+                    if (r.Round == 3) stop.Cancel();
+                },
+            }, stop.Token);
+        }
+
+        // The state a crash between CheckpointStore.Commit's two renames leaves: no F, the new one as F.partial,
+        // the one before it as F.previous.
+        Directory.Move(checkpoint, checkpoint + ".partial");
+        Directory.Move(older, checkpoint + ".previous");
+        using var resumed = LanguageModelTraining.Create(corpus, Options(15));
+        Assert.Equal(3, TrainingCheckpoint.Load(Path.Combine(_folder, "run"), resumed)); // the run folder, as loco train --resume gets it
+        Assert.Equal(4, resumed.History.Count);
+        Assert.True(File.Exists(Path.Combine(checkpoint, "state.json")));
+        Assert.False(Directory.Exists(checkpoint + ".partial"));
+        Assert.False(Directory.Exists(checkpoint + ".previous"));
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
+
+    [Fact]
     public void CheckpointOfAnotherShapeOrConfigIsRejected()
     {
         TokenCorpus corpus = Corpus();
@@ -82,7 +193,7 @@ public sealed class ResumeTests : IDisposable
         using (var run = LanguageModelTraining.Create(corpus, Options(6)))
         {
             Run(run, 1);
-            TrainingCheckpoint.Save(checkpoint, run, []);
+            TrainingCheckpoint.Save(checkpoint, run);
         }
 
         using (var wider = LanguageModelTraining.Create(corpus, Options(6) with { Model = Options(6).Model with { Ffn = 32 } }))

@@ -41,12 +41,12 @@ internal sealed class SweepCommand
     private readonly Option<string?> _model = Options.Text("--model", "Model shape: tiny (~0.9M weights), small (~10.7M), 150m. Default: tiny.");
     private readonly Option<string?> _corpus = Options.Text("--corpus",
         "Training text (as loco train: a file or folder; the last 5% of tokens are the validation split). " +
-        $"Default: loco train's generated corpus, {TrainCommand.DefaultLetters:N0} letters of an order-2 Markov source.");
+        $"Default: loco train's generated corpus, {TrainingDefaults.Letters:N0} letters of an order-2 Markov source.");
     private readonly Option<int?> _rounds = Options.Int("--rounds", "Rounds per cell, the same at every H (a cell takes rounds × H inner steps per worker). Default: 12 = four restart cycles at K = 3 (--quick: 6).");
     private readonly Option<int?> _workers = Options.Int("--workers", "M, workers per cell, each on its own data shard. Default: 2.");
     private readonly Option<int?> _batch = Options.Int("--batch", "B, rows of --context tokens per minibatch per worker. Default: 4 (a quarter of loco train's 16, so that the default sweep of 120 cells fits in 30 minutes on 2 CPU cores; --quick: 4).");
     private readonly Option<int?> _context = Options.Int("--context", "T, tokens per training row. Default: 32 (--quick: 16).");
-    private readonly Option<double?> _innerLr = Options.Double("--inner-lr", $"η, the peak inner AdamW learning rate (5% warmup, cosine decay to 10%, as loco train). Default: {TrainCommand.DefaultInnerLr}.");
+    private readonly Option<double?> _innerLr = Options.Double("--inner-lr", $"η, the peak inner AdamW learning rate (5% warmup, cosine decay to 10%, as loco train). Default: {TrainingDefaults.InnerLr}.");
     private readonly Option<ulong?> _seed = Options.Seed("--seed", "Seed of the initial weights and the data streams, the same for every cell. Default: 1.");
     private readonly Option<double?> _margin = Options.Double("--margin",
         $"Stability margin, a fraction in [0, 1): a cell is stable when its final validation loss is finite and at most (1 − margin) × its validation loss at initialisation; a cell whose loss became non-finite is unstable (diverged). Default: {StabilityCriterion.DefaultMargin}.");

@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
+using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using Loco.Cli.Output;
 using Loco.Core.Family;
-using Loco.Core.Optimizers;
 using Loco.Reports.Figures;
 using Loco.Torch.Data;
 using Loco.Torch.Models;
@@ -14,109 +12,91 @@ using Spectre.Console;
 namespace Loco.Cli.Commands;
 
 /// <summary>
-/// <c>loco train</c>: trains a LLaMA-style language model with a member of the two-phase family (DiLoCo by default),
-/// M workers in this process; writes train.csv, loss.png and checkpoints; reports the gap to the entropy floor.
+/// <c>loco train</c>: trains a LLaMA-style language model with a member of the two-phase family (DiLoCo by default,
+/// <see cref="TrainingDefaults"/>), M workers in this process, through the one training loop
+/// (<see cref="LanguageModelTraining.Train"/>); writes train.csv (a row per round as it finishes), loss.png and
+/// checkpoints; stops cleanly on Ctrl-C; resumes from its folder alone.
 /// </summary>
 internal sealed class TrainCommand
 {
-    // Defaults of `loco train` with no arguments: tiny model, generated Markov text, DiLoCo with M = 2, H = 20.
-    public const int DefaultSteps = 360;
-    public const int DefaultContext = 32;
-    public const int DefaultBatch = 16;
-    public const double DefaultInnerLr = 2e-3;
-    public const int DefaultWorkers = 2;
-    public const int DefaultInnerSteps = 20;
-    public const int DefaultLetters = 400_000;
-    public const double ValidationFraction = 0.05;
-
     private readonly FamilyOptions _family = new();
     private readonly Option<string?> _model = Options.Text("--model", "Model shape: tiny (~0.9M weights), small (~10.7M), 150m (hidden 1024, 12 layers, 16 heads, FFN 4096). Default: tiny.");
     private readonly Option<string?> _corpus = Options.Text("--corpus",
-        "Training text: a file (.txt, .jsonl, .jsonl.gz, or a .bin token file) or a folder of them; the last 5% of tokens are the validation split. " +
-        $"Default: {DefaultLetters:N0} letters of a generated order-2 Markov source over 12 letters, whose entropy rate is the loss floor.");
-    private readonly Option<string?> _tokenizer = Options.Text("--tokenizer", "How text becomes tokens: byte, cl100k_base, o200k_base. Default: byte.");
-    private readonly Option<int?> _steps = Options.Int("--steps", $"Inner steps per worker over the whole run (rounded down to whole rounds of H). Default: {DefaultSteps}.");
-    private readonly Option<int?> _context = Options.Int("--context", $"T, tokens per training row. Default: {DefaultContext}.");
+        "Training text: a file (.txt, .jsonl, .jsonl.gz, or a .bin token file) or a folder of them, in UTF-8; the last 5% of tokens are the validation split. " +
+        $"Default: {TrainingDefaults.Letters:N0} letters of a generated order-2 Markov source over 12 letters, whose entropy rate is the loss floor.");
+    private readonly Option<string?> _tokenizer = Options.Text("--tokenizer",
+        "How text becomes tokens: byte, cl100k_base, o200k_base. Default: byte on UTF-8 text; --tokenizer byte given explicitly reads the files' raw bytes, UTF-8 or not.");
+    private readonly Option<int?> _steps = Options.Int("--steps", $"Inner steps per worker over the whole run (rounded down to whole rounds of H). Default: {TrainingDefaults.Steps}.");
+    private readonly Option<int?> _context = Options.Int("--context", $"T, tokens per training row. Default: {TrainingDefaults.Context}.");
     private readonly Option<int?> _evalEvery = Options.Int("--eval-every", "Validation loss of the global weights every this many rounds (and after the last); 0 = only at the end. Default: 1.");
     private readonly Option<int?> _warmup = Options.Int("--warmup", "Linear warmup of the inner learning rate, in inner steps; then cosine decay to 10% at the last step. Default: 5% of --steps.");
     private readonly Option<double?> _clip = Options.Double("--clip", "Clip each worker's gradient norm to this before every inner step (0 = no clipping). Default: 1.");
     private readonly Option<int?> _threads = Options.Int("--threads", "TorchSharp threads on the CPU (≥ 1); results are identical run to run for a given count. Default: 1 (fastest on a small shared machine).");
     private readonly Option<string?> _device = Options.Text("--device", "cpu or cuda. Default: cpu.");
     private readonly Option<ulong?> _seed = Options.Seed("--seed", "Seed of the initial weights and the data streams (identical runs for a seed on one machine). Default: 1.");
-    private readonly Option<string?> _out = Options.Text("--out", "Output folder: train.csv, loss.png, checkpoint/. Default: loco-out/train.");
-    private readonly Option<int?> _checkpointEvery = Options.Int("--checkpoint-every", "Write a checkpoint every this many rounds (and at the end); 0 = only at the end. Default: 0.");
-    private readonly Option<string?> _resume = Options.Text("--resume", "Continue from this checkpoint folder (or an --out folder holding checkpoint/), bit-identically to an uninterrupted run; the other flags must describe the same run.");
+    private readonly Option<string?> _out = Options.Text("--out", "Output folder: train.csv, loss.png, checkpoint/. A folder that holds another run is refused unless --overwrite. Default: loco-out/train.");
+    private readonly Option<bool> _overwrite = Options.Flag("--overwrite", "Replace the run an --out folder already holds (its train.csv, loss.png and checkpoint).");
+    private readonly Option<int?> _checkpointEvery = Options.Int("--checkpoint-every", "Write a checkpoint every this many rounds (and at the end, and on Ctrl-C); 0 = only then. Default: 0.");
+    private readonly Option<string?> _resume = Options.Text("--resume",
+        "Continue the run in this folder (an --out folder, or its checkpoint/) from its last checkpoint, bit-identically to an uninterrupted run; " +
+        "every setting comes from the checkpoint, and a flag given again must agree with it.");
+
+    private Command? _command;
+
+    /// <summary>The flags that are not settings of the run: they may differ on resume and are not saved.</summary>
+    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume];
+
+    private IEnumerable<Option> All =>
+        new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
+            .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _checkpointEvery, _resume]);
 
     public Command Build(Terminal terminal)
     {
         var command = new Command("train",
             "Trains a LLaMA-style language model (RMSNorm, rotary attention, SwiGLU) with a two-phase optimizer — by default DiLoCo: " +
             "inner AdamW, outer Nesterov α=0.7, β=0.9, M=2 workers on disjoint shards, H=20 — and reports the validation loss " +
-            "against the entropy floor of the generated corpus. Losses are in nats per token. Defaults of the family flags for train: " +
-            $"inner AdamW η = {DefaultInnerLr} (warmup, cosine decay to 10%), outer Nesterov α = 0.7, β = 0.9, M = {DefaultWorkers}, H = {DefaultInnerSteps}, B = {DefaultBatch}.");
+            "against the entropy floor of the generated corpus. Losses are in nats per token. Ctrl-C stops after the current round " +
+            "with a checkpoint; --resume DIR continues. Defaults of the family flags for train: " +
+            $"inner AdamW η = {TrainingDefaults.InnerLr} (warmup, cosine decay to 10%), outer Nesterov α = 0.7, β = 0.9, " +
+            $"M = {TrainingDefaults.Workers}, H = {TrainingDefaults.InnerSteps}, B = {TrainingDefaults.Batch}.");
         DescribeTrainDefaults();
-        foreach (Option option in new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
-                     .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _checkpointEvery, _resume]))
+        foreach (Option option in All)
         {
             command.Options.Add(option);
         }
 
         command.SetAction(r => Execute(r, terminal));
+        _command = command;
         return command;
     }
 
-    /// <summary>The shared family flags state simulate's defaults; train has its own (DiLoCo, M = 2, H = 20).</summary>
+    /// <summary>The shared family flags state simulate's defaults; train has its own (<see cref="TrainingDefaults"/>).</summary>
     private void DescribeTrainDefaults()
     {
-        _family.InnerLr.Description = $"η, the inner learning rate (peak, after warmup; > 0). Default: {DefaultInnerLr} with adamw, 0.5 with sgd, momentum or nesterov.";
-        _family.InnerSteps.Description = $"H, inner steps each worker takes per round (≥ 1). Default: {DefaultInnerSteps} (1 for --preset sgd).";
-        _family.Workers.Description = $"M, number of workers, each on its own shard (≥ 1). Default: {DefaultWorkers} (1 for --preset sgd or la).";
-        _family.Batch.Description = $"B, rows of --context tokens per minibatch per worker (≥ 1). Default: {DefaultBatch}.";
+        _family.InnerLr.Description = $"η, the inner learning rate (peak, after warmup; > 0). Default: {TrainingDefaults.InnerLr} with adamw, 0.5 with sgd, momentum or nesterov.";
+        _family.InnerSteps.Description = $"H, inner steps each worker takes per round (≥ 1). Default: {TrainingDefaults.InnerSteps} (1 for --preset sgd).";
+        _family.Workers.Description = $"M, number of workers, each on its own shard (≥ 1). Default: {TrainingDefaults.Workers} (1 for --preset sgd or la).";
+        _family.Batch.Description = $"B, rows of --context tokens per minibatch per worker (≥ 1). Default: {TrainingDefaults.Batch}.";
         _family.OuterLr.Description = "α, the outer learning rate (> 0); ν in the EMA form. Default: 0.7 (1 with --outer none).";
         _family.OuterMomentum.Description = "β, the outer momentum, in [0, 1). Default: 0.9 (0 with --outer none).";
         _family.Outer.Description = "Outer step: none (s ← s − αΔ), heavy-ball, nesterov. Default: nesterov (none when --outer-momentum is 0).";
         _family.Inner.Description = "Inner optimizer: sgd, momentum (heavy-ball), nesterov, adamw (PyTorch semantics). Default: adamw.";
     }
 
-    private FamilyConfig ReadFamily(ParseResult r)
-    {
-        FamilySettings given = _family.ReadSettings(r);
-        if (given.Preset is null)
-        {
-            // Without a preset, train defaults to DiLoCo: inner AdamW, outer Nesterov α = 0.7, β = 0.9.
-            given = given with
-            {
-                InnerKind = given.InnerKind ?? InnerKind.AdamW,
-                OuterKind = given.OuterKind ?? (given.OuterMomentum is 0 ? OuterKind.None : OuterKind.Nesterov),
-            };
-            given = given with
-            {
-                OuterMomentum = given.OuterMomentum ?? (given.OuterKind == OuterKind.None ? 0.0 : 0.9),
-                OuterLr = given.OuterLr ?? (given.OuterKind == OuterKind.None ? 1.0 : 0.7),
-            };
-        }
+    /// <summary>Everything the flags decide, read and checked (the corpus not yet loaded).</summary>
+    private sealed record Setup(string Method, string Model, string? Corpus, string Tokenizer, bool RawBytes, TrainingOptions Options);
 
-        bool adamw = (given.InnerKind ?? (given.Preset == Preset.Diloco ? InnerKind.AdamW : InnerKind.Sgd)) == InnerKind.AdamW;
-        return (given with
-        {
-            Workers = given.Workers ?? (given.Preset is Preset.Sgd or Preset.La ? null : DefaultWorkers),
-            InnerSteps = given.InnerSteps ?? (given.Preset == Preset.Sgd ? null : DefaultInnerSteps),
-            BatchSize = given.BatchSize ?? DefaultBatch,
-            InnerLr = given.InnerLr ?? (adamw ? DefaultInnerLr : null),
-        }).Resolve();
-    }
-
-    private int Execute(ParseResult r, Terminal terminal)
+    private Setup Read(ParseResult r, IReadOnlyDictionary<string, string> flags)
     {
-        // Everything is read and checked before anything is trained or written.
-        FamilyConfig family = ReadFamily(r);
-        string method = r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "diloco";
-        int steps = r.GetValue(_steps) ?? DefaultSteps;
+        FamilyConfig family = TrainingDefaults.Family(_family.ReadSettings(r));
+        int steps = r.GetValue(_steps) ?? TrainingDefaults.Steps;
+        int context = r.GetValue(_context) ?? TrainingDefaults.Context;
+        string model = (r.GetValue(_model) ?? TrainingDefaults.Model).Trim().ToLowerInvariant();
         var options = new TrainingOptions
         {
-            Model = LlamaConfig.Preset(r.GetValue(_model) ?? "tiny"),
+            Model = LlamaConfig.Preset(model, maxContext: Math.Max(context, 1)),
             Family = family,
-            Context = r.GetValue(_context) ?? DefaultContext,
+            Context = context,
             Steps = steps,
             EvalEvery = r.GetValue(_evalEvery) ?? 1,
             WarmupSteps = r.GetValue(_warmup) ?? steps / 20,
@@ -124,110 +104,293 @@ internal sealed class TrainCommand
             Seed = r.GetValue(_seed) ?? 1,
             Device = r.GetValue(_device) ?? "cpu",
             Threads = r.GetValue(_threads) ?? 1,
+            Flags = flags,
         };
-        if (!double.IsFinite(options.ClipNorm) || options.ClipNorm < 0)
-        {
-            throw new InvalidInputException("--clip", $"must be a non-negative number (got {options.ClipNorm}).");
-        }
-
-        int checkpointEvery = r.GetValue(_checkpointEvery) ?? 0;
-        if (checkpointEvery < 0)
-        {
-            throw new InvalidInputException("--checkpoint-every", $"must be 0 (only at the end) or a positive number of rounds (got {checkpointEvery}).");
-        }
-
         options.Validate();
-        LanguageModelTraining.ResolveDevice(options.Device);
-        string outFolder = r.GetValue(_out) ?? Path.Combine("loco-out", "train");
-        TokenCorpus corpus = LoadCorpus(r.GetValue(_corpus), r.GetValue(_tokenizer) ?? Tokenizers.Default);
-        options = options with { Model = options.Model with { VocabularySize = corpus.VocabularySize, MaxContext = Math.Max(options.Context, 1) } };
+        string tokenizer = (r.GetValue(_tokenizer) ?? Tokenizers.Default).Trim().ToLowerInvariant();
+        bool raw = r.GetValue(_tokenizer) is not null && tokenizer == "byte";
+        string? corpus = r.GetValue(_corpus) is string c ? Path.GetFullPath(c) : null;
+        return new Setup(r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "diloco", model, corpus, tokenizer, raw, options);
+    }
 
-        using LanguageModelTraining run = LanguageModelTraining.Create(corpus, options);
-        var history = new List<RoundReport>();
-        string? resume = r.GetValue(_resume);
-        if (resume is not null)
+    /// <summary>The settings flags given on the command line (flag → value as given; the corpus as a full path).</summary>
+    private Dictionary<string, string> GivenFlags(ParseResult r)
+    {
+        HashSet<Option> session = [.. SessionFlags];
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Option option in All.Where(o => !session.Contains(o)))
         {
-            history.AddRange(TrainingCheckpoint.Load(resume, run));
-        }
-        else
-        {
-            history.Add(new RoundReport(0, double.NaN, run.Evaluate(), 0));
-        }
-
-        terminal.Out.WriteLine($"loco train: {corpus.Name}; model {r.GetValue(_model) ?? "tiny"} ({run.ParameterCount:N0} weights); {family}; " +
-                               $"{options.Rounds} rounds of H = {family.InnerSteps}, context {options.Context}, device {options.Device}.");
-        string checkpointFolder = Path.Combine(outFolder, "checkpoint");
-        var clock = Stopwatch.StartNew();
-        double secondsBefore = history.Count > 0 ? history[^1].Seconds : 0;
-        TrainingDivergedException? diverged = null;
-        long tokens = history.Sum(h => h.Items);
-        long tokensAtStart = tokens;
-
-        void Train(Action<RoundReport, double>? onRound)
-        {
-            while (run.Trainer.CompletedRounds < options.Rounds)
+            if (r.GetResult(option) is OptionResult { Implicit: false } given)
             {
-                RoundReport report;
-                try
-                {
-                    report = run.RunRound();
-                }
-                catch (TrainingDivergedException ex)
-                {
-                    diverged = ex;
-                    return;
-                }
-
-                if (run.Trainer.CompletedRounds == options.Rounds && double.IsNaN(report.ValidationLoss))
-                {
-                    report = report with { ValidationLoss = run.Evaluate() };
-                }
-
-                tokens += report.Items;
-                report = report with { Seconds = secondsBefore + clock.Elapsed.TotalSeconds };
-                history.Add(report);
-                onRound?.Invoke(report, (tokens - tokensAtStart) / clock.Elapsed.TotalSeconds);
-                bool last = run.Trainer.CompletedRounds == options.Rounds;
-                if (last || (checkpointEvery > 0 && report.Round % checkpointEvery == 0))
-                {
-                    TrainingCheckpoint.Save(checkpointFolder, run, history);
-                }
+                flags[option.Name] = given.Tokens.Count > 0 ? given.Tokens[^1].Value : "true";
             }
         }
 
-        if (terminal.Interactive)
+        if (flags.TryGetValue(_corpus.Name, out string? corpus))
         {
-            terminal.Console.Progress().AutoClear(true)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
-                {
-                    ProgressTask task = ctx.AddTask("training", maxValue: options.Rounds);
-                    task.Value = run.Trainer.CompletedRounds;
-                    Train((report, rate) =>
-                    {
-                        task.Value = report.Round;
-                        task.Description = $"round {report.Round}/{options.Rounds} step {report.Round * family.InnerSteps} loss {report.TrainLoss:F3} {rate:N0} tok/s";
-                    });
-                });
+            flags[_corpus.Name] = Path.GetFullPath(corpus);
+        }
+
+        return flags;
+    }
+
+    /// <summary>What a setup computes, flag by flag, to compare a resumed command line with the saved one.</summary>
+    private static Dictionary<string, string> Resolved(Setup s)
+    {
+        TrainingOptions o = s.Options;
+        FamilyConfig f = o.Family;
+        static string R(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return new Dictionary<string, string>
+        {
+            ["--model"] = s.Model, ["--corpus"] = s.Corpus ?? "(generated)", ["--tokenizer"] = s.Tokenizer + (s.RawBytes ? " (raw bytes)" : ""),
+            ["--steps"] = $"{o.Steps}", ["--context"] = $"{o.Context}", ["--eval-every"] = $"{o.EvalEvery}", ["--warmup"] = $"{o.WarmupSteps}",
+            ["--clip"] = R(o.ClipNorm), ["--threads"] = $"{o.Threads}", ["--device"] = o.Device.Trim().ToLowerInvariant(), ["--seed"] = $"{o.Seed}",
+            ["--inner-lr"] = R(f.InnerLr), ["--inner-steps"] = $"{f.InnerSteps}", ["--workers"] = $"{f.Workers}", ["--batch"] = $"{f.BatchSize}",
+            ["--outer-lr"] = R(f.OuterLr), ["--outer-momentum"] = R(f.OuterMomentum), ["--outer"] = $"{f.OuterKind}", ["--outer-form"] = $"{f.OuterForm}",
+            ["--restart-period"] = $"{f.RestartPeriod}", ["--inner"] = $"{f.InnerKind}", ["--inner-momentum"] = R(f.InnerMomentum),
+            ["--weight-decay"] = R(f.WeightDecay), ["--reset-inner-state"] = $"{f.ResetInnerState}",
+        };
+    }
+
+    private ParseResult Parse(IReadOnlyDictionary<string, string> flags, string source)
+    {
+        var args = new List<string>();
+        foreach ((string flag, string value) in flags)
+        {
+            args.Add(flag);
+            args.Add(value);
+        }
+
+        ParseResult parsed = _command!.Parse(args);
+        return parsed.Errors.Count == 0 ? parsed : throw new InvalidInputException("--resume", $"{source}: the saved flags do not parse ({parsed.Errors[0].Message}).");
+    }
+
+    /// <summary>
+    /// The setup of <c>--resume DIR</c>: the saved flags, with any given again checked against them (a flag that would
+    /// change the run is refused, naming it).
+    /// </summary>
+    private Setup ReadResumed(ParseResult r, IReadOnlyDictionary<string, string> saved, string source)
+    {
+        Setup original = Read(Parse(saved, source), saved);
+        Dictionary<string, string> given = GivenFlags(r);
+        if (given.Count == 0)
+        {
+            return original;
+        }
+
+        var merged = new Dictionary<string, string>(saved, StringComparer.Ordinal);
+        foreach ((string flag, string value) in given)
+        {
+            merged[flag] = value;
+        }
+
+        Dictionary<string, string> before = Resolved(original);
+        Dictionary<string, string> after = Resolved(Read(Parse(merged, "the command line"), merged));
+        string[] differ = [.. before.Keys.Where(k => before[k] != after[k])];
+        if (differ.Length > 0)
+        {
+            string flag = differ.FirstOrDefault(given.ContainsKey) ?? differ[0];
+            throw new InvalidInputException(flag,
+                $"the run in {source} was trained with {string.Join(", ", differ.Select(k => $"{k} {before[k]}"))}; a resumed run takes every setting " +
+                $"from its checkpoint, so leave {flag} out (or give the saved value).");
+        }
+
+        return original;
+    }
+
+    private int Execute(ParseResult r, Terminal terminal)
+    {
+        // Everything is read and checked before anything is trained or written.
+        string? resume = r.GetValue(_resume);
+        string outFolder;
+        Setup setup;
+        if (resume is not null)
+        {
+            (IReadOnlyDictionary<string, string> saved, _, string checkpointFound) = TrainingCheckpoint.ReadFlags(resume);
+            outFolder = RunFolderOf(resume);
+            if (r.GetValue(_out) is string given && Path.GetFullPath(given) != Path.GetFullPath(outFolder))
+            {
+                throw new InvalidInputException("--out", $"a resumed run writes to its own folder {outFolder}; leave --out out (or give that folder).");
+            }
+
+            setup = ReadResumed(r, saved, checkpointFound);
         }
         else
         {
-            Train(null);
+            outFolder = r.GetValue(_out) ?? Path.Combine("loco-out", "train");
+            setup = Read(r, GivenFlags(r));
         }
 
-        WriteOutputs(outFolder, method, r.GetValue(_model) ?? "tiny", options, history, corpus.EntropyFloorNats);
-        if (diverged is not null)
+        int checkpointEvery = r.GetValue(_checkpointEvery) ?? 0;
+        var loopCheck = new TrainingLoop { CheckpointEvery = checkpointEvery };
+        OutFolder.EnsureWritable(outFolder);
+        string checkpointFolder = Path.Combine(outFolder, TrainingCheckpoint.FolderName);
+        bool overwrite = r.GetValue(_overwrite);
+        if (resume is null && !overwrite && HoldsRun(outFolder) is string what)
+        {
+            throw new InvalidInputException("--out",
+                $"the folder '{outFolder}' holds another run ({what}); continue it with --resume {outFolder}, replace it with --overwrite, or choose another --out.");
+        }
+
+        TokenCorpus corpus = LoadCorpus(setup.Corpus, setup.Tokenizer, setup.RawBytes);
+        TrainingOptions options = setup.Options with { Model = setup.Options.Model with { VocabularySize = corpus.VocabularySize } };
+        using LanguageModelTraining run = LanguageModelTraining.Create(corpus, options);
+        OutFolder.EnsureSpace(outFolder, 2 * TrainingCheckpoint.EstimatedBytes(run), "a checkpoint (written beside the previous one)");
+        long resumedAt = 0;
+        if (resume is not null)
+        {
+            resumedAt = TrainingCheckpoint.Load(checkpointFolder, run);
+        }
+        else if (overwrite)
+        {
+            RemoveRun(outFolder);
+        }
+
+        terminal.Out.WriteLine($"loco train: {corpus.Name}; model {setup.Model} ({run.ParameterCount:N0} weights); {options.Family}; " +
+                               $"{options.Rounds} rounds of H = {options.Family.InnerSteps}, context {options.Context}, device {options.Device}.");
+        if (resume is not null)
+        {
+            terminal.Out.WriteLine($"loco train: resuming at round {resumedAt} of {options.Rounds} from {checkpointFolder}.");
+        }
+
+        var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options);
+        SimulateCommand.Write("--out", () => csv.Begin(run.History));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(terminal.Cancellation);
+        int interrupts = 0;
+        using PosixSignalRegistration? sigint = terminal.OwnsProcess ? PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        {
+            if (Interlocked.Increment(ref interrupts) == 1)
+            {
+                // The first Ctrl-C stops after the current round, with a checkpoint; a second one ends the process.
+                context.Cancel = true;
+                terminal.Error.WriteLine("loco train: stopping after the current round (Ctrl-C again to quit at once, without a checkpoint).");
+                stop.Cancel();
+            }
+        }) : null;
+
+        long lastCheckpoint = resume is null ? -1 : resumedAt;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long tokensAtStart = run.Tokens;
+        Action<RoundReport>? progress = terminal.Interactive ? null : report =>
+        {
+            if (report.Round > 0)
+            {
+                terminal.Out.WriteLine(RoundLine(report, options, (run.Tokens - tokensAtStart) / clock.Elapsed.TotalSeconds));
+            }
+        };
+        TrainingOutcome outcome;
+        try
+        {
+            outcome = Train(terminal, run, loopCheck with
+            {
+                CheckpointFolder = checkpointFolder,
+                OnRound = report =>
+                {
+                    csv.Append(report);
+                    progress?.Invoke(report);
+                },
+                OnCheckpoint = round => lastCheckpoint = round,
+            }, stop.Token, tokensAtStart, clock);
+        }
+        catch (IOException ex)
+        {
+            string kept = lastCheckpoint >= 0 ? $"the last good checkpoint (round {lastCheckpoint}) is kept in {checkpointFolder}" : "no checkpoint was written";
+            terminal.Error.WriteLine($"loco train: cannot write to {outFolder} ({ex.Message}); stopped after round {run.History[^1].Round}: " +
+                                     $"{kept}, and train.csv holds the rounds finished before the failure." +
+                                     (lastCheckpoint >= 0 ? $" Free some space, then continue with: loco train --resume {outFolder}" : ""));
+            return ExitCodes.Failure;
+        }
+
+        WritePlot(outFolder, setup, options, run.History, corpus.EntropyFloorNats, outcome.Diverged);
+        if (outcome.Diverged is { } diverged)
         {
             terminal.Error.WriteLine($"loco train: diverged at round {diverged.Round}, step {diverged.Step} (worker {diverged.Worker}, loss {diverged.Loss}); " +
                                      $"train.csv holds rounds 0..{run.Trainer.CompletedRounds}; the last good checkpoint (if any) is kept in {checkpointFolder}.");
             return ExitCodes.Diverged;
         }
 
-        PrintSummary(terminal, run, history, corpus.EntropyFloorNats, outFolder);
+        if (outcome.Stopped)
+        {
+            terminal.Error.WriteLine($"loco train: stopped after round {run.Trainer.CompletedRounds} of {options.Rounds}; checkpoint in {checkpointFolder}. " +
+                                     $"Continue with: loco train --resume {outFolder}");
+            return ExitCodes.Interrupted;
+        }
+
+        PrintSummary(terminal, run, corpus.EntropyFloorNats, outFolder);
         return ExitCodes.Ok;
     }
 
-    internal static TokenCorpus LoadCorpus(string? path, string tokenizerName)
+    private static TrainingOutcome Train(Terminal terminal, LanguageModelTraining run, TrainingLoop loop, CancellationToken stop,
+        long tokensAtStart, System.Diagnostics.Stopwatch clock)
+    {
+        if (!terminal.Interactive)
+        {
+            return run.Train(loop, stop);
+        }
+
+        TrainingOutcome? outcome = null;
+        terminal.Console.Progress().AutoClear(true)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                ProgressTask task = ctx.AddTask("training", maxValue: run.Options.Rounds);
+                task.Value = run.Trainer.CompletedRounds;
+                Action<RoundReport>? inner = loop.OnRound;
+                outcome = run.Train(loop with
+                {
+                    OnRound = report =>
+                    {
+                        inner?.Invoke(report);
+                        task.Value = report.Round;
+                        task.Description = Markup.Escape(RoundLine(report, run.Options, (run.Tokens - tokensAtStart) / clock.Elapsed.TotalSeconds));
+                    },
+                }, stop);
+            });
+        return outcome!;
+    }
+
+    private static string RoundLine(RoundReport report, TrainingOptions options, double tokensPerSecond)
+    {
+        string validation = double.IsNaN(report.ValidationLoss) ? "" : $" val {report.ValidationLoss:F3}";
+        return $"round {report.Round}/{options.Rounds} step {report.Round * options.Family.InnerSteps} train {report.TrainLoss:F3}{validation} {tokensPerSecond:N0} tok/s";
+    }
+
+    /// <summary>The run folder <c>--resume</c> names: the folder itself, or the parent of a checkpoint folder.</summary>
+    private static string RunFolderOf(string resume)
+    {
+        string full = Path.GetFullPath(resume);
+        return TrainingCheckpoint.Locate(full) == full ? Path.GetDirectoryName(full)! : full;
+    }
+
+    /// <summary>What of a run the folder holds (null when none).</summary>
+    private static string? HoldsRun(string folder)
+    {
+        string[] found = [.. new[] { "train.csv", TrainingCheckpoint.FolderName, TrainingCheckpoint.FolderName + ".partial", TrainingCheckpoint.FolderName + ".previous" }
+            .Where(name => File.Exists(Path.Combine(folder, name)) || Directory.Exists(Path.Combine(folder, name)))];
+        return found.Length > 0 ? string.Join(", ", found) : null;
+    }
+
+    private static void RemoveRun(string folder)
+    {
+        SimulateCommand.Write("--out", () =>
+        {
+            foreach (string name in new[] { TrainingCheckpoint.FolderName, TrainingCheckpoint.FolderName + ".partial", TrainingCheckpoint.FolderName + ".previous" })
+            {
+                string path = Path.Combine(folder, name);
+                if (Directory.Exists(path))
+                {
+                    Directory.Delete(path, recursive: true);
+                }
+            }
+
+            foreach (string name in new[] { "train.csv", "loss.png" })
+            {
+                File.Delete(Path.Combine(folder, name));
+            }
+        });
+    }
+
+    internal static TokenCorpus LoadCorpus(string? path, string tokenizerName, bool rawBytes = false)
     {
         ITokenizer tokenizer;
         try
@@ -241,45 +404,31 @@ internal sealed class TrainCommand
 
         if (path is null)
         {
-            return CorpusLoader.Generated(new MarkovSource(MarkovSourceOptions.Default), DefaultLetters, ValidationFraction, tokenizer);
+            return CorpusLoader.Generated(new MarkovSource(MarkovSourceOptions.Default), TrainingDefaults.Letters, TrainingDefaults.ValidationFraction, tokenizer);
         }
 
-        return CorpusLoader.Load(path, tokenizer, ValidationFraction, subject: "--corpus");
+        return CorpusLoader.Load(path, tokenizer, TrainingDefaults.ValidationFraction, subject: "--corpus", rawBytes: rawBytes);
     }
 
-    internal static string CsvHeader => "method,model,inner_lr,inner_steps,workers,batch,context,outer_lr,outer_momentum,outer,outer_form,restart_period,round,inner_step,train_loss,val_loss,tokens,seconds";
-
-    private static void WriteOutputs(string folder, string method, string model, TrainingOptions options, List<RoundReport> history, double? floor)
+    private static void WritePlot(string folder, Setup setup, TrainingOptions options, IReadOnlyList<RoundReport> history, double? floor, TrainingDivergedException? diverged)
     {
-        FamilyConfig c = options.Family;
-        static string N(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
-        string settings = string.Join(',', method, model, N(c.InnerLr), c.InnerSteps, c.Workers, c.BatchSize, options.Context, N(c.OuterLr),
-            N(c.OuterMomentum), CurveWriter.OuterName(c.OuterKind), c.OuterForm == OuterForm.Ema ? "ema" : "pytorch", c.RestartPeriod);
-        var text = new StringBuilder().AppendLine(CsvHeader);
-        long tokens = 0;
-        foreach (RoundReport h in history)
-        {
-            tokens += h.Items;
-            text.Append(settings).Append(',').Append(h.Round).Append(',').Append(h.Round * c.InnerSteps).Append(',')
-                .Append(N(h.TrainLoss)).Append(',').Append(N(h.ValidationLoss)).Append(',').Append(tokens).Append(',')
-                .Append(h.Seconds.ToString("F3", CultureInfo.InvariantCulture)).AppendLine();
-        }
-
-        SimulateCommand.Write("--out", () => CurveWriter.WriteAtomically(Path.Combine(folder, "train.csv"), text.ToString()));
         double[] rounds = [.. history.Select(h => (double)h.Round)];
-        SimulateCommand.Write("--out", () => LinePlot.SavePng(Path.Combine(folder, "loss.png"), $"loco train: {model}, {method}", "round", "loss (nats per token)",
+        SimulateCommand.Write("--out", () => LinePlot.SavePng(Path.Combine(folder, "loss.png"), $"loco train: {setup.Model}, {setup.Method}", "round", "loss (nats per token)",
             [new LineSeries("train", rounds, [.. history.Select(h => h.TrainLoss)]), new LineSeries("validation", rounds, [.. history.Select(h => h.ValidationLoss)])],
-            references: floor is double f ? [new ReferenceLine("entropy floor", f)] : null));
+            references: floor is double f ? [new ReferenceLine("entropy floor", f)] : null,
+            xRange: (0, options.Rounds),
+            markers: diverged is null ? null : [new VerticalMarker($"diverged in round {diverged.Round}", diverged.Round)]));
     }
 
-    private static void PrintSummary(Terminal terminal, LanguageModelTraining run, List<RoundReport> history, double? floor, string folder)
+    private static void PrintSummary(Terminal terminal, LanguageModelTraining run, double? floor, string folder)
     {
+        IReadOnlyList<RoundReport> history = run.History;
         RoundReport last = history[^1];
         double validation = history.Last(h => !double.IsNaN(h.ValidationLoss)).ValidationLoss;
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]loco train[/]");
         table.AddColumns("quantity", "value");
         table.AddRow("rounds", $"{last.Round} (H = {run.Options.Family.InnerSteps}, M = {run.Options.Family.Workers})");
-        table.AddRow("tokens", history.Sum(h => h.Items).ToString("N0"));
+        table.AddRow("tokens", run.Tokens.ToString("N0"));
         table.AddRow("seconds", last.Seconds.ToString("F1"));
         table.AddRow("final train loss", last.TrainLoss.ToString("F4"));
         table.AddRow("final validation loss", validation.ToString("F4"));
@@ -291,7 +440,7 @@ internal sealed class TrainCommand
 
         long perRound = run.Trainer.BytesPerWorkerPerRound;
         table.AddRow("sent per worker per round", $"{perRound:N0} bytes (one fp32 pseudo-gradient; data-parallel would send {perRound * run.Options.Family.InnerSteps:N0})");
-        table.AddRow("outputs", Markup.Escape($"{Path.Combine(folder, "train.csv")}, {Path.Combine(folder, "loss.png")}, {Path.Combine(folder, "checkpoint")}"));
+        table.AddRow("outputs", Markup.Escape($"{Path.Combine(folder, "train.csv")}, {Path.Combine(folder, "loss.png")}, {Path.Combine(folder, TrainingCheckpoint.FolderName)}"));
         terminal.Console.Write(table);
     }
 }

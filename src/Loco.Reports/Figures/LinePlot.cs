@@ -13,16 +13,26 @@ public sealed record LineSeries(string Label, IReadOnlyList<double> X, IReadOnly
 /// <param name="Y">Its height.</param>
 public sealed record ReferenceLine(string Label, double Y);
 
-/// <summary>Line plots written as PNG files (ScottPlot), for loss curves and the like.</summary>
+/// <summary>A vertical marker (e.g. the round a run diverged in).</summary>
+/// <param name="Label">Legend text.</param>
+/// <param name="X">Its abscissa.</param>
+public sealed record VerticalMarker(string Label, double X);
+
+/// <summary>
+/// Line plots written as PNG files (ScottPlot), for loss curves and the like. The legend sits outside the data area, so
+/// it never covers the ends of the curves.
+/// </summary>
 public static class LinePlot
 {
     /// <summary>
     /// Draws <paramref name="series"/> (and optional horizontal <paramref name="references"/>) and writes a
     /// <paramref name="width"/> × <paramref name="height"/> PNG to <paramref name="path"/>, atomically (a temporary file, then renamed);
-    /// creates the folder if needed.
+    /// creates the folder if needed. <paramref name="xRange"/> fixes the horizontal axis (e.g. every planned round, so
+    /// that a run cut short shows where it stopped); the vertical axis spans the finite values and reference lines.
     /// </summary>
     public static void SavePng(string path, string title, string xLabel, string yLabel, IEnumerable<LineSeries> series,
-        int width = 800, int height = 500, IEnumerable<ReferenceLine>? references = null)
+        int width = 800, int height = 500, IEnumerable<ReferenceLine>? references = null, (double Min, double Max)? xRange = null,
+        IEnumerable<VerticalMarker>? markers = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 16);
@@ -49,14 +59,43 @@ public static class LinePlot
             scatter.MarkerSize = points.Length > 40 ? 0 : 4;
         }
 
+        var ys = new List<double>();
+        foreach (LineSeries s in series)
+        {
+            ys.AddRange(Enumerable.Range(0, s.X.Count).Where(i => double.IsFinite(s.X[i]) && double.IsFinite(s.Y[i])).Select(i => s.Y[i]));
+        }
+
         foreach (ReferenceLine line in references ?? [])
         {
             var h = plot.Add.HorizontalLine(line.Y);
             h.LegendText = line.Label;
             h.LinePattern = LinePattern.Dashed;
+            if (double.IsFinite(line.Y)) ys.Add(line.Y);
         }
 
-        plot.ShowLegend();
+        foreach (VerticalMarker marker in markers ?? [])
+        {
+            var v = plot.Add.VerticalLine(marker.X);
+            v.LegendText = marker.Label;
+            v.LinePattern = LinePattern.Dotted;
+            v.Color = Colors.Red;
+        }
+
+        if (xRange is (double x0, double x1) && x1 > x0)
+        {
+            double pad = (x1 - x0) * 0.02;
+            plot.Axes.SetLimitsX(x0 - pad, x1 + pad);
+        }
+
+        if (ys.Count > 0)
+        {
+            // Autoscale would centre a single value on ±1 (or ±10); span what is there, with a margin.
+            double lo = ys.Min(), hi = ys.Max();
+            double pad = hi > lo ? (hi - lo) * 0.05 : Math.Max(Math.Abs(lo) * 0.05, 0.05);
+            plot.Axes.SetLimitsY(lo - pad, hi + pad);
+        }
+
+        plot.ShowLegend(Edge.Right);
         string full = Path.GetFullPath(path);
         string? folder = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(folder))

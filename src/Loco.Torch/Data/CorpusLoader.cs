@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
@@ -16,6 +17,9 @@ namespace Loco.Torch.Data;
 /// relative path, each read as above (token files excepted);</item>
 /// <item>a token file (<c>.bin</c>, see <see cref="TokenFile"/>): already tokens; the tokenizer is not used.</item>
 /// </list>
+/// Text must be valid UTF-8: a file that is not is refused with the offset of its first bad byte (decoding it with
+/// replacement characters would train a model on U+FFFD and report a loss far below the bytes' entropy). With
+/// <c>rawBytes</c> and the byte tokenizer, plain files are read as bytes instead, whatever they hold.
 /// Documents are joined with the tokenizer's end-of-text token when it has one, else with a newline.
 /// The validation split is the tail of the stream (see <see cref="TokenCorpus.FromTokens"/>).
 /// </summary>
@@ -28,9 +32,14 @@ public static class CorpusLoader
     /// <param name="maxTokens">Stop reading after this many tokens (null: read everything).</param>
     /// <param name="subject">The flag that named the path, used in errors about the path itself.</param>
     /// <param name="progress">Receives the number of tokens read so far, after each document.</param>
+    /// <param name="cancellationToken">Stops reading between documents.</param>
+    /// <param name="rawBytes">With the byte tokenizer: read plain (and gzip) files as raw bytes, one token each, without
+    /// requiring UTF-8 (JSON lines are still parsed as JSON).</param>
     public static TokenCorpus Load(string path, ITokenizer tokenizer, double validationFraction, long? maxTokens = null,
-        string subject = "--data", IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+        string subject = "--data", IProgress<long>? progress = null, CancellationToken cancellationToken = default, bool rawBytes = false)
     {
+        if (rawBytes && tokenizer is not ByteTokenizer)
+            throw new ArgumentException("raw bytes are read only with the byte tokenizer.", nameof(rawBytes));
         if (maxTokens is <= 0) throw new InvalidInputException("--max-tokens", $"must be positive, got {maxTokens}.");
         if (File.Exists(path) && IsTokenFile(path))
         {
@@ -56,6 +65,14 @@ public static class CorpusLoader
         var stream = new TokenStream(tokenizer, maxTokens);
         foreach (string file in files)
         {
+            if (rawBytes && !IsJsonLines(file))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!stream.AddBytes(ReadBytes(file))) break;
+                progress?.Report(stream.Count);
+                continue;
+            }
+
             foreach (string document in ReadDocuments(file))
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -97,11 +114,51 @@ public static class CorpusLoader
     /// <summary>The documents of one file, read by its extension (see the class summary).</summary>
     public static IEnumerable<string> ReadDocuments(string file)
     {
+        bool gzip = file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        return IsJsonLines(file) ? ReadJsonLines(file, gzip) : ReadWhole(file, gzip);
+    }
+
+    private static bool IsJsonLines(string file)
+    {
         string name = Path.GetFileName(file).ToLowerInvariant();
-        bool gzip = name.EndsWith(".gz", StringComparison.Ordinal);
-        string inner = gzip ? name[..^3] : name;
-        bool jsonLines = inner.EndsWith(".jsonl", StringComparison.Ordinal) || inner.EndsWith(".json", StringComparison.Ordinal);
-        return jsonLines ? ReadJsonLines(file, gzip) : ReadWhole(file, gzip);
+        string inner = name.EndsWith(".gz", StringComparison.Ordinal) ? name[..^3] : name;
+        return inner.EndsWith(".jsonl", StringComparison.Ordinal) || inner.EndsWith(".json", StringComparison.Ordinal);
+    }
+
+    /// <summary>The bytes of a plain file (decompressed when it ends in .gz).</summary>
+    private static byte[] ReadBytes(string file)
+    {
+        if (!file.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) return File.ReadAllBytes(file);
+        try
+        {
+            using var gzip = new GZipStream(File.OpenRead(file), CompressionMode.Decompress);
+            using var memory = new MemoryStream();
+            gzip.CopyTo(memory);
+            return memory.ToArray();
+        }
+        catch (InvalidDataException e) { throw new InvalidInputException(file, $"not valid gzip data ({e.Message})."); }
+    }
+
+    /// <summary>
+    /// The text of <paramref name="bytes"/> (a UTF-8 byte-order mark dropped); bytes that are not UTF-8 are bad input
+    /// naming <paramref name="file"/> and the offset of the first bad byte.
+    /// </summary>
+    private static string DecodeUtf8(byte[] bytes, string file)
+    {
+        ReadOnlySpan<byte> text = bytes;
+        int start = text.StartsWith("\uFEFF"u8) ? 3 : 0;
+        text = text[start..];
+        var chars = new char[text.Length];
+        OperationStatus status = System.Text.Unicode.Utf8.ToUtf16(text, chars, out int read, out int written, replaceInvalidSequences: false);
+        if (status != OperationStatus.Done)
+        {
+            long offset = start + read;
+            throw new InvalidInputException(file,
+                $"not valid UTF-8 text: byte offset {offset} (0x{bytes[offset]:X2}) starts no valid UTF-8 sequence. " +
+                "Give a UTF-8 text file, or --tokenizer byte to train on the file's raw bytes.");
+        }
+
+        return new string(chars, 0, written);
     }
 
     private static bool IsTokenFile(string file) => file.EndsWith(".bin", StringComparison.OrdinalIgnoreCase);
@@ -110,18 +167,12 @@ public static class CorpusLoader
     {
         Stream stream = File.OpenRead(file);
         if (gzip) stream = new GZipStream(stream, CompressionMode.Decompress);
-        return new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: true);
     }
 
     private static IEnumerable<string> ReadWhole(string file, bool gzip)
     {
-        string text;
-        try
-        {
-            using var reader = OpenText(file, gzip);
-            text = reader.ReadToEnd();
-        }
-        catch (InvalidDataException e) { throw new InvalidInputException(file, $"not valid gzip data ({e.Message})."); }
+        string text = DecodeUtf8(gzip ? ReadBytes(file) : File.ReadAllBytes(file), file);
         if (text.Length > 0) yield return text;
     }
 
@@ -133,6 +184,7 @@ public static class CorpusLoader
             string? content;
             try { content = reader.ReadLine(); }
             catch (InvalidDataException e) { throw new InvalidInputException($"{file}:{line}", $"not valid gzip data ({e.Message})."); }
+            catch (DecoderFallbackException) { throw new InvalidInputException($"{file}:{line}", "not valid UTF-8 text (a byte on or after this line starts no valid UTF-8 sequence)."); }
             if (content is null) yield break;
             if (string.IsNullOrWhiteSpace(content)) continue;
             yield return TextField(content, file, line);
@@ -152,6 +204,8 @@ public static class CorpusLoader
         throw new InvalidInputException($"{file}:{line}", "the JSON line has no \"text\" string field.");
     }
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Tokens of documents joined by a separator, up to an optional limit.</summary>
     private sealed class TokenStream(ITokenizer tokenizer, long? maxTokens)
     {
@@ -165,12 +219,21 @@ public static class CorpusLoader
         public ReadOnlySpan<int> Tokens => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens);
 
         /// <summary>Adds a document; false once the limit is reached.</summary>
-        public bool Add(string document)
+        public bool Add(string document) => document.Length == 0 ? !Full : Add(tokenizer.Encode(document));
+
+        /// <summary>Adds a document of raw bytes, one token each (the byte tokenizer's ids).</summary>
+        public bool AddBytes(byte[] bytes)
+        {
+            if (bytes.Length == 0) return !Full;
+            var tokens = new int[bytes.Length];
+            for (int i = 0; i < bytes.Length; i++) tokens[i] = bytes[i];
+            return Add(tokens);
+        }
+
+        private bool Add(int[] tokens)
         {
             if (Full) return false;
-            if (document.Length == 0) return true;
             if (_tokens.Count > 0) _tokens.AddRange(_separator);
-            int[] tokens = tokenizer.Encode(document);
             long room = (maxTokens ?? long.MaxValue) - _tokens.Count;
             if (room < 0) room = 0;
             if ((long)_tokens.Count + tokens.Length > int.MaxValue - 64)

@@ -58,7 +58,7 @@ public sealed record TrainingOptions
     /// <summary>Whole rounds of the run.</summary>
     public int Rounds => Steps / Family.InnerSteps;
 
-    /// <summary>Checks what the data does not decide, naming flags.</summary>
+    /// <summary>Checks what the data does not decide (the device included), naming flags.</summary>
     public void Validate()
     {
         FamilySettings.Validate(Family);
@@ -75,6 +75,11 @@ public sealed record TrainingOptions
         }
 
         FamilySettings.AtLeastOne(Threads, "--threads", "number of threads");
+        if (!double.IsFinite(ClipNorm) || ClipNorm < 0)
+        {
+            throw new InvalidInputException("--clip", $"must be a non-negative number (got {ClipNorm}).");
+        }
+
         if (WarmupSteps < 0)
         {
             throw new InvalidInputException("--warmup", $"must be a non-negative number of inner steps (got {WarmupSteps}).");
@@ -86,6 +91,7 @@ public sealed record TrainingOptions
         }
 
         Model.Validate();
+        LanguageModelTraining.ResolveDevice(Device);
     }
 }
 
@@ -96,7 +102,15 @@ public sealed record TrainingLoop
     public string? CheckpointFolder { get; init; }
 
     /// <summary>Write a checkpoint every this many rounds (besides after the last round and on a stop); 0 = only then.</summary>
-    public int CheckpointEvery { get; init; }
+    public int CheckpointEvery
+    {
+        get => _checkpointEvery;
+        init => _checkpointEvery = value >= 0
+            ? value
+            : throw new InvalidInputException("--checkpoint-every", $"must be 0 (only at the end) or a positive number of rounds (got {value}).");
+    }
+
+    private readonly int _checkpointEvery;
 
     /// <summary>Called after round 0's evaluation and after each completed round (with its checkpoint, if any, written).</summary>
     public Action<RoundReport>? OnRound { get; init; }
@@ -197,7 +211,6 @@ public sealed class LanguageModelTraining : IDisposable
         BatchSampler.EnsureFits(corpus.Train.Length, family.Workers, family.BatchSize, options.Context, "--corpus");
         var validationBatches = new ValidationBatches(corpus.Validation, family.BatchSize, options.Context, options.ValidationWindows, "--corpus");
         Device device = ResolveDevice(options.Device);
-
         set_num_threads(options.Threads);
         random.manual_seed((long)(options.Seed & long.MaxValue));
         var schedule = new LearningRateSchedule(family.InnerLr, options.WarmupSteps, options.Rounds * (long)family.InnerSteps, options.MinLrFraction);

@@ -55,6 +55,13 @@ public static class TrainingCheckpoint
         }
     }
 
+    /// <summary>
+    /// About how many bytes a checkpoint of <paramref name="run"/> takes: the global weights and momentum, and per worker
+    /// its weights and up to two optimizer buffers of the same size, in fp32, plus a margin for state.json.
+    /// </summary>
+    public static long EstimatedBytes(LanguageModelTraining run) =>
+        4L * run.ParameterCount * (2 + 3L * run.Trainer.Workers.Count) + (1L << 20);
+
     /// <summary>Writes the checkpoint of <paramref name="run"/> (with its history) at <paramref name="folder"/>.</summary>
     public static void Save(string folder, LanguageModelTraining run)
     {

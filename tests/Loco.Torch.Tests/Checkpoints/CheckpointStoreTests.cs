@@ -147,4 +147,62 @@ public class CheckpointStoreTests
         FlipByte(Path.Combine(partial, "model.safetensors"), 20);
         Assert.Equal(3, CheckpointStore.Load(folder).State.Round);
     }
+
+    [Fact]
+    public void AFullDiskFailsTheSaveLeavesNoPartialAndKeepsThePreviousCheckpoint()
+    {
+        // A real full disk: a 1 MiB tmpfs (needs root, as this machine runs the tests; elsewhere there is nothing to mount).
+        using var temp = new TempFolder();
+        string mount = temp.File("disk");
+        Directory.CreateDirectory(mount);
+        if (!Tmpfs.TryMount(mount, "1m"))
+        {
+            return;
+        }
+
+        try
+        {
+            string folder = Path.Combine(mount, "ckpt");
+            CheckpointStore.Save(folder, Files(1f), State(3));
+            float[] big = new float[400_000]; // 1.6 MB: does not fit
+            var files = new[] { CheckpointFile.SafeTensors("model.safetensors", [SafeTensor.Of("w", big, big.Length)]) };
+            var ex = Assert.ThrowsAny<IOException>(() => CheckpointStore.Save(folder, files, State(4)));
+            Assert.Contains("space", ex.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.False(Directory.Exists(folder + ".partial"));
+            Assert.Equal(3, CheckpointStore.Load(folder).State.Round);
+        }
+        finally
+        {
+            Tmpfs.Unmount(mount);
+        }
+    }
+}
+
+/// <summary>A small tmpfs for full-disk tests: mount(8) as root, unmounted by the test that mounted it.</summary>
+internal static class Tmpfs
+{
+    public static bool TryMount(string folder, string size) => Run("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", folder) == 0;
+
+    public static void Unmount(string folder) => Run("umount", folder);
+
+    private static int Run(string file, params string[] args)
+    {
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (string a in args) start.ArgumentList.Add(a);
+            using var process = System.Diagnostics.Process.Start(start)!;
+            if (!process.WaitForExit(30_000))
+            {
+                process.Kill();
+                return -1;
+            }
+
+            return process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return -1;
+        }
+    }
 }

@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Text;
+using Loco.Core.Family;
+using Loco.Core.Optimizers;
+using Loco.Torch.Training;
+
+namespace Loco.Cli.Output;
+
+/// <summary>
+/// train.csv of <c>loco train</c>: one row per round (round 0 is the initial weights), the settings first, appended as
+/// each round finishes and flushed to disk, so that a run that crashes or is killed leaves its finished rounds.
+/// </summary>
+internal sealed class TrainCsv(string path, string method, string model, TrainingOptions options)
+{
+    public const string Header = "method,model,inner_lr,inner_steps,workers,batch,context,outer_lr,outer_momentum,outer,outer_form,restart_period,round,inner_step,train_loss,val_loss,tokens,seconds";
+
+    private readonly string _settings = Settings(method, model, options);
+    private long _tokens;
+
+    public string Path { get; } = path;
+
+    /// <summary>Writes the header and the rows of <paramref name="history"/> (atomically), replacing any earlier file.</summary>
+    public void Begin(IEnumerable<RoundReport> history)
+    {
+        var text = new StringBuilder(Header).Append('\n');
+        _tokens = 0;
+        foreach (RoundReport h in history)
+        {
+            text.Append(Row(h)).Append('\n');
+        }
+
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+        CurveWriter.WriteAtomically(Path, text.ToString());
+    }
+
+    /// <summary>Appends one round: one write of a whole line, flushed to disk.</summary>
+    public void Append(RoundReport report)
+    {
+        byte[] line = Encoding.UTF8.GetBytes(Row(report) + "\n");
+        using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        file.Write(line);
+        file.Flush(flushToDisk: true);
+    }
+
+    private string Row(RoundReport h)
+    {
+        _tokens += h.Items;
+        return string.Join(',', _settings, h.Round, h.Round * options.Family.InnerSteps, N(h.TrainLoss), N(h.ValidationLoss), _tokens,
+            h.Seconds.ToString("F3", CultureInfo.InvariantCulture));
+    }
+
+    private static string Settings(string method, string model, TrainingOptions options)
+    {
+        FamilyConfig c = options.Family;
+        return string.Join(',', method, model, N(c.InnerLr), c.InnerSteps, c.Workers, c.BatchSize, options.Context, N(c.OuterLr),
+            N(c.OuterMomentum), CurveWriter.OuterName(c.OuterKind), c.OuterForm == OuterForm.Ema ? "ema" : "pytorch", c.RestartPeriod);
+    }
+
+    private static string N(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+}
