@@ -23,6 +23,8 @@ public sealed class TrainTests() : CliTestBase("train")
         Assert.True(new FileInfo(Path.Combine(outFolder, "loss.png")).Length > 1000);
         Assert.True(File.Exists(Path.Combine(outFolder, "checkpoint", "state.json")));
         Assert.Contains("gap to floor", output);
+        Assert.Contains("round 1/2 step 4 train ", output); // one line per round when not on a terminal
+        Assert.Contains("round 2/2 step 8 train ", output);
 
         // Resuming the finished run trains nothing more and rewrites the same curve.
         var (code2, _, err2) = Loco(Small(outFolder, "--resume", outFolder));
@@ -75,6 +77,87 @@ public sealed class TrainTests() : CliTestBase("train")
         }
     }
 
+    /// <summary>cells of train.csv without the seconds column, which differs run to run.</summary>
+    private static string[] WithoutSeconds(string folder) =>
+        [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => l[..l.LastIndexOf(',')])];
+
+    /// <summary>Runs loco in process, stopping it (as Ctrl-C does) once it prints a line starting with <paramref name="stopAt"/>.</summary>
+    private static (int Code, string Out, string Err) LocoStoppedAt(string stopAt, params string[] args)
+    {
+        using var stop = new CancellationTokenSource();
+        var stdout = new WatchingWriter(line =>
+        {
+            if (line.StartsWith(stopAt, StringComparison.Ordinal)) stop.Cancel();
+        });
+        var stderr = new StringWriter();
+        int code = LocoApp.Run(args, stdout, stderr, interactive: false, stop.Token);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private sealed class WatchingWriter(Action<string> onLine) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            onLine(value ?? "");
+        }
+    }
+
+    private string[] Resumable(string outFolder, params string[] more) =>
+        ["train", "--steps", "16", "--inner-steps", "4", "--batch", "2", "--context", "8", "--seed", "3", "--outer-lr", "0.5", "--checkpoint-every", "1", "--out", outFolder, .. more];
+
+    [Fact]
+    public void ResumeTakesTheFolderAloneRestoresEverySettingAndRefusesAChangedFlag()
+    {
+        string straight = PathOf("straight");
+        Assert.Equal(0, Loco(Resumable(straight)).Code);
+
+        string outFolder = PathOf("run");
+        var (code, _, err) = LocoStoppedAt("round 1/4", Resumable(outFolder));
+        Assert.Equal(130, code);
+        Assert.Contains("stopped after round 1 of 4", err); // the stop is seen before the next round
+        Assert.Contains($"loco train --resume {outFolder}", err);
+        Assert.Equal(1 + 2, File.ReadAllLines(Path.Combine(outFolder, "train.csv")).Length);
+
+        var (bad, _, badErr) = Loco("train", "--resume", outFolder, "--inner-lr", "0.01");
+        Assert.Equal(2, bad);
+        Assert.StartsWith("loco: --inner-lr: ", badErr);
+        var (same, sameOut, sameErr) = LocoStoppedAt("round 2/4", "train", "--resume", outFolder, "--seed", "3", "--outer-lr", "0.50");
+        Assert.True(same == 130, sameErr); // the same settings given again are accepted
+        Assert.Contains("resuming at round 1 of 4", sameOut);
+
+        var (code2, output2, err2) = Loco("train", "--resume", outFolder);
+        Assert.True(code2 == 0, err2);
+        Assert.Contains("resuming at round 2 of 4", output2);
+        Assert.Equal(WithoutSeconds(straight), WithoutSeconds(outFolder));
+    }
+
+    [Fact]
+    public void ResumeFindsACheckpointLeftBetweenTheTwoRenames()
+    {
+        string straight = PathOf("straight");
+        Assert.Equal(0, Loco(Resumable(straight)).Code);
+        string outFolder = PathOf("run");
+        string checkpoint = Path.Combine(outFolder, "checkpoint");
+        Assert.Equal(130, LocoStoppedAt("round 1/4", Resumable(outFolder)).Code); // a checkpoint at round 1
+        string older = PathOf("older");
+        Directory.Move(checkpoint, older);
+        Directory.CreateDirectory(checkpoint);
+        foreach (string file in Directory.GetFiles(older)) File.Copy(file, Path.Combine(checkpoint, Path.GetFileName(file)));
+        Assert.Equal(130, LocoStoppedAt("round 2/4", "train", "--resume", outFolder).Code); // a checkpoint at round 2
+
+        // What a crash between the save's two renames leaves: no checkpoint/, the new one (round 2) as
+        // checkpoint.partial, the one before (round 1) as checkpoint.previous.
+        Directory.Move(checkpoint, checkpoint + ".partial");
+        Directory.Move(older, checkpoint + ".previous");
+        var (code, output, err) = Loco("train", "--resume", outFolder);
+        Assert.True(code == 0, err);
+        Assert.Contains("resuming at round 2 of 4", output);
+        Assert.Equal(WithoutSeconds(straight), WithoutSeconds(outFolder));
+        Assert.False(Directory.Exists(checkpoint + ".partial"));
+        Assert.False(Directory.Exists(checkpoint + ".previous"));
+    }
+
     [Fact]
     public void CudaWhereThereIsNoneIsAClearError()
     {
@@ -96,10 +179,10 @@ public sealed class TrainTests() : CliTestBase("train")
         string checkpoint = Path.Combine(outFolder, "checkpoint");
         string csv = File.ReadAllText(Path.Combine(outFolder, "train.csv"));
 
-        var (code, _, err) = Loco(Small(PathOf("other"), "--model", "small", "--resume", checkpoint));
+        var (code, _, err) = Loco(Small(outFolder, "--model", "small", "--resume", checkpoint));
         Assert.Equal(2, code);
-        Assert.Contains("another shape", err);
-        Assert.False(Directory.Exists(PathOf("other")));
+        Assert.Contains("--model", err); // a resumed run takes its settings from the checkpoint
+        Assert.Equal(csv, File.ReadAllText(Path.Combine(outFolder, "train.csv")));
 
         string global = Path.Combine(checkpoint, "global.safetensors");
         byte[] bytes = File.ReadAllBytes(global);
@@ -113,15 +196,86 @@ public sealed class TrainTests() : CliTestBase("train")
     }
 
     [Fact]
-    public void DivergingRunExitsThreeNamingRoundAndStepAndKeepsTheLastGoodCheckpoint()
+    public void DivergingRunExitsThreeNamingRoundAndStepAndKeepsTheRoundsBefore()
+    {
+        // (That the last good checkpoint is kept is ResumeTests.DivergenceEndsTheLoopAndKeepsTheLastGoodCheckpoint.)
+        string outFolder = PathOf("run");
+        var (code, _, err) = Loco(Small(outFolder, "--inner-lr", "1e30", "--clip", "0", "--checkpoint-every", "1"));
+        Assert.Equal(3, code);
+        Assert.Matches(@"diverged at round 1, step \d+", err);
+        string[] rows = File.ReadAllLines(Path.Combine(outFolder, "train.csv"));
+        Assert.Equal(2, rows.Length); // the header and round 0
+        Assert.False(Directory.Exists(Path.Combine(outFolder, "checkpoint"))); // no round was good
+        Assert.True(new FileInfo(Path.Combine(outFolder, "loss.png")).Length > 1000);
+    }
+
+    [Fact]
+    public void AnOutFolderHoldingAnotherRunIsRefusedUnlessOverwrite()
     {
         string outFolder = PathOf("run");
         Assert.Equal(0, Loco(Small(outFolder)).Code);
-        string state = File.ReadAllText(Path.Combine(outFolder, "checkpoint", "state.json"));
-        var (code, _, err) = Loco(Small(outFolder, "--inner-lr", "1e30", "--clip", "0", "--checkpoint-every", "1"));
-        Assert.Equal(3, code);
-        Assert.Matches(@"diverged at round \d+, step \d+", err);
-        Assert.Equal(state, File.ReadAllText(Path.Combine(outFolder, "checkpoint", "state.json")));
+        string csv = File.ReadAllText(Path.Combine(outFolder, "train.csv"));
+        var (code, _, err) = Loco(Small(outFolder, "--seed", "9"));
+        Assert.Equal(2, code);
+        Assert.Contains("--out", err);
+        Assert.Contains("--overwrite", err);
+        Assert.Equal(csv, File.ReadAllText(Path.Combine(outFolder, "train.csv")));
+
+        var (code2, _, err2) = Loco(Small(outFolder, "--seed", "9", "--overwrite"));
+        Assert.True(code2 == 0, err2);
+        Assert.NotEqual(csv, File.ReadAllText(Path.Combine(outFolder, "train.csv")));
+    }
+
+    [Fact]
+    public void AnOutThatIsAFileOrBelowAFileOrUnwritableIsRefusedBeforeAnyWork()
+    {
+        string file = PathOf("a-file");
+        File.WriteAllText(file, "not a folder");
+        foreach (string outFolder in new[] { file, Path.Combine(file, "run"), "/proc/loco-train-test/run" })
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (code, output, err) = Loco(Small(outFolder));
+            Assert.Equal(2, code);
+            Assert.StartsWith("loco: --out: ", err);
+            Assert.Single(err.Trim().Split('\n')); // one message, no stack trace
+            Assert.Equal("", output); // nothing trained or printed
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{clock.Elapsed}");
+        }
+
+        Assert.Equal("not a folder", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void ACorpusThatIsNotUtf8IsRefusedWithTheOffsetUnlessTokenizerByteAsksForRawBytes()
+    {
+        string corpus = PathOf("random.dat");
+        byte[] bytes = new byte[20_000];
+        new Random(3).NextBytes(bytes);
+        "plain ascii text, then noise: "u8.CopyTo(bytes);
+        bytes[30] = 0xFF; // never valid in UTF-8
+        File.WriteAllBytes(corpus, bytes);
+        string outFolder = PathOf("run");
+        var (code, _, err) = Loco(Small(outFolder, "--corpus", corpus));
+        Assert.Equal(2, code);
+        Assert.Contains("not valid UTF-8 text: byte offset 30 (0xFF)", err);
+        Assert.False(Directory.Exists(outFolder));
+
+        var (code2, _, err2) = Loco(Small(outFolder, "--corpus", corpus, "--tokenizer", "byte"));
+        Assert.True(code2 == 0, err2);
+    }
+
+    [Theory]
+    [InlineData("--batch", "1000000000")]
+    [InlineData("--workers", "1000000")]
+    public void ARunThatCannotFitInMemoryIsRefusedUpFrontNamingTheFlag(string flag, string value)
+    {
+        string outFolder = PathOf("big");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (code, _, err) = Loco("train", "--model", "150m", flag, value, "--out", outFolder);
+        Assert.Equal(2, code);
+        Assert.Contains($"loco: {flag}: the run cannot fit in memory", err);
+        Assert.False(Directory.Exists(outFolder));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"{clock.Elapsed}");
     }
 
     [Fact]

@@ -287,7 +287,11 @@ public sealed class LanguageModelTraining : IDisposable
         {
             if (cancellationToken.IsCancellationRequested)
             {
-                Checkpoint(loop);
+                if (CheckpointedRound != Trainer.CompletedRounds)
+                {
+                    Checkpoint(loop);
+                }
+
                 return new TrainingOutcome(_history, null, Stopped: true);
             }
 
@@ -319,11 +323,15 @@ public sealed class LanguageModelTraining : IDisposable
         return new TrainingOutcome(_history, null, Stopped: false);
     }
 
+    /// <summary>The round of the checkpoint last saved or loaded (-1 when none).</summary>
+    internal long CheckpointedRound { get; set; } = -1;
+
     private void Checkpoint(TrainingLoop loop)
     {
         if (loop.CheckpointFolder is string folder)
         {
             TrainingCheckpoint.Save(folder, this);
+            CheckpointedRound = Trainer.CompletedRounds;
             loop.OnCheckpoint?.Invoke(Trainer.CompletedRounds);
         }
     }

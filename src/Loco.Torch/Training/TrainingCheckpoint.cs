@@ -190,6 +190,7 @@ public static class TrainingCheckpoint
             set_rng_state(rng);
             double[][] rows = extra["history"].Deserialize<double[][]>(NanJson) ?? [];
             run.RestoreHistory(rows.Select(h => new RoundReport((long)h[0], h[1], h[2], (long)h[3], h[4])));
+            run.CheckpointedRound = state.Round;
             if (checkpoint.Folder != target)
             {
                 CheckpointStore.Recover(target);

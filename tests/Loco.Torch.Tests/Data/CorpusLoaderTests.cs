@@ -32,6 +32,47 @@ public class CorpusLoaderTests
         Assert.Null(corpus.EntropyFloorNats);
     }
 
+    [Theory]
+    [InlineData("bad.txt", false)]
+    [InlineData("bad.txt.gz", true)]
+    public void TextThatIsNotUtf8IsRefusedWithTheOffsetOfTheFirstBadByte(string name, bool gzip)
+    {
+        using var temp = new TempFolder();
+        string path = temp.File(name);
+        byte[] bytes = [.. Encoding.UTF8.GetBytes("héllo, wörld " + new string('x', 987)), 0xC3, 0x28, .. "tail"u8];
+        int bad = bytes.Length - 6; // 0xC3 must be followed by a continuation byte; 0x28 is not one
+        if (gzip)
+        {
+            using var file = File.Create(path);
+            using var z = new GZipStream(file, CompressionLevel.Fastest);
+            z.Write(bytes);
+        }
+        else File.WriteAllBytes(path, bytes);
+
+        var ex = Assert.Throws<InvalidInputException>(() => CorpusLoader.Load(path, Bytes, 0.1));
+        Assert.Equal(path, ex.Subject);
+        Assert.Contains($"byte offset {bad} (0xC3)", ex.Problem);
+        Assert.Contains("--tokenizer byte", ex.Problem);
+    }
+
+    [Fact]
+    public void RawBytesAreTheFilesBytesWhateverTheyHold()
+    {
+        using var temp = new TempFolder();
+        string path = temp.File("random.dat");
+        byte[] bytes = new byte[5000];
+        new Random(7).NextBytes(bytes);
+        File.WriteAllBytes(path, bytes);
+        Assert.Throws<InvalidInputException>(() => CorpusLoader.Load(path, Bytes, 0.1)); // random bytes are not UTF-8
+        var corpus = CorpusLoader.Load(path, Bytes, 0.1, rawBytes: true);
+        Assert.Equal(bytes.Select(b => (int)b), [.. corpus.Train, .. corpus.Validation]);
+
+        // Valid UTF-8 reads to the same tokens either way.
+        string text = temp.File("text.txt");
+        File.WriteAllBytes(text, [.. "h\u00e9llo"u8]);
+        Assert.Equal(Text(CorpusLoader.Load(text, Bytes, 0)), Text(CorpusLoader.Load(text, Bytes, 0, rawBytes: true)));
+    }
+
     [Fact]
     public void FolderIsReadInOrdinalOrderJoinedByNewlinesSkippingHiddenFiles()
     {

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Loco.Cli.Tests;
+
+/// <summary>
+/// <c>loco train</c> as a real child process: Ctrl-C (SIGINT sent with kill(1)) and a disk that fills up mid-run.
+/// Each test bounds its time and kills only its own child, by pid.
+/// </summary>
+public sealed class TrainProcessTests() : CliTestBase("train-process")
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+
+    /// <summary>A child <c>loco</c> whose standard output and error are collected line by line.</summary>
+    private sealed class Child : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _out = new();
+        private readonly StringBuilder _err = new();
+        private readonly object _gate = new();
+
+        public Child(params string[] args)
+        {
+            string dll = typeof(LocoApp).Assembly.Location;
+            string? self = Environment.ProcessPath;
+            string host = self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
+                ? self
+                : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
+            var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string a in (string[])["exec", dll, .. args]) start.ArgumentList.Add(a);
+            _process = Process.Start(start)!;
+            _process.OutputDataReceived += (_, e) => { lock (_gate) { if (e.Data is not null) _out.AppendLine(e.Data); } };
+            _process.ErrorDataReceived += (_, e) => { lock (_gate) { if (e.Data is not null) _err.AppendLine(e.Data); } };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public int Pid => _process.Id;
+
+        public string Out { get { lock (_gate) return _out.ToString(); } }
+
+        public string Err { get { lock (_gate) return _err.ToString(); } }
+
+        /// <summary>Waits until standard output holds <paramref name="text"/> (false if the child exits or time runs out first).</summary>
+        public bool WaitForOutput(string text, TimeSpan limit)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < limit)
+            {
+                if (Out.Contains(text, StringComparison.Ordinal)) return true;
+                if (_process.HasExited) return Out.Contains(text, StringComparison.Ordinal);
+                Thread.Sleep(50);
+            }
+
+            return false;
+        }
+
+        public int WaitForExit(TimeSpan limit)
+        {
+            Assert.True(_process.WaitForExit(limit), $"loco did not exit within {limit}; output: {Out} {Err}");
+            _process.WaitForExit(); // the output readers' last lines
+            return _process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) _process.Kill(); // this child only, by its pid
+            _process.Dispose();
+        }
+    }
+
+    private static void Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in args) start.ArgumentList.Add(a);
+        using Process p = Process.Start(start)!;
+        Assert.True(p.WaitForExit(30_000), $"{file} hung");
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {p.StandardError.ReadToEnd()}");
+    }
+
+    private static bool TryMount(string folder, string size)
+    {
+        var start = new ProcessStartInfo("mount") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { "-t", "tmpfs", "-o", $"size={size}", "tmpfs", folder }) start.ArgumentList.Add(a);
+        try
+        {
+            using Process p = Process.Start(start)!;
+            return p.WaitForExit(30_000) && p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    private string[] Args(string outFolder, params string[] more) =>
+        ["train", "--steps", "60", "--inner-steps", "6", "--batch", "8", "--context", "16", "--checkpoint-every", "1", "--out", outFolder, .. more];
+
+    [Fact]
+    public void CtrlCStopsAtTheEndOfTheRoundWithACheckpointAndResumeFinishesTheRun()
+    {
+        string straight = PathOf("straight");
+        using (var whole = new Child(Args(straight)))
+        {
+            Assert.True(whole.WaitForExit(Limit) == 0, whole.Err);
+        }
+
+        string outFolder = PathOf("run");
+        using (var child = new Child(Args(outFolder)))
+        {
+            Assert.True(child.WaitForOutput("round 1/10 ", Limit), child.Out + child.Err);
+            // Rows are appended as rounds finish: a crash now would leave rounds 0 and 1.
+            Assert.True(File.ReadAllLines(Path.Combine(outFolder, "train.csv")).Length >= 3);
+            Run("kill", "-INT", child.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            int code = child.WaitForExit(Limit);
+            Assert.True(code == 130, $"exit {code}: {child.Err}");
+            Assert.Contains("stopping after the current round", child.Err);
+            Assert.Matches(@"stopped after round \d+ of 10; checkpoint in ", child.Err);
+            Assert.Contains($"Continue with: loco train --resume {outFolder}", child.Err);
+        }
+
+        string state = File.ReadAllText(Path.Combine(outFolder, "checkpoint", "state.json"));
+        int rows = File.ReadAllLines(Path.Combine(outFolder, "train.csv")).Length;
+        Assert.Contains($"\"Round\": {rows - 2},", state); // the checkpoint is of the last row's round
+        Assert.True(rows - 2 < 10, "the run stopped before its end");
+
+        using (var resumed = new Child("train", "--resume", outFolder))
+        {
+            Assert.True(resumed.WaitForExit(Limit) == 0, resumed.Err);
+            Assert.Contains($"resuming at round {rows - 2} of 10", resumed.Out);
+        }
+
+        static string[] WithoutSeconds(string folder) => [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => l[..l.LastIndexOf(',')])];
+        Assert.Equal(WithoutSeconds(straight), WithoutSeconds(outFolder));
+    }
+
+    [Fact]
+    public void ADiskThatFillsUpMidRunIsAClearErrorThatKeepsTheLastCheckpointAndLeavesNoPartial()
+    {
+        string disk = PathOf("disk");
+        Directory.CreateDirectory(disk);
+        if (!TryMount(disk, "128m"))
+        {
+            return; // needs root (as on this project's machines); there is no small disk to fill otherwise
+        }
+
+        try
+        {
+            string outFolder = Path.Combine(disk, "run");
+            using var child = new Child(Args(outFolder));
+            Assert.True(child.WaitForOutput("round 1/10 ", Limit), child.Out + child.Err);
+            // Something else fills the disk: write until no byte is left.
+            using (var filler = new FileStream(Path.Combine(disk, "filler"), FileMode.CreateNew))
+            {
+                byte[] block = new byte[1 << 16];
+                try
+                {
+                    while (true) filler.Write(block);
+                }
+                catch (IOException)
+                {
+                }
+            }
+
+            int code = child.WaitForExit(Limit);
+            Assert.True(code == 1, $"exit {code}: {child.Err}");
+            string err = child.Err;
+            Assert.Contains("No space left on device", err);
+            Assert.Matches(@"the last good checkpoint \(round \d+\) is kept in ", err);
+            Assert.DoesNotContain("   at ", err); // no stack trace
+            Assert.False(Directory.Exists(Path.Combine(outFolder, "checkpoint.partial")));
+            Assert.True(File.Exists(Path.Combine(outFolder, "checkpoint", "state.json")));
+
+            // Once there is room again, the run resumes from that checkpoint.
+            File.Delete(Path.Combine(disk, "filler"));
+            using var resumed = new Child("train", "--resume", outFolder);
+            Assert.True(resumed.WaitForExit(Limit) == 0, resumed.Err);
+            Assert.Contains("resuming at round ", resumed.Out);
+        }
+        finally
+        {
+            Run("umount", disk);
+        }
+    }
+
+    [Fact]
+    public void ADiskWithoutRoomForACheckpointIsRefusedUpFront()
+    {
+        string disk = PathOf("small-disk");
+        Directory.CreateDirectory(disk);
+        if (!TryMount(disk, "4m"))
+        {
+            return;
+        }
+
+        try
+        {
+            var (code, output, err) = Loco(Args(Path.Combine(disk, "run")));
+            Assert.Equal(2, code);
+            Assert.StartsWith("loco: --out: the disk holding", err);
+            Assert.Contains("free", err);
+            Assert.DoesNotContain("round 1/", output);
+            Assert.False(Directory.Exists(Path.Combine(disk, "run")));
+        }
+        finally
+        {
+            Run("umount", disk);
+        }
+    }
+}
