@@ -69,6 +69,23 @@ public sealed class SweepTests() : CliTestBase("sweep")
         Assert.Equal(cells, File.ReadAllText(Path.Combine(outFolder, "cells.csv")));
     }
 
+    [Fact]
+    public void AnOutThatIsAFileOrBelowAFileOrUnwritableIsRefusedBeforeAnyWork()
+    {
+        string file = PathOf("a-file");
+        File.WriteAllText(file, "not a folder");
+        foreach (string outFolder in new[] { file, Path.Combine(file, "sweep"), "/proc/loco-sweep-test/sweep" })
+        {
+            var (code, output, err) = Loco(Small(outFolder));
+            Assert.Equal(2, code);
+            Assert.StartsWith("loco: --out: ", err);
+            Assert.Single(err.Trim().Split('\n')); // one message, no stack trace
+            Assert.Equal("", output);
+        }
+
+        Assert.Equal("not a folder", File.ReadAllText(file));
+    }
+
     [Theory]
     [InlineData("--outer-lrs", "0.5,-1", "--outer-lrs")]
     [InlineData("--momenta", "1.2", "--momenta")]

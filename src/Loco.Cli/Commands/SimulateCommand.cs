@@ -34,8 +34,9 @@ internal sealed class SimulateCommand
     private int Execute(ParseResult r, Terminal terminal)
     {
         FamilyConfig config = _family.Read(r);
-        LinearRegressionProblem problem = _problem.Read(r);
         SimulationOptions options = _run.Read(r) with { RecordInnerSteps = r.GetValue(_innerCurve) };
+        ResultMemory.EnsureSimulationFits(r.GetValue(_problem.Dim) ?? 1000, options.Runs, options.Rounds, config, options.RecordInnerSteps, options.Threads);
+        LinearRegressionProblem problem = _problem.Read(r);
         string? csv = r.GetValue(_csv);
         bool json = r.GetValue(_json);
         string method = r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "custom";

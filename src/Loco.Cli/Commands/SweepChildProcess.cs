@@ -9,10 +9,8 @@ namespace Loco.Cli.Commands;
 /// Trains one sweep cell in a child <c>loco sweep --cell N</c> process, so that cells can train side by side
 /// (TorchSharp trainings on two threads of one process are not safe). The child gets every setting as a flag, trains
 /// the cell exactly as <see cref="SweepCellRunner"/> does in process, and prints its cells.csv row after
-/// <see cref="Marker"/>; it writes no files. A child that crashes is run again, up to <see cref="Attempts"/> times:
-/// TorchSharp 0.107 passes implicitly converted Scalars to native calls without keeping them alive, and a single
-/// training process was seen to abort with an invalid Scalar in AdamW's <c>addcmul_</c> (twice in about 140 cells, before
-/// Loco.Torch's <c>CollectionPause</c> guarded training against it; the retry stays as a fallback).
+/// <see cref="Marker"/>; it writes no files. A child that crashes is run again, up to <see cref="Attempts"/> times, a
+/// fallback for TorchSharp's unrooted scalars (see Loco.Torch's <c>CollectionPause</c>).
 /// </summary>
 internal static class SweepChildProcess
 {

@@ -123,23 +123,28 @@ internal sealed class SweepCommand
         }
 
         string outFolder = r.GetValue(_out) ?? Path.Combine("loco-out", "sweep");
+        int? cellIndex = r.GetValue(_cell);
+        if (cellIndex is null)
+        {
+            OutFolder.EnsureWritable(outFolder);
+        }
+
         string? corpusPath = r.GetValue(_corpus);
         TokenCorpus corpus = TrainCommand.LoadCorpus(corpusPath, Tokenizers.Default);
-        var sweep = new StabilitySweep(corpus, options);
-        if (r.GetValue(_cell) is int cellIndex)
+        if (cellIndex is int index)
         {
-            return TrainOneCell(terminal, corpus, options, cellIndex);
+            options.CheckCorpus(corpus);
+            return TrainOneCell(terminal, corpus, options, index);
         }
 
         LlamaConfig model = LlamaConfig.Preset(options.Model, corpus.VocabularySize, options.Context);
+        TrainingMemory.EnsureFits(model, options.Workers, options.BatchSize, options.Context);
         int parallel = Math.Min(parallelGiven ?? StabilitySweep.DefaultParallelism(options.Device, StabilitySweep.BytesPerCell(model, options.Workers, options.BatchSize, options.Context)),
             options.Cells().Count);
-        if (parallel > 1 || terminal.Interactive)
-        {
-            // Side by side, or beside the progress display's threads, each cell trains in its own process: a garbage
-            // collection another thread triggers can free a Scalar a TorchSharp call is still using.
-            sweep = new StabilitySweep(corpus, options) { Train = SweepChildProcess.Trainer(options, corpusPath, TextWriter.Synchronized(terminal.Error)) };
-        }
+        // Side by side, or beside the progress display's threads, each cell trains in its own process (see CollectionPause).
+        var sweep = parallel > 1 || terminal.Interactive
+            ? new StabilitySweep(corpus, options) { Train = SweepChildProcess.Trainer(options, corpusPath, TextWriter.Synchronized(terminal.Error)) }
+            : new StabilitySweep(corpus, options);
 
         SweepFolder folder = SweepFolder.Open(outFolder, options, corpus.Name);
 

@@ -73,6 +73,9 @@ internal sealed class TheoryCommand
 
         int threads = r.GetValue(_run.Threads) ?? Environment.ProcessorCount;
         FamilySettings.AtLeastOne(threads, "--threads", "number of threads");
+        int dim = r.GetValue(_problem.Dim) ?? 1000;
+        ResultMemory.EnsureTheoryFits(r.GetValue(_problem.SpectrumFile) is null && (r.GetValue(_atoms) is not null || dim > ExactAtomLimit) ? r.GetValue(_atoms) ?? DefaultAtoms : dim,
+            rounds, config, r.GetValue(_innerCurve), r.GetValue(_modes) is not null, compareRuns, dim, threads);
         (AtomSpectrum spectrum, LinearRegressionProblem? problem, double noise) = ReadSpectrum(r, compareRuns is not null);
         string method = r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "custom";
         string? csv = r.GetValue(_csv);

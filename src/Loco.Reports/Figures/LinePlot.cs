@@ -41,8 +41,11 @@ public static class LinePlot
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
+        // Colours follow the series' order, so that a series with nothing to draw does not shift the others'.
+        int colour = 0;
         foreach (LineSeries s in series)
         {
+            Color color = plot.Add.Palette.GetColor(colour++);
             if (s.X.Count != s.Y.Count)
             {
                 throw new ArgumentException($"Series '{s.Label}' has {s.X.Count} x values and {s.Y.Count} y values.", nameof(series));
@@ -56,11 +59,12 @@ public static class LinePlot
 
             var scatter = plot.Add.Scatter(points.Select(i => s.X[i]).ToArray(), points.Select(i => s.Y[i]).ToArray());
             scatter.LegendText = s.Label;
+            scatter.Color = color;
             scatter.MarkerSize = points.Length > 40 ? 0 : 4;
         }
 
         var ys = new List<double>();
-        foreach (LineSeries s in series)
+        foreach (LineSeries s in series.Where(s => s.X.Count == s.Y.Count))
         {
             ys.AddRange(Enumerable.Range(0, s.X.Count).Where(i => double.IsFinite(s.X[i]) && double.IsFinite(s.Y[i])).Select(i => s.Y[i]));
         }
@@ -70,6 +74,7 @@ public static class LinePlot
             var h = plot.Add.HorizontalLine(line.Y);
             h.LegendText = line.Label;
             h.LinePattern = LinePattern.Dashed;
+            h.Color = plot.Add.Palette.GetColor(colour++);
             if (double.IsFinite(line.Y)) ys.Add(line.Y);
         }
 

@@ -83,8 +83,7 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
 
-    // Scalars held by the module for its life: TorchSharp does not keep an implicitly converted scalar alive during the
-    // native call it is passed to, so a collection on another thread could free it mid-call (see ModuleOptimizer.cs).
+    // Held by the module for its life (TorchSharp's unrooted scalars: see CollectionPause).
     private readonly Scalar _eps;
 
     /// <summary>Creates the norm over the last dimension of size <paramref name="size"/>.</summary>

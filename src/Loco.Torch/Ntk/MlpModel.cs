@@ -71,7 +71,7 @@ public sealed class MlpModel : IRegressionModel, IDisposable
         using var scope = NewDisposeScope();
         Tensor w = Weights(theta, true);
         Tensor r = Mlp.Forward(w, _inputs) - _targets;
-        using Scalar half = (0.5 / Samples).ToScalar(); // held for the call (see ModuleOptimizer.cs on TorchSharp's implicit scalars)
+        using Scalar half = (0.5 / Samples).ToScalar(); // held for the call (see CollectionPause)
         Tensor loss = r.square().sum().mul_(half);
         loss.backward();
         r.detach().data<double>().CopyTo(residual);

@@ -61,7 +61,7 @@ public sealed class NtkSpectrum
         Training.CollectionPause.Ensure(); // TorchSharp scalars and the collector: see CollectionPause
         using var scope = NewDisposeScope();
         Tensor j = tensor(jacobian, [samples, p], ScalarType.Float64);
-        using Scalar perSample = (1.0 / samples).ToScalar(); // held for the calls (see ModuleOptimizer.cs on TorchSharp's implicit scalars)
+        using Scalar perSample = (1.0 / samples).ToScalar(); // held for the calls (see CollectionPause)
         using Scalar half = 0.5.ToScalar();
         Tensor k = j.matmul(j.t()).mul_(perSample);
         k = (k + k.t()).mul_(half); // exactly symmetric

@@ -11,11 +11,18 @@ namespace Loco.Torch.Training;
 /// training steps while another thread allocates; a test trains under that load.
 /// </summary>
 /// <remarks>
-/// <see cref="Ensure"/>, called before each training step and evaluation batch, keeps the process in a no-collection
+/// <para>This is the one place the TorchSharp unrooted-scalar story is told; the code that works around it links here.
+/// Three defences follow from it: (1) Loco's own code holds every scalar it passes to a native call until the call
+/// returns (<c>using var s = x.ToScalar()</c>, as in <c>ModuleOptimizer.cs</c>, <c>RmsNorm</c>, the NTK code), which is
+/// also why the inner optimizers are written here rather than taken from TorchSharp's <c>optim</c>; (2) this pause keeps
+/// collections away from training steps; (3) two trainings never share a process: the LM sweep runs cells side by side
+/// in child processes, and retries a child that still crashes (it was seen twice in about 140 cells before this pause
+/// guarded training).</para>
+/// <para><see cref="Ensure"/>, called before each training step and evaluation batch, keeps the process in a no-collection
 /// region with a large allocation budget and renews the region (one full collection, on the calling thread, between
 /// steps) when most of the budget is spent. Steps allocate little managed memory, so a collection happens once every
 /// few thousand steps instead of at arbitrary points. If other work allocates past the budget the runtime ends the
-/// region and collects as usual; the next <see cref="Ensure"/> starts a new one.
+/// region and collects as usual; the next <see cref="Ensure"/> starts a new one.</para>
 /// </remarks>
 public static class CollectionPause
 {

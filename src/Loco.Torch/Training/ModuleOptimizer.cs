@@ -55,10 +55,7 @@ public static class ModuleOptimizers
 }
 
 // Both optimizers below update the whole flat buffer with a handful of tensor operations per step, with PyTorch's
-// arithmetic. They are written here rather than taken from TorchSharp's optim because TorchSharp 0.107 passes scalars
-// it converts implicitly to native calls without keeping them alive: a garbage collection on another thread can free
-// one mid-call (reproduced: AdamW.step aborts with "Expected false to be true ... Scalar.h" within a few hundred steps
-// while another thread collects). Every Scalar here is held until its call returns.
+// arithmetic; every Scalar is held until its call returns (TorchSharp's unrooted scalars: see CollectionPause).
 
 internal sealed class AdamWModuleOptimizer : IModuleOptimizer
 {
