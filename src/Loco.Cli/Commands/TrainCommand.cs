@@ -147,7 +147,7 @@ internal sealed class TrainCommand
             ["--clip"] = R(o.ClipNorm), ["--threads"] = $"{o.Threads}", ["--device"] = o.Device.Trim().ToLowerInvariant(), ["--seed"] = $"{o.Seed}",
             ["--inner-lr"] = R(f.InnerLr), ["--inner-steps"] = $"{f.InnerSteps}", ["--workers"] = $"{f.Workers}", ["--batch"] = $"{f.BatchSize}",
             ["--outer-lr"] = R(f.OuterLr), ["--outer-momentum"] = R(f.OuterMomentum), ["--outer"] = $"{f.OuterKind}", ["--outer-form"] = $"{f.OuterForm}",
-            ["--restart-period"] = $"{f.RestartPeriod}", ["--inner"] = $"{f.InnerKind}", ["--inner-momentum"] = R(f.InnerMomentum),
+            ["--restart-period"] = f.Restart.Spec, ["--inner"] = $"{f.InnerKind}", ["--inner-momentum"] = R(f.InnerMomentum),
             ["--weight-decay"] = R(f.WeightDecay), ["--reset-inner-state"] = $"{f.ResetInnerState}",
         };
     }

@@ -1,5 +1,6 @@
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
+using Loco.Core.Rounds.Reducers;
 using Loco.Torch.Data;
 using Loco.Torch.Models;
 using TorchSharp;
@@ -54,6 +55,9 @@ public sealed record TrainingOptions
     /// <c>loco train --resume</c> can rebuild the run from its folder alone; not part of what the run computes.
     /// </summary>
     public IReadOnlyDictionary<string, string>? Flags { get; init; }
+
+    /// <summary>How the workers' pseudo-gradients are averaged; null = in process (<see cref="InProcessReducer{T}"/>).</summary>
+    public IReducer<float>? Reducer { get; init; }
 
     /// <summary>Whole rounds of the run.</summary>
     public int Rounds => Steps / Family.InnerSteps;
@@ -232,7 +236,7 @@ public sealed class LanguageModelTraining : IDisposable
         }
 
         var validation = new ValidationLoss(NewModel(options, device), validationBatches, device);
-        var trainer = new DiLoCoTrainer(workers, family.Outer, family.InnerSteps, validation.Compute, options.EvalEvery);
+        var trainer = new DiLoCoTrainer(workers, family.OuterOptimizer, family.InnerSteps, validation.Compute, options.EvalEvery, options.Reducer);
         return new LanguageModelTraining(corpus, options, device, trainer, validation);
     }
 
