@@ -143,10 +143,10 @@ internal sealed class NtkCommand
             InnerLr = r.GetValue(_family.InnerLr) ?? DefaultInnerLr,
             InnerSteps = r.GetValue(_family.InnerSteps) ?? DefaultInnerSteps,
             OuterKind = kind,
-            OuterForm = Options.Choice(r.GetValue(_family.OuterForm), "--outer-form", Options.OuterForms) ?? OuterForm.PyTorch,
+            OuterForm = Options.Choice(r.GetValue(_family.OuterForm), "--outer-form", Options.OuterForms),
             OuterLr = grid ? DefaultOuterLr : r.GetValue(_family.OuterLr) ?? DefaultOuterLr,
             OuterMomentum = momentum ?? (kind == OuterKind.Plain ? 0 : DefaultOuterMomentum),
-            RestartPeriod = r.GetValue(_family.RestartPeriod) ?? DefaultRestartPeriod,
+            RestartPeriod = r.GetValue(_family.RestartPeriod) ?? (kind == OuterKind.Plain ? null : DefaultRestartPeriod),
         };
         return settings.Resolve();
     }
