@@ -174,4 +174,16 @@ public sealed class CliTests() : CliTestBase("cli")
             Assert.Contains(method.Split(' ')[0], output);
         }
     }
+
+    [Theory]
+    [InlineData(new[] { "simulat" }, "did you mean 'simulate'?")]
+    [InlineData(new[] { "reproduc", "all" }, "did you mean 'reproduce'?")]
+    [InlineData(new[] { "frobnicate" }, "the commands are demo, simulate")]
+    [InlineData(new[] { "simulate", "--inner-rl", "0.5" }, "did you mean '--inner-lr'?")]
+    public void MistypedNamesGetTheNearestOne(string[] args, string expected)
+    {
+        var (code, _, err) = Loco(args);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
 }
