@@ -185,6 +185,8 @@ public sealed class TuneCliTests : IDisposable
     [Theory]
     [InlineData("--free", "eta")]
     [InlineData("--samples", "0")]
+    [InlineData("--samples", "1")]
+    [InlineData("--samples", "63")]
     [InlineData("--samples", "many")]
     [InlineData("--grid", "1")]
     [InlineData("--top", "0")]
@@ -227,5 +229,7 @@ public sealed class TuneCliTests : IDisposable
         (code, output, err) = Loco(args);
         Assert.True(code == 0, err);
         Assert.Contains("edge: the best outer-lr", output);
+        Assert.Contains("best:", output);
+        Assert.Contains("plain(α=0.05)", output); // the title shows the tuned value, not the base α = 1
     }
 }
