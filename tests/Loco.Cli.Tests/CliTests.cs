@@ -186,4 +186,17 @@ public sealed class CliTests() : CliTestBase("cli")
         Assert.Equal(2, code);
         Assert.Contains(expected, err);
     }
+
+    [Fact]
+    public void AnAdaptiveRestartRuleRunsInTheSimulatorAndIsRefusedByTheTheory()
+    {
+        var (code, output, err) = Loco(["simulate", .. Small, "--preset", "sla", "--restart", "opposed:-0.2", "--json"]);
+        Assert.True(code == 0, err);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        Assert.Equal("opposed:-0.2", doc.RootElement.GetProperty("results")[0].GetProperty("restart").GetString());
+
+        (code, _, err) = Loco(["theory", "--dim", "20", "--rounds", "4", "--preset", "sla", "--restart", "opposed"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--restart", err);
+    }
 }

@@ -218,6 +218,7 @@ internal static class CurveWriter
         w.WriteString("outer", OuterName(c.OuterKind));
         w.WriteString("outer_form", c.OuterForm == OuterForm.Ema ? "ema" : "pytorch");
         w.WriteNumber("restart_period", c.RestartPeriod);
+        w.WriteString("restart", c.Restart.Spec);
     }
 
     private static void AppendRows(StringBuilder text, string method, SimulationResult r)
