@@ -45,10 +45,10 @@ public sealed record SimulationOptions
     /// <summary>Checks the options, naming the flag of a bad one.</summary>
     public void Validate()
     {
-        FamilySettings.AtLeastOne(Rounds, "--rounds", "number of rounds");
-        FamilySettings.AtLeastOne(Runs, "--runs", "number of runs");
-        FamilySettings.AtLeastOne(Threads, "--threads", "number of threads");
-        FamilySettings.AtLeastOne(SubBatches, nameof(SubBatches), "number of sub-batches");
+        InputChecks.AtLeastOne(Rounds, "--rounds", "number of rounds");
+        InputChecks.AtLeastOne(Runs, "--runs", "number of runs");
+        InputChecks.AtLeastOne(Threads, "--threads", "number of threads");
+        InputChecks.AtLeastOne(SubBatches, nameof(SubBatches), "number of sub-batches");
     }
 
     /// <summary>Checks <see cref="SubBatches"/> against the batch size B of the configuration that will run.</summary>
@@ -77,7 +77,6 @@ public static class MonteCarloSimulator
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
-        FamilySettings.Validate(config);
         options.Validate(config);
 
         int runs = options.Runs;

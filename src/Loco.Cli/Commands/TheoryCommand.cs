@@ -63,7 +63,7 @@ internal sealed class TheoryCommand
         FamilyConfig config = _family.Read(r);
         RiskRecursion.CheckSupported(config);
         int rounds = r.GetValue(_run.Rounds) ?? 100;
-        FamilySettings.AtLeastOne(rounds, "--rounds", "number of rounds");
+        InputChecks.AtLeastOne(rounds, "--rounds", "number of rounds");
         TheoryMode mode = Options.Choice(r.GetValue(_mode), "--mode", Options.TheoryModes) ?? TheoryMode.Exact;
         int? compareRuns = r.GetValue(_compare);
         if (compareRuns is int runs && runs < 2)
@@ -72,7 +72,7 @@ internal sealed class TheoryCommand
         }
 
         int threads = r.GetValue(_run.Threads) ?? Environment.ProcessorCount;
-        FamilySettings.AtLeastOne(threads, "--threads", "number of threads");
+        InputChecks.AtLeastOne(threads, "--threads", "number of threads");
         (AtomSpectrum spectrum, LinearRegressionProblem? problem, double noise) = ReadSpectrum(r, compareRuns is not null);
         string method = r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "custom";
         string? csv = r.GetValue(_csv);
@@ -178,7 +178,7 @@ internal sealed class TheoryCommand
         }
 
         int dim = r.GetValue(_problem.Dim) ?? 1000;
-        FamilySettings.AtLeastOne(dim, "--dim", "dimension");
+        InputChecks.AtLeastOne(dim, "--dim", "dimension");
         if (atoms is not null || dim > ExactAtomLimit)
         {
             if (needProblem)

@@ -157,7 +157,7 @@ public sealed record FamilySettings
             WeightDecay = WeightDecay ?? 0.0,
             ResetInnerState = ResetInnerState ?? false,
         };
-        Validate(config);
+        _ = config.OuterOptimizer; // the outer step's settings together (each value was checked as it was set)
         return config;
     }
 
@@ -183,29 +183,6 @@ public sealed record FamilySettings
         }
     }
 
-    /// <summary>Checks every value of a configuration, naming the flag of the first bad one.</summary>
-    public static void Validate(FamilyConfig c)
-    {
-        PositiveFinite(c.InnerLr, "--inner-lr", "inner learning rate");
-        PositiveFinite(c.OuterLr, "--outer-lr", "outer learning rate");
-        AtLeastOne(c.InnerSteps, "--inner-steps", "inner steps per round");
-        AtLeastOne(c.Workers, "--workers", "number of workers");
-        AtLeastOne(c.BatchSize, "--batch", "batch size");
-        UnitInterval(c.OuterMomentum, "--outer-momentum", "outer momentum");
-        UnitInterval(c.InnerMomentum, "--inner-momentum", "inner momentum");
-        if (!double.IsFinite(c.WeightDecay) || c.WeightDecay < 0)
-        {
-            throw new InvalidInputException("--weight-decay", $"the weight decay must be a non-negative finite number (got {c.WeightDecay}).");
-        }
-
-        ArgumentNullException.ThrowIfNull(c.Restart);
-
-        if (c.OuterKind == Optimizers.OuterKind.Plain && c.OuterMomentum != 0)
-        {
-            throw new InvalidInputException("--outer-momentum", $"a plain outer step (--outer plain) has no momentum (got {c.OuterMomentum}); choose --outer heavy-ball or nesterov.");
-        }
-    }
-
     private RestartSchedule? ResolveRestart()
     {
         if (RestartPeriod is int k && Restart is not null)
@@ -219,31 +196,5 @@ public sealed record FamilySettings
         }
 
         return RestartPeriod is int period ? RestartSchedule.Every(period) : Restart;
-    }
-
-    /// <summary>Throws unless <paramref name="value"/> is positive and finite.</summary>
-    public static void PositiveFinite(double value, string flag, string what)
-    {
-        if (!double.IsFinite(value) || value <= 0)
-        {
-            throw new InvalidInputException(flag, $"the {what} must be a positive finite number (got {value}).");
-        }
-    }
-
-    /// <summary>Throws unless <paramref name="value"/> ≥ 1.</summary>
-    public static void AtLeastOne(long value, string flag, string what)
-    {
-        if (value < 1)
-        {
-            throw new InvalidInputException(flag, $"the {what} must be at least 1 (got {value}).");
-        }
-    }
-
-    private static void UnitInterval(double value, string flag, string what)
-    {
-        if (!double.IsFinite(value) || value < 0 || value >= 1)
-        {
-            throw new InvalidInputException(flag, $"the {what} must lie in [0, 1) (got {value}).");
-        }
     }
 }
