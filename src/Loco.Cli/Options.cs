@@ -43,13 +43,13 @@ internal static class Options
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
     /// <summary>The names of --outer.</summary>
-    public static readonly (string Name, OuterKind Value)[] OuterKinds = [("none", OuterKind.None), ("heavy-ball", OuterKind.HeavyBall), ("nesterov", OuterKind.Nesterov)];
+    public static readonly (string Name, OuterKind Value)[] OuterKinds = [.. OuterNames.OuterKinds];
 
     /// <summary>The names of --outer-form.</summary>
-    public static readonly (string Name, OuterForm Value)[] OuterForms = [("pytorch", OuterForm.PyTorch), ("ema", OuterForm.Ema)];
+    public static readonly (string Name, OuterForm Value)[] OuterForms = [.. OuterNames.OuterForms];
 
     /// <summary>The names of --inner.</summary>
-    public static readonly (string Name, InnerKind Value)[] InnerKinds = [("sgd", InnerKind.Sgd), ("momentum", InnerKind.Momentum), ("nesterov", InnerKind.Nesterov), ("adamw", InnerKind.AdamW)];
+    public static readonly (string Name, InnerKind Value)[] InnerKinds = [.. OuterNames.InnerKinds];
 
     /// <summary>The names of --mode (theory commands).</summary>
     public static readonly (string Name, TheoryMode Value)[] TheoryModes = [("exact", TheoryMode.Exact), ("high-dim", TheoryMode.HighDim)];

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Loco.Cli.Commands;
 using Loco.Core.Optimizers;
 using Loco.Reports.Figures;
 using Loco.Torch.Experiments;
@@ -77,14 +76,14 @@ internal static class SweepWriter
                     ValueFormat = "F2",
                 };
                 string path = Path.Combine(folder, HeatmapName(h, k));
-                SimulateCommand.Write("--out", () => figure.SavePng(path));
+                Files.Write("--out", () => figure.SavePng(path));
                 written.Add(path);
                 panels.Add(figure.Build());
             }
         }
 
         string all = Path.Combine(folder, "heatmaps.png");
-        SimulateCommand.Write("--out", () => FigureGrid.SavePng(all, panels, o.InnerStepsList.Count, o.RestartSettings.Count, 560, 420));
+        Files.Write("--out", () => FigureGrid.SavePng(all, panels, o.InnerStepsList.Count, o.RestartSettings.Count, 560, 420));
         written.Add(all);
         return written;
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Loco.Reports.Tables;
 using ScottPlot;
 
 namespace Loco.Reports.Figures;
@@ -176,10 +177,10 @@ public sealed class HeatmapFigure
         plot.Axes.SetLimits(-0.5, cols - 0.5, -0.5, rows - 0.5);
     }
 
-    /// <summary>Renders to a PNG file.</summary>
+    /// <summary>Renders to a PNG file, written through <see cref="OutputFile"/>.</summary>
     public string SavePng(string path, int width = FigureStyle.Width, int height = FigureStyle.Height)
     {
-        Build().SavePng(path, width, height);
+        OutputFile.Write(path, Build().GetImage(width, height).GetImageBytes(ImageFormat.Png));
         return path;
     }
 }
