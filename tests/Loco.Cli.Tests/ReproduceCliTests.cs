@@ -32,24 +32,25 @@ public sealed class ReproduceCliTests() : CliTestBase("reproduce")
     public void TwoClaimsRunOneAfterTheOtherIntoOneFolderAreBothInTheReport()
     {
         string outFolder = Path.Combine(Folder, "out");
-        var (code1, out1, err1) = Loco("reproduce", "restart-contraction", "--out", outFolder, "--quick");
-        Assert.True(code1 == 0, err1 + out1);
-        var (code2, out2, err2) = Loco("reproduce", "sla-nesterov", "--out", outFolder, "--quick");
-        Assert.True(code2 is 0 or 1, err2 + out2);
-        Assert.Contains("keeps 1 earlier claim: restart-contraction", out2);
+        var (code1, out1, err1) = Loco("reproduce", "restart-stability", "--out", outFolder, "--quick");
+        Assert.True(code1 is 0 or 1, err1 + out1);
+        var (code2, out2, err2) = Loco("reproduce", "restart-contraction", "--out", outFolder, "--quick");
+        Assert.True(code2 == 0, err2 + out2);
+        Assert.Contains("keeps 1 earlier claim: restart-stability", out2);
         string html = File.ReadAllText(Path.Combine(outFolder, "report.html"));
-        Assert.Contains("id=\"restart-contraction\"", html);
-        Assert.Contains("id=\"sla-nesterov\"", html);
-        Assert.Contains("loco reproduce restart-contraction --out", html);
-        Assert.Contains("loco reproduce sla-nesterov --out", html);
-        // In the registry's order (sla-nesterov comes before restart-contraction), whatever order they ran in.
-        Assert.True(html.IndexOf("id=\"sla-nesterov\"", StringComparison.Ordinal) < html.IndexOf("id=\"restart-contraction\"", StringComparison.Ordinal));
-        // Running the first again replaces its entry and keeps the second.
+        Assert.Contains("<section id=\"restart-contraction\">", html);
+        Assert.Contains("<section id=\"restart-stability\">", html);
+        Assert.Contains($"loco reproduce restart-stability --out {outFolder} --quick", html);
+        Assert.Contains($"loco reproduce restart-contraction --out {outFolder} --quick", html);
+        Assert.Contains("stability-pytorch.png", html); // the first claim's figures are still embedded
+        // In the registry's order (restart-contraction before restart-stability), whatever order they ran in.
+        Assert.True(html.IndexOf("<section id=\"restart-contraction\">", StringComparison.Ordinal) < html.IndexOf("<section id=\"restart-stability\">", StringComparison.Ordinal));
+        // Running the second again replaces its entry and keeps the first.
         var (code3, _, err3) = Loco("reproduce", "restart-contraction", "--out", outFolder, "--quick");
         Assert.True(code3 == 0, err3);
         html = File.ReadAllText(Path.Combine(outFolder, "report.html"));
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "<section id=\"restart-contraction\">"));
-        Assert.Contains("id=\"sla-nesterov\"", html);
+        Assert.Contains("<section id=\"restart-stability\">", html);
     }
 
     public static TheoryData<string> BadOutFolders => new() { "file", "file-parent", "proc", "dev-full" };

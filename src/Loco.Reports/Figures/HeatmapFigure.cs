@@ -133,7 +133,12 @@ public sealed class HeatmapFigure
         bar.LabelStyle.FontSize = 14;
         if (ColorScale == AxisScale.Log10)
         {
-            bar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true, LabelFormatter = FigureStyle.DecadeLabel };
+            // Decade ticks when the colours span a decade or more; within less, decade ticks would leave the bar bare, so
+            // ticks fall where ScottPlot puts them and are labelled with the value (10^tick).
+            ScottPlot.Range shown = heatmap.ManualRange ?? heatmap.DataRange;
+            bar.Axis.TickGenerator = shown.Max - shown.Min >= 1
+                ? new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true, LabelFormatter = FigureStyle.DecadeLabel }
+                : new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => Math.Pow(10, v).ToString("G2", CultureInfo.InvariantCulture) };
         }
     }
 

@@ -103,7 +103,7 @@ public sealed class RestartStabilityClaim : IClaim
 
         foreach (OuterForm form in Forms)
         {
-            var panels = new List<ScottPlot.Plot>();
+            var panels = new List<HeatmapFigure>();
             foreach (int h in InnerStepCounts)
             {
                 int rounds = size.InnerStepBudget / h;
@@ -137,7 +137,7 @@ public sealed class RestartStabilityClaim : IClaim
 
                     theoryArea[(h, form, k)] = area;
                     theoryRisk[(h, form, k)] = risk;
-                    panels.Add(Heatmap($"theory, H={h}, {(k == 0 ? "no restart" : $"restart K={k}")}: {area}/30 stable", form, risk, stable, initialRisk).Build());
+                    panels.Add(Heatmap($"theory, H={h}, {(k == 0 ? "no restart" : $"restart K={k}")}: {area}/30 stable", form, risk, stable, initialRisk));
 
                     // Simulation of the same problem on the chosen cells.
                     var simRisk = new double[Momenta.Length, OuterLrs.Length];
@@ -182,7 +182,7 @@ public sealed class RestartStabilityClaim : IClaim
 
                     simArea[(h, form, k)] = (simStableCount, simCells);
                     panels.Add(Heatmap($"simulation ({size.Runs} runs), H={h}, {(k == 0 ? "no restart" : $"K={k}")}: {simStableCount}/{simCells} stable",
-                        form, simRisk, simStable, initialRisk, simMarked).Build());
+                        form, simRisk, simStable, initialRisk, simMarked));
                 }
 
                 summary.Add(h, form.Name(), "theory", theoryArea[(h, form, 0)], theoryArea[(h, form, RestartPeriod)], 30);
@@ -202,7 +202,7 @@ public sealed class RestartStabilityClaim : IClaim
             int columns = panels.Count / InnerStepCounts.Length >= 4 ? 4 : 2;
             // Lay out row by row: each H a row (theory no restart, theory K, simulation no restart, simulation K).
             int rowsCount = (panels.Count + columns - 1) / columns;
-            figures.Add(FigureGrid.SavePng(context.PathOf($"stability-{form.Name()}.png"), panels, rowsCount, columns, 560, 400));
+            figures.Add(FigureGrid.SavePng(context.PathOf($"stability-{form.Name()}.png"), [.. SharedColours(panels).Select(p => p.Build())], rowsCount, columns, 560, 400));
         }
 
         string[] tables = [table.Save(context.PathOf("stability-cells.csv")), summary.Save(context.PathOf("stability-areas.csv"))];
@@ -272,6 +272,25 @@ public sealed class RestartStabilityClaim : IClaim
         RestartPeriod = restartPeriod,
     };
 
+    // One colour scale for every panel of a figure, over the final risks / R(0) that are drawn (stable cells): a fixed
+    // [1e-2, 1] painted every cell alike, since stable cells of this budget end between about 0.5 and 1 × R(0).
+    private static IReadOnlyList<HeatmapFigure> SharedColours(IReadOnlyList<HeatmapFigure> panels)
+    {
+        double[] shown = [.. panels.SelectMany(p => Enumerable.Range(0, p.Values.GetLength(0)).SelectMany(r => Enumerable.Range(0, p.Values.GetLength(1))
+            .Where(c => !(p.Marked?[r, c] ?? false)).Select(c => p.Values[r, c]))).Where(v => double.IsFinite(v) && v > 0)];
+        if (shown.Length > 0)
+        {
+            double lo = shown.Min(), hi = shown.Max();
+            (double, double) range = hi > lo * 1.0001 ? (lo, hi) : (lo / 1.01, hi * 1.01);
+            foreach (HeatmapFigure p in panels)
+            {
+                p.ColorRange = range;
+            }
+        }
+
+        return panels;
+    }
+
     private static HeatmapFigure Heatmap(string title, OuterForm form, double[,] risk, bool[,] stable, double initialRisk, bool[,]? marked = null)
     {
         int rows = risk.GetLength(0);
@@ -290,7 +309,6 @@ public sealed class RestartStabilityClaim : IClaim
         return new HeatmapFigure(title, form == OuterForm.Ema ? "outer lr ν (EMA form)" : "outer lr α (PyTorch form)", "outer momentum β",
             OuterLrs, Momenta, relative, "final risk / R(0)", AxisScale.Log10, unstable)
         {
-            ColorRange = (1e-2, 1),
             ShowValues = false,
         };
     }

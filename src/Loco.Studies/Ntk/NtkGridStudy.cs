@@ -115,20 +115,16 @@ public static class NtkGridStudy
 
     private static string G(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 
-    // Two rows (no restart, restart every K) of three panels (theory, real MLP, linearised); the measured panels share one colour scale.
+    // Two rows (no restart, restart every K) of three panels (theory, real MLP, linearised). Every panel's colour runs over
+    // [0, 1] (a rate per round, or final/initial loss, which a stable cell keeps ≤ the margin), so all six share one scale.
     private static string GridFigure(string path, StabilityCell[,] predicted, FamilyConfig family, double topMu, double[] lrs, double[] momenta, int k, string lrName,
-        (MeasuredCell[,] RealNo, MeasuredCell[,] RealK, MeasuredCell[,] LinNo, MeasuredCell[,] LinK) measured)
-    {
-        double[] ratios = [.. new[] { measured.RealNo, measured.RealK, measured.LinNo, measured.LinK }
-            .SelectMany(g => g.Cast<MeasuredCell>()).Select(c => c.FinalLoss / c.InitialLoss).Where(v => double.IsFinite(v) && v > 0)];
-        (double, double)? range = ratios.Length == 0 ? null : (ratios.Min(), Math.Max(ratios.Max(), ratios.Min() * 1.01));
-        return FigureGrid.SavePng(path, [
-            PredictedPanel(predicted, family, topMu, lrs, momenta, 0, lrName), MeasuredPanel(measured.RealNo, lrs, momenta, "real MLP, no restart", lrName, range),
-            MeasuredPanel(measured.LinNo, lrs, momenta, "linearised, no restart", lrName, range),
-            PredictedPanel(predicted, family, topMu, lrs, momenta, k, lrName), MeasuredPanel(measured.RealK, lrs, momenta, $"real MLP, restart K = {k}", lrName, range),
-            MeasuredPanel(measured.LinK, lrs, momenta, $"linearised, restart K = {k}", lrName, range),
+        (MeasuredCell[,] RealNo, MeasuredCell[,] RealK, MeasuredCell[,] LinNo, MeasuredCell[,] LinK) measured) =>
+        FigureGrid.SavePng(path, [
+            PredictedPanel(predicted, family, topMu, lrs, momenta, 0, lrName), MeasuredPanel(measured.RealNo, lrs, momenta, "real MLP, no restart", lrName),
+            MeasuredPanel(measured.LinNo, lrs, momenta, "linearised, no restart", lrName),
+            PredictedPanel(predicted, family, topMu, lrs, momenta, k, lrName), MeasuredPanel(measured.RealK, lrs, momenta, $"real MLP, K = {k}", lrName),
+            MeasuredPanel(measured.LinK, lrs, momenta, $"linearised, K = {k}", lrName),
         ], rows: 2, columns: 3, panelWidth: 520, panelHeight: 420);
-    }
 
     // Colour: the top mode's rate per round (the slow modes all sit at ≈ 1, so the worst-mode rate would colour every cell alike); × where any mode is unstable.
     private static ScottPlot.Plot PredictedPanel(StabilityCell[,] cells, FamilyConfig family, double topMu, double[] lrs, double[] momenta, int period, string lrName)
@@ -147,14 +143,14 @@ public static class NtkGridStudy
             }
         }
 
-        string title = period > 0 ? $"theory, restart K = {period}: top mode |c_K|^(1/K)" : "theory, no restart: top mode ρ(T(μ₁))";
+        string title = period > 0 ? $"theory, K = {period}: top mode |c_K|^(1/K)" : "theory, no restart: top mode ρ(T(μ₁))";
         return new HeatmapFigure(title, "outer momentum β", $"outer lr {lrName}", momenta, lrs, values, "top mode's rate per round (× = a mode unstable)", AxisScale.Linear, marked)
         {
             ColorRange = (0, 1),
         }.Build();
     }
 
-    private static ScottPlot.Plot MeasuredPanel(MeasuredCell[,] cells, double[] lrs, double[] momenta, string title, string lrName, (double, double)? range)
+    private static ScottPlot.Plot MeasuredPanel(MeasuredCell[,] cells, double[] lrs, double[] momenta, string title, string lrName)
     {
         double[,] values = new double[lrs.Length, momenta.Length];
         bool[,] marked = new bool[lrs.Length, momenta.Length];
@@ -167,10 +163,10 @@ public static class NtkGridStudy
             }
         }
 
-        return new HeatmapFigure($"measured, {title}: final/initial loss", "outer momentum β", $"outer lr {lrName}", momenta, lrs, values,
-            "final / initial loss (× = unstable)", AxisScale.Log10, marked)
+        return new HeatmapFigure($"{title}: final/initial loss", "outer momentum β", $"outer lr {lrName}", momenta, lrs, values,
+            "measured final / initial loss (× = unstable)", AxisScale.Linear, marked)
         {
-            ColorRange = range,
+            ColorRange = (0, 1),
         }.Build();
     }
 }
