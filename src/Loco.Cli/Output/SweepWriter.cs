@@ -131,14 +131,7 @@ internal static class SweepWriter
                 w.WriteNumberOrNull("final_val_loss", c.FinalValidationLoss);
                 w.WriteNumberOrNull("final_train_loss", c.FinalTrainLoss);
                 w.WriteBoolean("stable", c.Stable);
-                if (c.DivergedRound is long d)
-                {
-                    w.WriteNumber("diverged_round", d);
-                }
-                else
-                {
-                    w.WriteNull("diverged_round");
-                }
+                w.WriteNumberOrNull("diverged_round", c.DivergedRound);
 
                 w.WriteNumber("seconds", c.Seconds);
                 w.WriteEndObject();

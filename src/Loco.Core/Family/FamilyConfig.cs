@@ -67,7 +67,7 @@ public sealed record FamilyConfig
     {
         string outer = OuterKind == OuterKind.None
             ? $"plain(α={OuterLr:G4})"
-            : $"{(OuterKind == OuterKind.HeavyBall ? "heavy-ball" : "nesterov")}[{(OuterForm == OuterForm.Ema ? "ema" : "pytorch")}](α={OuterLr:G4}, β={OuterMomentum:G4})";
+            : $"{OuterKind.Name()}[{OuterForm.Name()}](α={OuterLr:G4}, β={OuterMomentum:G4})";
         string restart = RestartPeriod > 0 ? $" K={RestartPeriod}" : "";
         return $"H={InnerSteps} M={Workers} B={BatchSize} {Inner} {outer}{restart}";
     }

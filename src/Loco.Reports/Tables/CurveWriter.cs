@@ -141,14 +141,7 @@ public static class CurveWriter
             w.WriteNumber("rounds", theory.RoundsCompleted);
             w.WriteNumber("samples_per_round", theory.SamplesPerRound);
             w.WriteNumber("seconds", seconds);
-            if (theory.DivergedAtRound is int d)
-            {
-                w.WriteNumber("diverged_at_round", d);
-            }
-            else
-            {
-                w.WriteNull("diverged_at_round");
-            }
+            w.WriteNumberOrNull("diverged_at_round", theory.DivergedAtRound);
 
             w.WriteNumber("final_risk", theory.FinalRisk);
             if (simulation is not null)
@@ -237,14 +230,7 @@ public static class CurveWriter
                 w.WriteNumber("runs", r.Runs);
                 w.WriteNumber("rounds", r.RoundsCompleted);
                 w.WriteNumber("samples_per_round", r.SamplesPerRound);
-                if (r.DivergedAtRound is int d)
-                {
-                    w.WriteNumber("diverged_at_round", d);
-                }
-                else
-                {
-                    w.WriteNull("diverged_at_round");
-                }
+                w.WriteNumberOrNull("diverged_at_round", r.DivergedAtRound);
 
                 w.WriteNumber("final_risk", r.FinalRisk);
                 w.WriteNumberOrNull("final_stderr", r.FinalStdErr);

@@ -101,7 +101,10 @@ public sealed class LaSnrClaim : IClaim
             int largest = cells.Max(x => x.Batch);
             var row = probe.Where(x => x.Noise == noise).Select(x => (x.Batch, x.Ratio))
                 .Concat(cells.Where(x => x.Noise == noise && x.Batch == largest).Select(x => (x.Batch, x.Ratio))).OrderBy(x => x.Batch).ToList();
-            ratio.Line($"σ = {noise:G3} (probe, theory only)", [.. row.Select(x => (double)x.Batch)], [.. row.Select(x => x.Ratio)], c, LineStyle.Dashed);
+            // Markers as well as the dashed line: at quick size a σ's probe can be a single point, which a line alone never draws.
+            ratio.Line(null, [.. row.Select(x => (double)x.Batch)], [.. row.Select(x => x.Ratio)], c, LineStyle.Dashed);
+            ratio.Points($"σ = {noise:G3} (probe, theory only)", [.. row.Select(x => (double)x.Batch)], [.. row.Select(x => x.Ratio)], c,
+                shape: ScottPlot.MarkerShape.OpenDiamond, size: 9);
             c++;
         }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Loco.Reports.Figures;
 using Loco.Reports.Tables;
 
@@ -88,10 +89,31 @@ public sealed class MwNoiseClaim : IClaim
 
     private static ScottPlot.Plot Panel(string title, string xLabel, IReadOnlyList<MwNoisePoint> points, Func<MwNoisePoint, double> x, AxisScale xScale)
     {
-        var figure = new CurveFigure(title, xLabel, "excess E (risk units)", xScale, AxisScale.Linear);
         double[] xs = [.. points.Select(x)];
-        figure.Line("theory", xs, [.. points.Select(p => p.Excess)], 0);
-        figure.Points("Monte Carlo, paired ± 1 s.e.", xs, [.. points.Select(p => p.SimulatedExcess.Mean)], 1, [.. points.Select(p => p.SimulatedExcess.StdErr)]);
+        double[] theory = [.. points.Select(p => p.Excess)];
+        (double Mean, double StdErr)[] simulated = [.. points.Select(p => p.SimulatedExcess)];
+        // The y axis follows the theory and the points near it: one noisy point (at the edge of stability a paired s.e.
+        // can be a hundred times the others) would otherwise flatten every other point onto the zero line. Points off
+        // the axis are named in the title instead.
+        double tlo = Math.Min(0, theory.Where(double.IsFinite).DefaultIfEmpty(0).Min());
+        double thi = Math.Max(0, theory.Where(double.IsFinite).DefaultIfEmpty(0).Max());
+        double pad = Math.Max(thi - tlo, 1e-12);
+        (double lo, double hi) = (tlo - pad, thi + pad);
+        var off = new List<string>();
+        for (int i = 0; i < xs.Length; i++)
+        {
+            if (double.IsFinite(simulated[i].Mean) && (simulated[i].Mean < lo || simulated[i].Mean > hi))
+            {
+                off.Add(string.Create(CultureInfo.InvariantCulture, $"x = {xs[i]:G3}: E = {simulated[i].Mean:G2} ± {simulated[i].StdErr:G2}"));
+            }
+        }
+
+        var figure = new CurveFigure(off.Count == 0 ? title : $"{title}\noff scale: {string.Join("; ", off)}", xLabel, "excess E (risk units)", xScale, AxisScale.Linear)
+        {
+            YRange = (lo, hi),
+        };
+        figure.Line("theory", xs, theory, 0);
+        figure.Points("Monte Carlo, paired ± 1 s.e.", xs, [.. simulated.Select(p => p.Mean)], 1, [.. simulated.Select(p => p.StdErr)]);
         figure.HorizontalLine(null, 0, 7, LineStyle.Solid);
         return figure.Build();
     }

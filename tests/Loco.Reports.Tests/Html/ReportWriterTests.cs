@@ -4,8 +4,12 @@ using Loco.Reports.Tables;
 
 namespace Loco.Reports.Tests.Html;
 
-public sealed class ReportWriterTests
+public sealed class ReportWriterTests : IDisposable
 {
+    private readonly string _folder = Directory.CreateTempSubdirectory("loco-report-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
     private static ReportEntry Entry(string id, bool passed, string measured, string[] figures, string[] tables, string command, bool quick = false) =>
         new(id, "title " + id, "paper", "statement <with> & markup", "criterion " + id, passed, measured, figures, tables, null,
             TimeSpan.FromSeconds(2), command, quick);
@@ -13,15 +17,14 @@ public sealed class ReportWriterTests
     [Fact]
     public void ReportIsOneFileWithEmbeddedImagesAndEveryClaimsVerdictCriterionValueAndCommand()
     {
-        using var folder = new TempFolder();
-        string png = new Loco.Reports.Figures.CurveFigure("t", "x", "y").Line("a", [1.0, 2.0], [1.0, 4.0], 0).SavePng(Path.Combine(folder.Path, "a.png"));
-        string csv = new CsvTable("x", "y").Add(1.0, 2.0).Save(Path.Combine(folder.Path, "a.csv"));
+        string png = new Loco.Reports.Figures.CurveFigure("t", "x", "y").Line("a", [1.0, 2.0], [1.0, 4.0], 0).SavePng(Path.Combine(_folder, "a.png"));
+        string csv = new CsvTable("x", "y").Add(1.0, 2.0).Save(Path.Combine(_folder, "a.csv"));
         ReportEntry[] entries =
         [
             Entry("one", true, "value 1.5e-12", [png], [csv], "loco reproduce one"),
             Entry("two", false, "value 7 → 7", [], [], "loco reproduce two --quick"),
         ];
-        string path = ReportWriter.Write(Path.Combine(folder.Path, "report.html"), entries);
+        string path = ReportWriter.Write(Path.Combine(_folder, "report.html"), entries);
         string html = File.ReadAllText(path);
 
         Match image = Regex.Match(html, "src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"");
@@ -43,15 +46,14 @@ public sealed class ReportWriterTests
     [Fact]
     public void UpdateReplacesTheEntriesRunAgainKeepsTheOthersAndOrdersThemAsAsked()
     {
-        using var folder = new TempFolder();
         string png = new Loco.Reports.Figures.CurveFigure("t", "x", "y").Line("a", [1.0, 2.0], [1.0, 4.0], 0)
-            .SavePng(Path.Combine(folder.Path, "b", "b.png"));
+            .SavePng(Path.Combine(_folder, "b", "b.png"));
         string[] order = ["a", "b", "c"];
-        ReportWriter.Update(folder.Path, [Entry("b", false, "first b", [png], [], "loco reproduce b", quick: true)], order);
-        ReportWriter.Update(folder.Path, [Entry("c", true, "only c", [], [], "loco reproduce c", quick: true)], order);
-        (string path, IReadOnlyList<ReportEntry> all) = ReportWriter.Update(folder.Path, [Entry("a", true, "only a", [], [], "loco reproduce a", quick: true)], order);
+        ReportWriter.Update(_folder, [Entry("b", false, "first b", [png], [], "loco reproduce b", quick: true)], order);
+        ReportWriter.Update(_folder, [Entry("c", true, "only c", [], [], "loco reproduce c", quick: true)], order);
+        (string path, IReadOnlyList<ReportEntry> all) = ReportWriter.Update(_folder, [Entry("a", true, "only a", [], [], "loco reproduce a", quick: true)], order);
         Assert.Equal(["a", "b", "c"], all.Select(e => e.Id));
-        (_, all) = ReportWriter.Update(folder.Path, [Entry("b", true, "second b", [png], [], "loco reproduce b", quick: true)], order);
+        (_, all) = ReportWriter.Update(_folder, [Entry("b", true, "second b", [png], [], "loco reproduce b", quick: true)], order);
         Assert.Equal(["a", "b", "c"], all.Select(e => e.Id));
 
         string html = File.ReadAllText(path);
