@@ -58,8 +58,8 @@ public sealed class MwNoiseClaim : IClaim
         {
             Panel($"E vs M (η = {MwNoiseSize.InnerLr}, α = {MwNoiseSize.OuterLr}, H = {MwNoiseSize.InnerSteps}, B = {MwNoiseSize.Batch})",
                 "workers M", [.. result.ByWorkers.Where(p => p.Config.Workers >= 2)], p => p.Config.Workers, AxisScale.Linear),
-            Panel($"E along αη = {MwNoiseSize.Product} (M = {MwNoiseSize.PathWorkers}, H = {MwNoiseSize.InnerSteps}); αμ_max = " +
-                string.Join(", ", result.AlongPath.Where(p => !p.Diverged).Select(p => p.AlphaMuMax.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))),
+            Panel($"E along αη = {MwNoiseSize.Product} (M = {MwNoiseSize.PathWorkers}, H = {MwNoiseSize.InnerSteps}); αμ_max " +
+                string.Join(", ", result.AlongPath.Where(p => !p.Diverged).Select(p => p.AlphaMuMax.ToString("F2", CultureInfo.InvariantCulture))),
                 "inner learning rate η (α = 0.3/η)", [.. result.AlongPath.Where(p => !p.Diverged)], p => p.Config.InnerLr, AxisScale.Log10),
             Panel($"E vs H (M = {MwNoiseSize.PathWorkers}, η = {MwNoiseSize.InnerLr}, α = {MwNoiseSize.OuterLr})",
                 "inner steps per round H", result.ByInnerSteps, p => p.Config.InnerSteps, AxisScale.Linear),
