@@ -26,12 +26,15 @@ internal sealed class FamilyOptions
     public Option<double?> OuterMomentum { get; } = Options.Double("--outer-momentum", "β, the outer momentum, in [0, 1). Default: 0 (0.9 with heavy-ball or nesterov).");
 
     public Option<string?> Outer { get; } = Options.Text("--outer",
-        "Outer step: none (s ← s − αΔ), heavy-ball, nesterov. Default: none (nesterov for sla, diloco, or when --outer-momentum > 0).");
+        "Outer step: plain (s ← s − αΔ; 'none' is accepted too), heavy-ball, nesterov. Default: plain (nesterov for sla, diloco, or when --outer-momentum > 0).");
 
     public Option<string?> OuterForm { get; } = Options.Text("--outer-form",
         "pytorch (v ← βv + Δ) or ema (m ← βm + (1−β)Δ; equals pytorch with α = ν(1−β)). Default: pytorch.");
 
     public Option<int?> RestartPeriod { get; } = Options.Int("--restart-period", "K, reset the outer momentum every K completed rounds (0 = never). Default: 0.");
+
+    public Option<string?> Restart { get; } = Options.Text("--restart",
+        "Restart rule instead of --restart-period: never, every:K, or opposed[:c] (reset when cos(Δ, v) < c, default c = 0; simulation and training only). Default: never.");
 
     public Option<string?> Inner { get; } = Options.Text("--inner",
         "Inner optimizer: sgd, momentum (heavy-ball), nesterov, adamw (PyTorch semantics). Default: sgd (adamw for diloco).");
@@ -43,7 +46,7 @@ internal sealed class FamilyOptions
     public Option<bool> ResetInnerState { get; } = Options.Flag("--reset-inner-state", "Reset the inner optimizer's state at every sync (default: it persists across rounds, as in DiLoCo).");
 
     public IEnumerable<Option> All =>
-        [Preset, InnerLr, InnerSteps, Workers, Batch, OuterLr, OuterMomentum, Outer, OuterForm, RestartPeriod, Inner, InnerMomentum, WeightDecay, ResetInnerState];
+        [Preset, InnerLr, InnerSteps, Workers, Batch, OuterLr, OuterMomentum, Outer, OuterForm, RestartPeriod, Restart, Inner, InnerMomentum, WeightDecay, ResetInnerState];
 
     /// <summary>The validated configuration the flags describe.</summary>
     public FamilyConfig Read(ParseResult r) => ReadSettings(r).Resolve();
@@ -64,12 +67,25 @@ internal sealed class FamilyOptions
             OuterKind = Options.Choice(r.GetValue(Outer), "--outer", Options.OuterKinds),
             OuterForm = Options.Choice(r.GetValue(OuterForm), "--outer-form", Options.OuterForms),
             RestartPeriod = r.GetValue(RestartPeriod),
+            Restart = ReadRestart(r.GetValue(Restart)),
             InnerKind = Options.Choice(r.GetValue(Inner), "--inner", Options.InnerKinds),
             InnerMomentum = r.GetValue(InnerMomentum),
             WeightDecay = r.GetValue(WeightDecay),
             ResetInnerState = r.GetValue(ResetInnerState) ? true : null,
         };
         return settings;
+    }
+
+    private static RestartSchedule? ReadRestart(string? text)
+    {
+        try
+        {
+            return text is null ? null : RestartSchedule.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidInputException("--restart", e.Message);
+        }
     }
 }
 

@@ -18,8 +18,9 @@ public static class LocoApp
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            // The first error is the one to fix; the rest usually follow from it.
-            terminal.Error.WriteLine($"loco: {parsed.Errors[0].Message}");
+            // The first error is the one to fix; the rest usually follow from it. A mistyped command or flag gets the
+            // nearest name.
+            terminal.Error.WriteLine($"loco: {Suggestions.ForUnknownToken(root, parsed, args) ?? parsed.Errors[0].Message}");
 
             terminal.Error.WriteLine("Run 'loco --help' (or 'loco <command> --help') for the options.");
             return ExitCodes.BadInput;

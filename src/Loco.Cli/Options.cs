@@ -42,14 +42,14 @@ internal static class Options
 
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
-    /// <summary>The names of --outer.</summary>
-    public static readonly (string Name, OuterKind Value)[] OuterKinds = [.. OuterNames.OuterKinds];
+    /// <summary>The names of --outer (<c>none</c> is accepted for <c>plain</c>, its name before 0.2).</summary>
+    public static readonly (string Name, OuterKind Value)[] OuterKinds = [(OuterKind.Plain.Name(), OuterKind.Plain), (OuterKind.HeavyBall.Name(), OuterKind.HeavyBall), (OuterKind.Nesterov.Name(), OuterKind.Nesterov), ("none", OuterKind.Plain)];
 
     /// <summary>The names of --outer-form.</summary>
-    public static readonly (string Name, OuterForm Value)[] OuterForms = [.. OuterNames.OuterForms];
+    public static readonly (string Name, OuterForm Value)[] OuterForms = [.. Enum.GetValues<OuterForm>().Select(f => (f.Name(), f))];
 
     /// <summary>The names of --inner.</summary>
-    public static readonly (string Name, InnerKind Value)[] InnerKinds = [.. OuterNames.InnerKinds];
+    public static readonly (string Name, InnerKind Value)[] InnerKinds = [.. Enum.GetValues<InnerKind>().Select(k => (k.Name(), k))];
 
     /// <summary>The names of --mode (theory commands).</summary>
     public static readonly (string Name, TheoryMode Value)[] TheoryModes = [("exact", TheoryMode.Exact), ("high-dim", TheoryMode.HighDim)];

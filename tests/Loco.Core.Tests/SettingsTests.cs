@@ -9,10 +9,10 @@ public class SettingsTests
     public void PresetsAreSettingsOfTheOneFamily()
     {
         FamilyConfig sgd = new FamilySettings { Preset = Preset.Sgd }.Resolve();
-        Assert.Equal((1, 1.0, 0.0, 1, OuterKind.None), (sgd.InnerSteps, sgd.OuterLr, sgd.OuterMomentum, sgd.Workers, sgd.OuterKind));
+        Assert.Equal((1, 1.0, 0.0, 1, OuterKind.Plain), (sgd.InnerSteps, sgd.OuterLr, sgd.OuterMomentum, sgd.Workers, sgd.OuterKind));
 
         FamilyConfig la = new FamilySettings { Preset = Preset.La }.Resolve();
-        Assert.Equal((1, 0.0, OuterKind.None), (la.Workers, la.OuterMomentum, la.OuterKind));
+        Assert.Equal((1, 0.0, OuterKind.Plain), (la.Workers, la.OuterMomentum, la.OuterKind));
 
         FamilyConfig laDiloco = new FamilySettings { Preset = Preset.LaDiloco, Workers = 8 }.Resolve();
         Assert.Equal((8, 0.0), (laDiloco.Workers, laDiloco.OuterMomentum));
@@ -40,7 +40,7 @@ public class SettingsTests
             "--workers" => s with { Workers = 3 },
             "--outer-lr" => s with { OuterLr = 0.5 },
             "--outer-momentum" => s with { OuterMomentum = 0.5 },
-            "--outer" => s with { OuterKind = preset == Preset.Sla ? OuterKind.None : OuterKind.Nesterov },
+            "--outer" => s with { OuterKind = preset == Preset.Sla ? OuterKind.Plain : OuterKind.Nesterov },
             _ => s with { InnerKind = InnerKind.Sgd },
         };
         var ex = Assert.Throws<InvalidInputException>(s.Resolve);
@@ -92,6 +92,36 @@ public class SettingsTests
     public void MomentumWithoutAnOuterKindMeansNesterov()
     {
         Assert.Equal(OuterKind.Nesterov, new FamilySettings { OuterMomentum = 0.5 }.Resolve().OuterKind);
-        Assert.Equal(OuterKind.None, new FamilySettings().Resolve().OuterKind);
+        Assert.Equal(OuterKind.Plain, new FamilySettings().Resolve().OuterKind);
+    }
+
+    public static TheoryData<string, FamilySettings> InertOrContradictory => new()
+    {
+        { "--inner-steps", new FamilySettings { Preset = Preset.Sgd, InnerSteps = 8 } },
+        { "--restart-period", new FamilySettings { RestartPeriod = 3, OuterKind = OuterKind.Plain } },
+        { "--restart-period", new FamilySettings { Preset = Preset.La, RestartPeriod = 2 } },
+        { "--restart", new FamilySettings { Restart = new OpposedRestart() } },
+        { "--restart", new FamilySettings { Preset = Preset.Sla, RestartPeriod = 3, Restart = RestartSchedule.Every(3) } },
+        { "--inner-momentum", new FamilySettings { InnerKind = InnerKind.Sgd, InnerMomentum = 0.5 } },
+        { "--inner-momentum", new FamilySettings { Preset = Preset.Diloco, InnerMomentum = 0.5 } },
+        { "--outer-form", new FamilySettings { OuterKind = OuterKind.Plain, OuterForm = OuterForm.Ema } },
+    };
+
+    [Theory]
+    [MemberData(nameof(InertOrContradictory))]
+    public void FlagsTheMemberWouldIgnoreAreRefusedByName(string flag, FamilySettings settings)
+    {
+        var ex = Assert.Throws<InvalidInputException>(settings.Resolve);
+        Assert.Equal(flag, ex.Subject);
+    }
+
+    [Fact]
+    public void MeaningfulRestartsAndInnerMomentumStillResolve()
+    {
+        Assert.Equal(RestartSchedule.Every(3), new FamilySettings { Preset = Preset.Sla, RestartPeriod = 3 }.Resolve().Restart);
+        Assert.Equal(RestartSchedule.Never, new FamilySettings { RestartPeriod = 0 }.Resolve().Restart);
+        Assert.Equal(new OpposedRestart(-0.5), new FamilySettings { OuterKind = OuterKind.HeavyBall, Restart = new OpposedRestart(-0.5) }.Resolve().Restart);
+        Assert.Equal(0.5, new FamilySettings { InnerKind = InnerKind.Nesterov, InnerMomentum = 0.5 }.Resolve().InnerMomentum);
+        Assert.Equal(3, new FamilySettings { Preset = Preset.Sla, RestartPeriod = 3 }.Resolve().RestartPeriod);
     }
 }

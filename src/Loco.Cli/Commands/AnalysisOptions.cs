@@ -40,15 +40,19 @@ internal sealed class AnalysisOptions
     /// <summary>The validated settings, with the defaults of <c>loco simulate</c> unless overridden here.</summary>
     public FamilyConfig ReadConfig(ParseResult r, OuterKind? defaultKind = null, OuterForm? defaultForm = null, int? defaultRestart = null, bool withOuterValues = true)
     {
+        double? momentum = withOuterValues ? r.GetValue(OuterMomentum) : null;
+        OuterKind? kind = Options.Choice(r.GetValue(Outer), "--outer", Options.OuterKinds) ?? defaultKind;
+        bool plain = kind == OuterKind.Plain || (kind is null && momentum is not > 0);
         var settings = new FamilySettings
         {
             InnerLr = r.GetValue(InnerLr),
             InnerSteps = r.GetValue(InnerSteps),
             OuterLr = withOuterValues ? r.GetValue(OuterLr) : null,
-            OuterMomentum = withOuterValues ? r.GetValue(OuterMomentum) : null,
-            OuterKind = Options.Choice(r.GetValue(Outer), "--outer", Options.OuterKinds) ?? defaultKind,
-            OuterForm = Options.Choice(r.GetValue(OuterForm), "--outer-form", Options.OuterForms) ?? defaultForm,
-            RestartPeriod = r.GetValue(RestartPeriod) ?? defaultRestart,
+            OuterMomentum = momentum,
+            OuterKind = kind,
+            // The command's own defaults for the form and the restart apply to steps with momentum only.
+            OuterForm = Options.Choice(r.GetValue(OuterForm), "--outer-form", Options.OuterForms) ?? (plain ? null : defaultForm),
+            RestartPeriod = r.GetValue(RestartPeriod) ?? (plain ? null : defaultRestart),
         };
         return settings.Resolve();
     }

@@ -45,7 +45,7 @@ internal sealed class SpectrumCommand
             throw new InvalidInputException("--rows", $"show at least 2 modes (got {rows}).");
         }
 
-        OuterOptimizer outer = config.Outer;
+        OuterOptimizer outer = config.OuterOptimizer;
         int k = config.RestartPeriod;
         ModeRates[] modes = [.. mu.Select(m => ModeRates.Of(outer, m, k))];
         SpectrumRates worst = SpectrumRates.Of(outer, mu, k);

@@ -92,6 +92,14 @@ internal sealed class TuneCommand
             }
         }
 
+        // Every candidate must fit at least one round of M·H·B samples; with H free the shortest round has H = 1.
+        long smallestRound = (long)config.Workers * config.BatchSize * (free.HasFlag(Knob.InnerSteps) ? 1 : config.InnerSteps);
+        if (samples < smallestRound)
+        {
+            throw new InvalidInputException("--samples",
+                $"{samples:N0} samples buy no round: one round takes M·H·B = {smallestRound:N0} samples here; give at least that many.");
+        }
+
         var request = new TuningRequest
         {
             Base = config, Samples = samples, Free = free, GridPoints = r.GetValue(_grid) ?? 5, RefineEvaluations = r.GetValue(_refine) ?? 120, Ranges = ranges,
@@ -126,8 +134,8 @@ internal sealed class TuneCommand
         }
 
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"[bold]tuned[/] ({Markup.Escape(FreeNames(free))}) for {samples:N0} samples: {Markup.Escape(config.ToString())}");
-        table.AddColumns("rank", "η", "H", config.OuterForm == OuterForm.Ema && config.OuterKind != OuterKind.None ? "ν" : "α", "β", "K", "rounds", "final risk");
+            .Title($"[bold]tuned[/] ({Markup.Escape(FreeNames(free))}) for {samples:N0} samples, best: {Markup.Escape(result.Best.Point.Apply(config).ToString())}");
+        table.AddColumns("rank", "η", "H", config.OuterForm == OuterForm.Ema && config.OuterKind != OuterKind.Plain ? "ν" : "α", "β", "K", "rounds", "final risk");
         int n = 1;
         foreach (Candidate c in result.Distinct(top))
         {

@@ -35,8 +35,11 @@ public sealed record FamilySettings
     /// <summary>Outer form.</summary>
     public OuterForm? OuterForm { get; init; }
 
-    /// <summary>K.</summary>
+    /// <summary>K (<c>--restart-period</c>): a periodic restart schedule; 0 = never.</summary>
     public int? RestartPeriod { get; init; }
+
+    /// <summary>Any restart schedule (<c>--restart</c>, e.g. <c>every:3</c> or <c>opposed</c>); not together with <see cref="RestartPeriod"/>.</summary>
+    public RestartSchedule? Restart { get; init; }
 
     /// <summary>Inner optimizer kind.</summary>
     public InnerKind? InnerKind { get; init; }
@@ -59,27 +62,35 @@ public sealed record FamilySettings
         BatchSize = 8,
         OuterLr = 1.0,
         OuterMomentum = 0.0,
-        OuterKind = Loco.Core.Optimizers.OuterKind.None,
-        OuterForm = Loco.Core.Optimizers.OuterForm.PyTorch,
-        RestartPeriod = 0,
+        OuterKind = Optimizers.OuterKind.Plain,
+        OuterForm = Optimizers.OuterForm.PyTorch,
+    };
+
+    /// <summary>
+    /// What each preset fixes (a flag that disagrees is refused) and which defaults it changes: the one table of preset
+    /// defaults (DESIGN.md §1). Null = not fixed by the preset.
+    /// </summary>
+    private sealed record PresetRule(
+        int? Workers = null, double? OuterLr = null, OuterKind? Kind = null, bool MomentumFree = false, int? InnerSteps = null,
+        InnerKind? Inner = null, double? InnerLr = null, int? DefaultWorkers = null, double? DefaultOuterLr = null, OuterKind? DefaultKind = null);
+
+    private static PresetRule Rule(Preset? preset) => preset switch
+    {
+        Family.Preset.Sgd => new(Workers: 1, OuterLr: 1.0, Kind: Optimizers.OuterKind.Plain, MomentumFree: true, InnerSteps: 1),
+        Family.Preset.La => new(Workers: 1, Kind: Optimizers.OuterKind.Plain, MomentumFree: true, DefaultOuterLr: 0.5),
+        Family.Preset.LaDiloco => new(Kind: Optimizers.OuterKind.Plain, MomentumFree: true, DefaultWorkers: 4, DefaultOuterLr: 0.5),
+        Family.Preset.Sla => new(DefaultOuterLr: 0.5, DefaultKind: Optimizers.OuterKind.Nesterov),
+        Family.Preset.Diloco => new(Kind: Optimizers.OuterKind.Nesterov, Inner: Optimizers.InnerKind.AdamW, InnerLr: 1e-3, DefaultWorkers: 4, DefaultOuterLr: 0.7),
+        _ => new(),
     };
 
     /// <summary>The full, validated configuration.</summary>
-    /// <exception cref="InvalidInputException">A value is invalid or contradicts the preset.</exception>
+    /// <exception cref="InvalidInputException">A value is invalid, contradicts the preset, or would have no effect.</exception>
     public FamilyConfig Resolve()
     {
         FamilyConfig d = Defaults;
         string? presetName = Preset?.Name();
-
-        // Which settings a preset fixes, and which defaults it changes.
-        (int? workers, double? outerLr, OuterKind? kind, bool momentumFree, int? steps, double? lr) preset = Preset switch
-        {
-            Family.Preset.Sgd => (1, 1.0, Loco.Core.Optimizers.OuterKind.None, true, 1, null),
-            Family.Preset.La => (1, null, Loco.Core.Optimizers.OuterKind.None, true, null, null),
-            Family.Preset.LaDiloco => (null, null, Loco.Core.Optimizers.OuterKind.None, true, null, null),
-            Family.Preset.Diloco => (null, null, Loco.Core.Optimizers.OuterKind.Nesterov, false, null, 1e-3),
-            _ => (null, null, null, false, null, null),
-        };
+        PresetRule rule = Rule(Preset);
 
         void Require(bool ok, string flag, string what)
         {
@@ -89,67 +100,87 @@ public sealed record FamilySettings
             }
         }
 
-        if (preset.workers is int w && Workers is int gw)
+        if (rule.Workers is int w && Workers is int gw)
         {
             Require(gw == w, "--workers", $"--workers {gw}");
         }
 
-        if (preset.outerLr is double a && OuterLr is double ga)
+        if (rule.InnerSteps is int h && InnerSteps is int gh)
+        {
+            Require(gh == h, "--inner-steps", $"--inner-steps {gh}");
+        }
+
+        if (rule.OuterLr is double a && OuterLr is double ga)
         {
             Require(ga == a, "--outer-lr", $"--outer-lr {ga}");
         }
 
-        if (preset.kind is OuterKind k && OuterKind is OuterKind gk)
+        if (rule.Kind is OuterKind k && OuterKind is OuterKind gk)
         {
-            Require(gk == k, "--outer", $"--outer {gk}");
+            Require(gk == k, "--outer", $"--outer {gk.Name()}");
         }
 
-        if (preset.momentumFree && OuterMomentum is double gb)
+        if (rule.MomentumFree && OuterMomentum is double gb)
         {
             Require(gb == 0, "--outer-momentum", $"--outer-momentum {gb}");
         }
 
-        if (Preset == Family.Preset.Sla && OuterKind == Loco.Core.Optimizers.OuterKind.None)
+        if (Preset == Family.Preset.Sla && OuterKind == Optimizers.OuterKind.Plain)
         {
-            throw new InvalidInputException("--outer", "--outer none contradicts --preset sla (outer momentum); choose heavy-ball or nesterov.");
+            throw new InvalidInputException("--outer", "--outer plain contradicts --preset sla (outer momentum); choose heavy-ball or nesterov.");
         }
 
-        if (Preset == Family.Preset.Diloco && InnerKind is InnerKind ik && ik != Optimizers.InnerKind.AdamW)
+        if (rule.Inner is InnerKind ri && InnerKind is InnerKind ik && ik != ri)
         {
-            throw new InvalidInputException("--inner", $"--inner {ik} contradicts --preset diloco (inner AdamW).");
+            throw new InvalidInputException("--inner", $"--inner {ik.Name()} contradicts --preset {presetName} (inner {ri.Name()}).");
         }
 
-        OuterKind outerKind = OuterKind ?? preset.kind ?? Preset switch
-        {
-            Family.Preset.Sla => Loco.Core.Optimizers.OuterKind.Nesterov,
-            _ => OuterMomentum is > 0 ? Loco.Core.Optimizers.OuterKind.Nesterov : d.OuterKind,
-        };
-        double outerMomentum = OuterMomentum ?? (outerKind == Loco.Core.Optimizers.OuterKind.None ? 0.0 : 0.9);
-        double outerLr = OuterLr ?? preset.outerLr ?? Preset switch
-        {
-            Family.Preset.La or Family.Preset.LaDiloco or Family.Preset.Sla => 0.5,
-            Family.Preset.Diloco => 0.7,
-            _ => d.OuterLr,
-        };
+        OuterKind outerKind = OuterKind ?? rule.Kind ?? rule.DefaultKind
+            ?? (OuterMomentum is > 0 ? Optimizers.OuterKind.Nesterov : d.OuterKind);
+        InnerKind innerKind = InnerKind ?? rule.Inner ?? Optimizers.InnerKind.Sgd;
+        RestartSchedule restart = ResolveRestart() ?? d.Restart;
+        RefuseInert(outerKind, innerKind, restart);
 
         var config = new FamilyConfig
         {
-            InnerLr = InnerLr ?? preset.lr ?? d.InnerLr,
-            InnerSteps = InnerSteps ?? preset.steps ?? d.InnerSteps,
-            Workers = Workers ?? preset.workers ?? (Preset == Family.Preset.LaDiloco || Preset == Family.Preset.Diloco ? 4 : d.Workers),
+            InnerLr = InnerLr ?? rule.InnerLr ?? d.InnerLr,
+            InnerSteps = InnerSteps ?? rule.InnerSteps ?? d.InnerSteps,
+            Workers = Workers ?? rule.Workers ?? rule.DefaultWorkers ?? d.Workers,
             BatchSize = BatchSize ?? d.BatchSize,
-            OuterLr = outerLr,
-            OuterMomentum = outerMomentum,
+            OuterLr = OuterLr ?? rule.OuterLr ?? rule.DefaultOuterLr ?? d.OuterLr,
+            OuterMomentum = OuterMomentum ?? (outerKind == Optimizers.OuterKind.Plain ? 0.0 : 0.9),
             OuterKind = outerKind,
             OuterForm = OuterForm ?? d.OuterForm,
-            RestartPeriod = RestartPeriod ?? d.RestartPeriod,
-            InnerKind = InnerKind ?? (Preset == Family.Preset.Diloco ? Optimizers.InnerKind.AdamW : Optimizers.InnerKind.Sgd),
-            InnerMomentum = InnerMomentum ?? (InnerKind is Optimizers.InnerKind.Momentum or Optimizers.InnerKind.Nesterov ? 0.9 : 0.0),
+            Restart = restart,
+            InnerKind = innerKind,
+            InnerMomentum = InnerMomentum ?? (innerKind is Optimizers.InnerKind.Momentum or Optimizers.InnerKind.Nesterov ? 0.9 : 0.0),
             WeightDecay = WeightDecay ?? 0.0,
             ResetInnerState = ResetInnerState ?? false,
         };
         Validate(config);
         return config;
+    }
+
+    // A flag that the resolved member would ignore is a mistake the user should hear about, not a silent no-op.
+    private void RefuseInert(OuterKind outerKind, InnerKind innerKind, RestartSchedule restart)
+    {
+        if (outerKind == Optimizers.OuterKind.Plain && restart is not NeverRestart)
+        {
+            throw new InvalidInputException(RestartPeriod is not null ? "--restart-period" : "--restart",
+                $"a restart resets the outer momentum, and a plain outer step has none; choose --outer heavy-ball or nesterov, or drop the restart.");
+        }
+
+        if (outerKind == Optimizers.OuterKind.Plain && OuterForm == Optimizers.OuterForm.Ema)
+        {
+            throw new InvalidInputException("--outer-form",
+                "--outer-form ema has no effect on a plain outer step (both forms are s ← s − αΔ); drop it or choose --outer heavy-ball or nesterov.");
+        }
+
+        if (InnerMomentum is double mu && innerKind is not (Optimizers.InnerKind.Momentum or Optimizers.InnerKind.Nesterov))
+        {
+            throw new InvalidInputException("--inner-momentum",
+                $"--inner-momentum {mu} has no effect with --inner {innerKind.Name()}; choose --inner momentum or nesterov, or drop it.");
+        }
     }
 
     /// <summary>Checks every value of a configuration, naming the flag of the first bad one.</summary>
@@ -167,15 +198,27 @@ public sealed record FamilySettings
             throw new InvalidInputException("--weight-decay", $"the weight decay must be a non-negative finite number (got {c.WeightDecay}).");
         }
 
-        if (c.RestartPeriod < 0)
+        ArgumentNullException.ThrowIfNull(c.Restart);
+
+        if (c.OuterKind == Optimizers.OuterKind.Plain && c.OuterMomentum != 0)
         {
-            throw new InvalidInputException("--restart-period", $"the restart period must be 0 (never) or a positive number of rounds (got {c.RestartPeriod}).");
+            throw new InvalidInputException("--outer-momentum", $"a plain outer step (--outer plain) has no momentum (got {c.OuterMomentum}); choose --outer heavy-ball or nesterov.");
+        }
+    }
+
+    private RestartSchedule? ResolveRestart()
+    {
+        if (RestartPeriod is int k && Restart is not null)
+        {
+            throw new InvalidInputException("--restart", $"give the restart either as --restart-period {k} or as --restart {Restart.Spec}, not both.");
         }
 
-        if (c.OuterKind == Loco.Core.Optimizers.OuterKind.None && c.OuterMomentum != 0)
+        if (RestartPeriod is < 0)
         {
-            throw new InvalidInputException("--outer-momentum", $"a plain outer step (--outer none) has no momentum (got {c.OuterMomentum}); choose --outer heavy-ball or nesterov.");
+            throw new InvalidInputException("--restart-period", $"the restart period must be 0 (never) or a positive number of rounds (got {RestartPeriod}).");
         }
+
+        return RestartPeriod is int period ? RestartSchedule.Every(period) : Restart;
     }
 
     /// <summary>Throws unless <paramref name="value"/> is positive and finite.</summary>

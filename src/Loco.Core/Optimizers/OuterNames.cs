@@ -1,37 +1,27 @@
 namespace Loco.Core.Optimizers;
 
 /// <summary>
-/// The one home of the optimizer enums' names, as written on the command line, in CSV and JSON files and in settings
-/// (<c>--outer none|heavy-ball|nesterov</c>, <c>--outer-form pytorch|ema</c>, <c>--inner sgd|momentum|nesterov|adamw</c>).
+/// The one spelling of each optimizer kind and form, as used in flags, CSV columns, JSON, checkpoints and
+/// descriptions: <c>plain</c>, <c>heavy-ball</c>, <c>nesterov</c>; <c>pytorch</c>, <c>ema</c>; <c>sgd</c>,
+/// <c>momentum</c>, <c>nesterov</c>, <c>adamw</c>.
 /// </summary>
 public static class OuterNames
 {
-    /// <summary>The name of an outer step: <c>none</c> (the plain step), <c>heavy-ball</c> or <c>nesterov</c>.</summary>
-    public static string Name(this OuterKind kind) => kind switch
-    {
-        OuterKind.HeavyBall => "heavy-ball",
-        OuterKind.Nesterov => "nesterov",
-        _ => "none", // the plain step s ← s − α Δ
-    };
+    /// <summary>Names of <see cref="OuterKind"/>, in declaration order.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = ["plain", "heavy-ball", "nesterov"];
 
-    /// <summary>The name of an outer momentum form: <c>pytorch</c> or <c>ema</c>.</summary>
-    public static string Name(this OuterForm form) => form == OuterForm.Ema ? "ema" : "pytorch";
+    /// <summary>Names of <see cref="OuterForm"/>, in declaration order.</summary>
+    public static IReadOnlyList<string> Forms { get; } = ["pytorch", "ema"];
 
-    /// <summary>The name of an inner optimizer: <c>sgd</c>, <c>momentum</c>, <c>nesterov</c> or <c>adamw</c>.</summary>
-    public static string Name(this InnerKind kind) => kind switch
-    {
-        InnerKind.Sgd => "sgd",
-        InnerKind.Momentum => "momentum",
-        InnerKind.Nesterov => "nesterov",
-        _ => "adamw",
-    };
+    /// <summary>Names of <see cref="InnerKind"/>, in declaration order.</summary>
+    public static IReadOnlyList<string> InnerKinds { get; } = ["sgd", "momentum", "nesterov", "adamw"];
 
-    /// <summary>Every outer step with its name, in declaration order (the choices of <c>--outer</c>).</summary>
-    public static IReadOnlyList<(string Name, OuterKind Value)> OuterKinds { get; } = [.. Enum.GetValues<OuterKind>().Select(k => (k.Name(), k))];
+    /// <summary>The name of an outer kind.</summary>
+    public static string Name(this OuterKind kind) => Kinds[(int)kind];
 
-    /// <summary>Every outer form with its name (the choices of <c>--outer-form</c>).</summary>
-    public static IReadOnlyList<(string Name, OuterForm Value)> OuterForms { get; } = [.. Enum.GetValues<OuterForm>().Select(f => (f.Name(), f))];
+    /// <summary>The name of an outer form.</summary>
+    public static string Name(this OuterForm form) => Forms[(int)form];
 
-    /// <summary>Every inner optimizer with its name (the choices of <c>--inner</c>).</summary>
-    public static IReadOnlyList<(string Name, InnerKind Value)> InnerKinds { get; } = [.. Enum.GetValues<InnerKind>().Select(k => (k.Name(), k))];
+    /// <summary>The name of an inner optimizer kind.</summary>
+    public static string Name(this InnerKind kind) => InnerKinds[(int)kind];
 }

@@ -209,6 +209,7 @@ public static class CurveWriter
         w.WriteString("outer", c.OuterKind.Name());
         w.WriteString("outer_form", c.OuterForm.Name());
         w.WriteNumber("restart_period", c.RestartPeriod);
+        w.WriteString("restart", c.Restart.Spec);
     }
 
     /// <summary>The results as one JSON document.</summary>

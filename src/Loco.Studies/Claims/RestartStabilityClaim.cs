@@ -269,7 +269,7 @@ public sealed class RestartStabilityClaim : IClaim
         OuterMomentum = momentum,
         OuterKind = OuterKind.Nesterov,
         OuterForm = form,
-        RestartPeriod = restartPeriod,
+        Restart = RestartSchedule.Every(restartPeriod),
     };
 
     // One colour scale for every panel of a figure, over the final risks / R(0) that are drawn (stable cells): a fixed

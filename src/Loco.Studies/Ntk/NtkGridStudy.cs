@@ -63,7 +63,7 @@ public static class NtkGridStudy
             spectrumCsv.Add(i + 1, problem.Spectrum.Lambda[i], mu[i]);
         }
 
-        string lrName = family.OuterForm == OuterForm.Ema && family.OuterKind != OuterKind.None ? "ν" : "α";
+        string lrName = family.OuterForm == OuterForm.Ema && family.OuterKind != OuterKind.Plain ? "ν" : "α";
         string[] written =
         [
             spectrumCsv.Save(Path.Combine(outFolder, "spectrum.csv")),

@@ -38,7 +38,7 @@ public static class NtkModeStudy
     /// <summary>Trains both models (<paramref name="trained"/> is called after each), compares, writes the files into <paramref name="outFolder"/>.</summary>
     public static NtkModeResult Run(NtkProblem problem, double[] mu, FamilyConfig family, int rounds, string outFolder, Action? trained = null)
     {
-        OuterOptimizer outer = family.Outer;
+        OuterOptimizer outer = family.OuterOptimizer;
         int k = family.RestartPeriod;
         NtkTrajectory linear = NtkTrajectory.Run(problem.Linear, problem.Theta0, family.InnerLr, family.InnerSteps, outer, rounds);
         trained?.Invoke();
