@@ -96,7 +96,7 @@ public sealed class NtkStudyRunTests : IDisposable
         Assert.All(result.Modes.Rows, r => Assert.Equal(result.Modes.Columns.Count, r.Count));
 
         // spectrum.csv's c_k is (T(μ)^3)₁₁, recomputed here from the 2×2 transfer matrix by hand.
-        OuterOptimizer outer = family.Outer;
+        OuterOptimizer outer = family.OuterOptimizer;
         foreach (string line in File.ReadAllLines(Path.Combine(_folder, "spectrum.csv"))[1..])
         {
             string[] f = line.Split(',');
