@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Loco.Cli.Commands;
 using Loco.Core.Family;
+using Loco.Reports.Tables;
 
 namespace Loco.Cli;
 
@@ -32,6 +33,12 @@ public static class LocoApp
         catch (InvalidInputException ex)
         {
             terminal.Error.WriteLine($"loco: {ex.Subject}: {ex.Problem}");
+            return ExitCodes.BadInput;
+        }
+        catch (OutputFileException ex)
+        {
+            // A write that no command wrapped (Output/Files.cs names the flag): still one message and exit code 2.
+            terminal.Error.WriteLine($"loco: {ex.Message}");
             return ExitCodes.BadInput;
         }
         catch (OperationCanceledException)

@@ -6,6 +6,7 @@ using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Core.Problems;
+using Loco.Reports.Tables;
 using Loco.Theory.Dynamics;
 using Loco.Theory.Spectra;
 using Loco.Theory.Tuning;
@@ -114,16 +115,16 @@ internal sealed class TuneCommand
         string? csv = r.GetValue(_csv);
         if (csv is not null)
         {
-            var text = new StringBuilder("rank,inner_lr,inner_steps,outer_lr,outer_momentum,restart_period,rounds,final_risk,diverged_at_round\n");
+            var csvTable = new CsvTable("rank", "inner_lr", "inner_steps", "outer_lr", "outer_momentum", "restart_period", "rounds", "final_risk", "diverged_at_round");
             int rank = 1;
             foreach (Candidate c in result.Ranked)
             {
                 TuningPoint p = c.Point;
-                text.AppendLine(string.Join(',', rank++, N(p.InnerLr), p.InnerSteps, N(p.OuterLr), N(p.OuterMomentum), p.RestartPeriod, c.Outcome.Rounds,
-                    c.Outcome.Diverged ? "" : N(c.Outcome.FinalRisk), c.Outcome.DivergedAtRound?.ToString(CultureInfo.InvariantCulture) ?? ""));
+                csvTable.Add(rank++, p.InnerLr, p.InnerSteps, p.OuterLr, p.OuterMomentum, p.RestartPeriod, c.Outcome.Rounds,
+                    c.Outcome.Diverged ? null : (double?)c.Outcome.FinalRisk, c.Outcome.DivergedAtRound);
             }
 
-            SimulateCommand.Write("--csv", () => CurveWriter.WriteAtomically(csv, text.ToString()));
+            Files.Write("--csv", () => csvTable.Save(csv, terminal.Out));
         }
 
         if (r.GetValue(_json))
@@ -191,8 +192,8 @@ internal sealed class TuneCommand
             w.WriteString("problem", problem.Description);
             w.WriteNumber("samples", samples);
             w.WriteString("free", FreeNames(free));
-            w.WriteString("outer", OuterName(c.OuterKind));
-            w.WriteString("outer_form", FormName(c.OuterForm));
+            w.WriteString("outer", c.OuterKind.Name());
+            w.WriteString("outer_form", c.OuterForm.Name());
             w.WriteNumber("workers", c.Workers);
             w.WriteNumber("batch", c.BatchSize);
             w.WriteNumber("grid_evaluations", result.GridEvaluations);
@@ -208,7 +209,7 @@ internal sealed class TuneCommand
                 w.WriteNumber("outer_momentum", p.OuterMomentum);
                 w.WriteNumber("restart_period", p.RestartPeriod);
                 w.WriteNumber("rounds", cand.Outcome.Rounds);
-                Number(w, "final_risk", cand.Outcome.FinalRisk);
+                w.WriteNumberOrNull("final_risk", cand.Outcome.FinalRisk);
                 if (cand.Outcome.DivergedAtRound is int d)
                 {
                     w.WriteNumber("diverged_at_round", d);
