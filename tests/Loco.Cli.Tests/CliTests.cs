@@ -199,4 +199,14 @@ public sealed class CliTests() : CliTestBase("cli")
         Assert.Equal(2, code);
         Assert.Contains("--restart", err);
     }
+
+    [Fact]
+    public void JsonWritesGreekLettersAsThemselves()
+    {
+        var (code, output, err) = Loco(["simulate", .. Small, "--preset", "sla", "--json"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("λ_i", output);
+        Assert.Contains("θ*_i", output);
+        Assert.DoesNotContain("\\u03", output);
+    }
 }

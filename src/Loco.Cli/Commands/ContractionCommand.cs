@@ -127,7 +127,7 @@ internal sealed class ContractionCommand
     private static string Json(LinearRegressionProblem problem, FamilyConfig c, int[] periods, double[] mu, double[] rate, double[,] ck, IReadOnlyList<CancellationPoint>[] zeros)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             SpectrumCommand.WriteSettings(w, problem, c with { Restart = RestartSchedule.Every(0) });

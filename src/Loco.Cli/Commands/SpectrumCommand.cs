@@ -106,7 +106,7 @@ internal sealed class SpectrumCommand
     private static string Json(LinearRegressionProblem problem, FamilyConfig c, SpectrumRates worst, ModeRates[] modes)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             WriteSettings(w, problem, c);

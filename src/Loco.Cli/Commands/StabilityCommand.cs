@@ -157,7 +157,7 @@ internal sealed class StabilityCommand
     private static string Json(string description, FamilyConfig c, StabilityCell[,] cells, (int Stable, int WithRestart, int OnlyWith, int OnlyWithout) counts)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             w.WriteString("problem", description);

@@ -186,7 +186,7 @@ internal sealed class TuneCommand
     private static string Json(LinearRegressionProblem problem, FamilyConfig c, long samples, Knob free, TuningResult result, int top)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             w.WriteString("problem", problem.Description);

@@ -92,7 +92,7 @@ internal static class SweepWriter
     {
         SweepOptions o = result.Options;
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             w.WriteString("out", folder);

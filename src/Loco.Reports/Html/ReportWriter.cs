@@ -103,7 +103,7 @@ public static class ReportWriter
     private static string Index(string folder, IReadOnlyList<ReportEntry> entries)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             string Relative(string p) => Path.GetRelativePath(Path.GetFullPath(folder), Path.GetFullPath(p)).Replace('\\', '/');
             w.WriteStartObject();

@@ -1,3 +1,4 @@
+using Loco.Reports.Tables;
 using System.Text;
 using System.Text.Json;
 using Loco.Core.Family;
@@ -127,7 +128,7 @@ public static class CurveWriter
     public static string TheoryJson(string method, TheoryResult theory, double[]? multiWorkerExcess, SimulationResult? simulation, double seconds)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             FamilyConfig c = theory.Config;
             w.WriteStartObject();
@@ -216,7 +217,7 @@ public static class CurveWriter
     public static string Json(IEnumerable<(string Method, SimulationResult Result)> results)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             w.WriteStartArray("results");
