@@ -254,7 +254,7 @@ internal sealed class TrainCommand
         }
 
         var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options);
-        SimulateCommand.Write("--out", () => csv.Begin(run.History));
+        Files.Write("--out", () => csv.Begin(run.History));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(terminal.Cancellation);
         int interrupts = 0;
         using PosixSignalRegistration? sigint = terminal.OwnsProcess ? PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
@@ -372,7 +372,7 @@ internal sealed class TrainCommand
 
     private static void RemoveRun(string folder)
     {
-        SimulateCommand.Write("--out", () =>
+        Files.Write("--out", () =>
         {
             foreach (string name in new[] { TrainingCheckpoint.FolderName, TrainingCheckpoint.FolderName + ".partial", TrainingCheckpoint.FolderName + ".previous" })
             {
@@ -413,7 +413,7 @@ internal sealed class TrainCommand
     private static void WritePlot(string folder, Setup setup, TrainingOptions options, IReadOnlyList<RoundReport> history, double? floor, TrainingDivergedException? diverged)
     {
         double[] rounds = [.. history.Select(h => (double)h.Round)];
-        SimulateCommand.Write("--out", () => LinePlot.SavePng(Path.Combine(folder, "loss.png"), $"loco train: {setup.Model}, {setup.Method}", "round", "loss (nats per token)",
+        Files.Write("--out", () => LinePlot.SavePng(Path.Combine(folder, "loss.png"), $"loco train: {setup.Model}, {setup.Method}", "round", "loss (nats per token)",
             [new LineSeries("train", rounds, [.. history.Select(h => h.TrainLoss)]), new LineSeries("validation", rounds, [.. history.Select(h => h.ValidationLoss)])],
             references: floor is double f ? [new ReferenceLine("entropy floor", f)] : null,
             xRange: (0, options.Rounds),

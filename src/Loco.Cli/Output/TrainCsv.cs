@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
+using Loco.Reports.Tables;
 using Loco.Torch.Training;
 
 namespace Loco.Cli.Output;
@@ -30,7 +31,7 @@ internal sealed class TrainCsv(string path, string method, string model, Trainin
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
-        CurveWriter.WriteAtomically(Path, text.ToString());
+        OutputFile.Write(Path, text.ToString());
     }
 
     /// <summary>Appends one round: one write of a whole line, flushed to disk.</summary>
@@ -53,7 +54,7 @@ internal sealed class TrainCsv(string path, string method, string model, Trainin
     {
         FamilyConfig c = options.Family;
         return string.Join(',', method, model, N(c.InnerLr), c.InnerSteps, c.Workers, c.BatchSize, options.Context, N(c.OuterLr),
-            N(c.OuterMomentum), CurveWriter.OuterName(c.OuterKind), c.OuterForm == OuterForm.Ema ? "ema" : "pytorch", c.RestartPeriod);
+            N(c.OuterMomentum), c.OuterKind.Name(), c.OuterForm.Name(), c.RestartPeriod);
     }
 
     private static string N(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";

@@ -1,3 +1,4 @@
+using Loco.Reports.Tables;
 using ScottPlot;
 
 namespace Loco.Reports.Figures;
@@ -26,8 +27,7 @@ public static class LinePlot
 {
     /// <summary>
     /// Draws <paramref name="series"/> (and optional horizontal <paramref name="references"/>) and writes a
-    /// <paramref name="width"/> × <paramref name="height"/> PNG to <paramref name="path"/>, atomically (a temporary file, then renamed);
-    /// creates the folder if needed. <paramref name="xRange"/> fixes the horizontal axis (e.g. every planned round, so
+    /// <paramref name="width"/> × <paramref name="height"/> PNG to <paramref name="path"/>, through <see cref="OutputFile"/>. <paramref name="xRange"/> fixes the horizontal axis (e.g. every planned round, so
     /// that a run cut short shows where it stopped); the vertical axis spans the finite values and reference lines.
     /// </summary>
     public static void SavePng(string path, string title, string xLabel, string yLabel, IEnumerable<LineSeries> series,
@@ -101,15 +101,6 @@ public static class LinePlot
         }
 
         plot.ShowLegend(Edge.Right);
-        string full = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(folder))
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        string temporary = Path.Combine(folder ?? ".", $".{Path.GetFileNameWithoutExtension(full)}.{Environment.ProcessId}.tmp.png");
-        plot.SavePng(temporary, width, height);
-        File.Move(temporary, full, overwrite: true);
+        OutputFile.Write(path, plot.GetImage(width, height).GetImageBytes(ImageFormat.Png));
     }
 }

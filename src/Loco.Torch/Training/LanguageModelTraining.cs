@@ -65,9 +65,8 @@ public sealed record TrainingOptions
     /// <summary>Checks what the data does not decide (the device included), naming flags.</summary>
     public void Validate()
     {
-        FamilySettings.Validate(Family);
-        FamilySettings.AtLeastOne(Context, "--context", "context length");
-        FamilySettings.AtLeastOne(Steps, "--steps", "number of inner steps");
+        InputChecks.AtLeastOne(Context, "--context", "context length");
+        InputChecks.AtLeastOne(Steps, "--steps", "number of inner steps");
         if (Steps < Family.InnerSteps)
         {
             throw new InvalidInputException("--steps", $"{Steps} inner steps are fewer than one round of H = {Family.InnerSteps} (--inner-steps).");
@@ -78,7 +77,7 @@ public sealed record TrainingOptions
             throw new InvalidInputException("--eval-every", $"must be 0 (only at the end) or a positive number of rounds (got {EvalEvery}).");
         }
 
-        FamilySettings.AtLeastOne(Threads, "--threads", "number of threads");
+        InputChecks.AtLeastOne(Threads, "--threads", "number of threads");
         if (!double.IsFinite(ClipNorm) || ClipNorm < 0)
         {
             throw new InvalidInputException("--clip", $"must be a non-negative number (got {ClipNorm}).");
