@@ -224,6 +224,10 @@ public sealed class TrainTests() : CliTestBase("train")
         var (code2, _, err2) = Loco(Small(outFolder, "--seed", "9", "--overwrite"));
         Assert.True(code2 == 0, err2);
         Assert.NotEqual(csv, File.ReadAllText(Path.Combine(outFolder, "train.csv")));
+
+        // --overwrite on a folder that does not exist yet is a plain run.
+        var (code3, _, err3) = Loco(Small(PathOf("new"), "--overwrite"));
+        Assert.True(code3 == 0, err3);
     }
 
     [Fact]

@@ -372,6 +372,11 @@ internal sealed class TrainCommand
 
     private static void RemoveRun(string folder)
     {
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
         Files.Write("--out", () =>
         {
             foreach (string name in new[] { TrainingCheckpoint.FolderName, TrainingCheckpoint.FolderName + ".partial", TrainingCheckpoint.FolderName + ".previous" })
