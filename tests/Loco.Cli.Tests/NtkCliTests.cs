@@ -5,7 +5,7 @@ namespace Loco.Cli.Tests;
 
 public sealed class NtkCliTests() : CliTestBase("ntk")
 {
-    private static readonly string[] SmallToy = ["--samples", "12", "--width", "12", "--inner-lr", "0.05", "--inner-steps", "4"];
+    private static readonly string[] SmallToy = ["--points", "12", "--width", "12", "--inner-lr", "0.05", "--inner-steps", "4"];
 
     [Fact]
     public void NtkWritesSpectrumModesAndFiguresAndTheLinearisedErrorIsTiny()
@@ -81,10 +81,11 @@ public sealed class NtkCliTests() : CliTestBase("ntk")
     }
 
     [Theory]
-    [InlineData("--samples", "1")]
+    [InlineData("--points", "1")]
     [InlineData("--width", "0")]
     [InlineData("--rounds", "0")]
     [InlineData("--margin", "1.5")]
+    [InlineData("--margin", "1")]
     [InlineData("--outer-form", "adam")]
     public void NtkBadInputExitsTwoNamingTheFlagAndWritesNothing(string flag, string value)
     {
