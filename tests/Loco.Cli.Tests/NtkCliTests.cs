@@ -95,4 +95,19 @@ public sealed class NtkCliTests() : CliTestBase("ntk")
         Assert.Contains(flag, err);
         Assert.False(Directory.Exists(outFolder));
     }
+
+    [Fact]
+    public void JsonCarriesTheGridAndKeepsStandardOutputForIt()
+    {
+        string outFolder = PathOf("json-grid");
+        var (code, output, err) = Loco(["ntk", .. SmallToy, "--grid", "--rounds", "8", "--restart-period", "2", "--outer-lrs", "0.5,40", "--momenta", "0.5",
+            "--out", outFolder, "--json"]);
+        Assert.True(code == 0, err);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        System.Text.Json.JsonElement cells = doc.RootElement.GetProperty("cells");
+        Assert.Equal(2, cells.GetArrayLength());
+        Assert.True(cells[0].GetProperty("predicted_stable").GetBoolean());   // α = 0.5: a small step
+        Assert.False(cells[1].GetProperty("real").GetProperty("stable").GetBoolean()); // α = 40 cannot be stable
+        Assert.Contains("loco ntk:", err);
+    }
 }

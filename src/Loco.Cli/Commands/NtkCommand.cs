@@ -47,6 +47,8 @@ internal sealed class NtkCommand
     private readonly Option<string?> _momenta = Options.Text("--momenta", $"With --grid: outer momenta of the grid's columns (each in [0, 1)), comma-separated. Default: {string.Join(',', DefaultGridMomenta)}.");
     private readonly Option<double?> _margin = Options.Double("--margin", $"With --grid: stability margin, a fraction in [0, 1) as in loco sweep: a cell is measured stable when its final loss is finite and at most (1 − margin) × its initial loss. Default: {MeasuredStability.DefaultMargin}.");
     private readonly Option<int?> _threads = Options.Int("--threads", "TorchSharp threads on the CPU (≥ 1). Default: 1 (fastest for this small network on a small machine).");
+    private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of tables (the files are written as usual).");
+
     private readonly Option<string?> _out = Options.Text("--out",
         "Output folder: spectrum.csv, modes.csv, ntk.png, departure.png (with --grid: spectrum.csv, grid.csv, grid.png). Default: loco-out/ntk.");
 
@@ -70,7 +72,7 @@ internal sealed class NtkCommand
         foreach (Option option in new Option[]
                  {
                      _points, _inputDim, _width, _depth, _seed, _family.InnerLr, _family.InnerSteps, _family.Outer, _family.OuterForm, _family.OuterLr,
-                     _family.OuterMomentum, _family.RestartPeriod, _rounds, _grid, _lrs, _momenta, _margin, _threads, _out,
+                     _family.OuterMomentum, _family.RestartPeriod, _rounds, _grid, _lrs, _momenta, _margin, _threads, _out, _json,
                  })
         {
             command.Options.Add(option);
@@ -112,7 +114,9 @@ internal sealed class NtkCommand
         TorchSharp.torch.set_num_threads(threads);
         using NtkProblem problem = NtkProblem.Create(shape);
         double[] mu = EffectiveSpectrum.Compute(problem.Spectrum.Lambda, family.InnerLr, family.InnerSteps);
-        terminal.Out.WriteLine($"loco ntk: n = {shape.Samples} points in [−1, 1]^{shape.InputDim}, tanh MLP {shape.Depth}×{shape.Width} " +
+        bool json = r.GetValue(_json);
+        TextWriter lines = json ? terminal.Error : terminal.Out;
+        lines.WriteLine($"loco ntk: n = {shape.Samples} points in [−1, 1]^{shape.InputDim}, tanh MLP {shape.Depth}×{shape.Width} " +
                                $"({problem.Real.Dimension:N0} weights, float64), seed {shape.Seed}; NTK λ ∈ [{G(problem.Spectrum.Lambda[^1])}, {G(problem.Spectrum.Lambda[0])}], " +
                                $"η = {G(family.InnerLr)}, H = {family.InnerSteps}, μ ∈ [{G(mu[^1])}, {G(mu[0])}].");
         if (grid)
@@ -122,6 +126,12 @@ internal sealed class NtkCommand
             NtkGridResult found = terminal.WithProgress("stability grid (real and linearised MLP)", () => (double)Volatile.Read(ref done) / total,
                 () => Files.Write("--out", () => NtkGridStudy.Run(problem, mu, family with { Restart = RestartSchedule.Every(k) }, lrs, momenta, rounds, margin, outFolder,
                     () => Interlocked.Increment(ref done))));
+            if (json)
+            {
+                terminal.Out.WriteLine(NtkJson.Grid(found));
+                return ExitCodes.Ok;
+            }
+
             foreach (string line in found.Summary)
             {
                 terminal.Out.WriteLine(line);
@@ -134,6 +144,12 @@ internal sealed class NtkCommand
         int trained = 0;
         NtkModeResult result = terminal.WithProgress("training (linearised, real)", () => Volatile.Read(ref trained) / 2.0,
             () => Files.Write("--out", () => NtkModeStudy.Run(problem, mu, family, rounds, outFolder, () => Interlocked.Increment(ref trained))));
+        if (json)
+        {
+            terminal.Out.WriteLine(NtkJson.Modes(result));
+            return ExitCodes.Ok;
+        }
+
         foreach (string line in result.Before)
         {
             terminal.Out.WriteLine(line);

@@ -1,6 +1,7 @@
 using Loco.Core.Optimizers;
+using Loco.Torch.Ntk;
 
-namespace Loco.Torch.Ntk;
+namespace Loco.Studies.Ntk;
 
 /// <summary>The measured outcome of one (outer learning rate, momentum, restart period) cell.</summary>
 /// <param name="LearningRate">α (PyTorch form) or ν (EMA form).</param>
