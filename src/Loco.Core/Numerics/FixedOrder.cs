@@ -30,7 +30,7 @@ public static class FixedOrder
         return Dot(LaneWidth.Auto, x, y);
     }
 
-    internal static double Dot(LaneWidth width, ReadOnlySpan<double> x, ReadOnlySpan<double> y) => LaneDispatch.Resolve(width) switch
+    internal static double Dot(LaneWidth width, ReadOnlySpan<double> x, ReadOnlySpan<double> y) => LaneDispatch.ResolveWithoutFma(width) switch
     {
         LaneWidth.W512 => Dot<Lanes512>(x, y),
         LaneWidth.W256 => Dot<Lanes256>(x, y),

@@ -107,19 +107,23 @@ internal static class LaneDispatch
     /// </summary>
     public static LaneWidth Resolve(LaneWidth width) => width switch
     {
-        LaneWidth.Auto when Vector512.IsHardwareAccelerated && Avx512F.IsSupported => LaneWidth.W512,
+        LaneWidth.Auto when Vector512.IsHardwareAccelerated && HasVectorFma => LaneWidth.W512,
         LaneWidth.Auto when Vector256.IsHardwareAccelerated && HasVectorFma => LaneWidth.W256,
         LaneWidth.Auto when Vector128.IsHardwareAccelerated && HasVectorFma => LaneWidth.W128,
         LaneWidth.Auto => LaneWidth.Scalar,
         _ => width,
     };
 
-    /// <summary>What <see cref="Resolve"/> picks on this machine, e.g. "Vector256".</summary>
-    public static string Describe(LaneWidth width) => Resolve(width) switch
+    /// <summary>
+    /// For kernels without FMA (only +, −, ×): the widest hardware-accelerated width, FMA or not (SSE2 without AVX2 runs
+    /// Vector128), else scalar.
+    /// </summary>
+    public static LaneWidth ResolveWithoutFma(LaneWidth width) => width switch
     {
-        LaneWidth.W512 => "Vector512",
-        LaneWidth.W256 => "Vector256",
-        LaneWidth.W128 => "Vector128",
-        _ => "scalar",
+        LaneWidth.Auto when Vector512.IsHardwareAccelerated => LaneWidth.W512,
+        LaneWidth.Auto when Vector256.IsHardwareAccelerated => LaneWidth.W256,
+        LaneWidth.Auto when Vector128.IsHardwareAccelerated => LaneWidth.W128,
+        LaneWidth.Auto => LaneWidth.Scalar,
+        _ => width,
     };
 }
