@@ -129,7 +129,7 @@ internal static class RoundKernel
                     TV bm = TV.Load(ref bRef, i);
                     TV fs = qh * ss, fv = qh * sv;
                     TV ff = TV.FusedMultiplyAdd(d, invM, shared * qh * fs);
-                    TV ssNew = Fma(svf, fv, Fma(ssf, fs, Fma(ssv, sv, Fma(sf2, ff, Fma(sv2, vv, ss2 * ss)))));
+                    TV ssNew = Fma(sf2, ff, Fma(svf, fv, Fma(ssf, fs, Fma(ssv, sv, Fma(sv2, vv, ss2 * ss)))));
                     TV fm = qh * am;
                     TV aNew = Fma(aF, fm, Fma(aV, bm, aS * am));
                     if (reset)
@@ -140,8 +140,8 @@ internal static class RoundKernel
                     }
                     else
                     {
-                        TV.Store(Fma(vvf, fv, Fma(vsf, fs, Fma(vsv, sv, Fma(vf2, ff, Fma(vv2, vv, vs2 * ss))))), ref vvRef, i);
-                        TV.Store(Fma(xvf, fv, Fma(xsf, fs, Fma(xsv, sv, Fma(xff, ff, Fma(xvv, vv, xss * ss))))), ref svRef, i);
+                        TV.Store(Fma(vf2, ff, Fma(vvf, fv, Fma(vsf, fs, Fma(vsv, sv, Fma(vv2, vv, vs2 * ss))))), ref vvRef, i);
+                        TV.Store(Fma(xff, ff, Fma(xvf, fv, Fma(xsf, fs, Fma(xsv, sv, Fma(xvv, vv, xss * ss))))), ref svRef, i);
                         TV.Store(Fma(bF, fm, Fma(bV, bm, bS * am)), ref bRef, i);
                     }
 
@@ -151,16 +151,23 @@ internal static class RoundKernel
                     TV.Store(TV.FusedMultiplyAdd(g * aNew * aNew, TV.Load(ref initial, i), TV.Load(ref acc0, sumSignalAt + k)), ref acc0, sumSignalAt + k);
                 }
 
+                // M_t += x A^t, P_t += x q^{2t}: the powers depend on λ alone, so their chains run ahead of the outer
+                // step and each accumulator waits for x by one FMA only.
                 TV x = g * ss;
                 TV.Store(TV.Load(ref acc0, sumSsAt + k) + x, ref acc0, sumSsAt + k);
-                TV y = x;
+                TV powerA = a, powerQ = q2;
                 nuint mAt = k, pAt = (nuint)h * lanes + k;
-                for (int t = 0; t < h; t++)
+                for (int t = 1; ; t++)
                 {
-                    x *= a;
-                    y *= q2;
-                    TV.Store(TV.Load(ref acc0, mAt) + x, ref acc0, mAt);
-                    TV.Store(TV.Load(ref acc0, pAt) + y, ref acc0, pAt);
+                    TV.Store(TV.FusedMultiplyAdd(x, powerA, TV.Load(ref acc0, mAt)), ref acc0, mAt);
+                    TV.Store(TV.FusedMultiplyAdd(x, powerQ, TV.Load(ref acc0, pAt)), ref acc0, pAt);
+                    if (t == h)
+                    {
+                        break;
+                    }
+
+                    powerA *= a;
+                    powerQ *= q2;
                     mAt += lanes;
                     pAt += lanes;
                 }
@@ -201,7 +208,8 @@ internal static class RoundKernel
         pad.B[..count].CopyTo(atoms.B[start..]);
     }
 
-    // c·x + rest, one rounding: the quadratic and linear forms of the outer map as FMA chains (one live sum each).
+    // c·x + rest, one rounding: the quadratic and linear forms of the outer map as FMA chains (one live sum each), the
+    // fast-weight term, which comes last (after Horner's rule), added last.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Fma<TV>(TV c, TV x, TV rest) where TV : struct, ILanes<TV> => TV.FusedMultiplyAdd(c, x, rest);
 
