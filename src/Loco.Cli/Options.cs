@@ -42,8 +42,8 @@ internal static class Options
 
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
-    /// <summary>The names of --outer.</summary>
-    public static readonly (string Name, OuterKind Value)[] OuterKinds = [("none", OuterKind.None), ("heavy-ball", OuterKind.HeavyBall), ("nesterov", OuterKind.Nesterov)];
+    /// <summary>The names of --outer (<c>none</c> is accepted for <c>plain</c>, its name before 0.2).</summary>
+    public static readonly (string Name, OuterKind Value)[] OuterKinds = [(OuterKind.Plain.Name(), OuterKind.Plain), (OuterKind.HeavyBall.Name(), OuterKind.HeavyBall), (OuterKind.Nesterov.Name(), OuterKind.Nesterov), ("none", OuterKind.Plain)];
 
     /// <summary>The names of --outer-form.</summary>
     public static readonly (string Name, OuterForm Value)[] OuterForms = [("pytorch", OuterForm.PyTorch), ("ema", OuterForm.Ema)];

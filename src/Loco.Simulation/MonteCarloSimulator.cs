@@ -2,6 +2,7 @@ using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Core.Problems;
 using Loco.Core.Rounds;
+using Loco.Core.Rounds.Reducers;
 
 namespace Loco.Simulation;
 
@@ -34,6 +35,12 @@ public sealed record SimulationOptions
     /// S = 1 is the ordinary simulation.
     /// </summary>
     public int SubBatches { get; init; } = 1;
+
+    /// <summary>
+    /// How each run's pseudo-gradients are averaged: called once per run (a reducer holds a round's state, and runs go
+    /// in parallel); null = <see cref="InProcessReducer{T}"/>. A codec or any custom <see cref="IReducer{T}"/> goes here.
+    /// </summary>
+    public Func<IReducer<double>>? Reducer { get; init; }
 
     /// <summary>Checks the options, naming the flag of a bad one.</summary>
     public void Validate()
@@ -140,8 +147,8 @@ public static class MonteCarloSimulator
             workers[m] = new LinearRegressionWorker(problem, config.Inner, config.BatchSize, config.ResetInnerState, options.Seed, stream, s);
         }
 
-        OuterOptimizer outer = config.Outer;
-        var round = new TwoPhaseRound<double>(workers, outer, config.InnerSteps);
+        OuterOptimizer outer = config.OuterOptimizer;
+        var round = new TwoPhaseRound<double>(workers, outer, config.InnerSteps, options.Reducer?.Invoke());
         var global = new double[problem.Dimension];
         OuterState<double> state = outer.Init<double>(problem.Dimension);
         var observer = inner is null ? null : new InnerRiskRecorder(problem, inner, config.InnerSteps);

@@ -74,7 +74,7 @@ public class FamilyIdentityTests
     public void RestartEveryRoundIsAMomentumFreeStep(OuterKind kind, OuterForm form)
     {
         const double alpha = 0.6, beta = 0.8;
-        double[] restarted = RunFamily(Outer.Create(kind, form, alpha, beta, restartPeriod: 1), 3, rounds: 40, eta: 0.2, workers: 2);
+        double[] restarted = RunFamily(Outer.Create(kind, form, alpha, beta, RestartSchedule.Every(1)), 3, rounds: 40, eta: 0.2, workers: 2);
 
         // With v = 0 at every round: Nesterov moves by α(1+β)Δ, heavy-ball by αΔ (PyTorch form);
         // the EMA form's m' = (1−β)Δ scales both by (1−β).

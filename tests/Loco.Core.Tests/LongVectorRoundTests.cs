@@ -38,7 +38,7 @@ public class LongVectorRoundTests
         var random = new System.Random(7);
         float[] Noise() => [.. Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() - 0.5))];
         float[] shift0 = Noise(), shift1 = Noise(), start = Noise();
-        OuterOptimizer outer = Outer.Create(kind, form, 0.7, 0.9, restartPeriod: 3);
+        OuterOptimizer outer = Outer.Create(kind, form, 0.7, 0.9, RestartSchedule.Every(3));
         var round = new TwoPhaseRound<float>([new ShiftWorker(shift0), new ShiftWorker(shift1)], outer, innerSteps: 2);
         float[] global = (float[])start.Clone();
         OuterState<float> state = outer.Init<float>(n);

@@ -82,7 +82,7 @@ public class OptimizerTests
     }
 
     [Theory]
-    [InlineData(OuterKind.None, OuterForm.PyTorch, 0.0)]
+    [InlineData(OuterKind.Plain, OuterForm.PyTorch, 0.0)]
     [InlineData(OuterKind.HeavyBall, OuterForm.PyTorch, 0.9)]
     [InlineData(OuterKind.Nesterov, OuterForm.PyTorch, 0.9)]
     [InlineData(OuterKind.HeavyBall, OuterForm.Ema, 0.9)]
@@ -103,7 +103,7 @@ public class OptimizerTests
             {
                 switch (kind, form)
                 {
-                    case (OuterKind.None, _): es[i] -= a * d[i]; break;
+                    case (OuterKind.Plain, _): es[i] -= a * d[i]; break;
                     case (OuterKind.HeavyBall, OuterForm.PyTorch): v[i] = beta * v[i] + d[i]; es[i] -= a * v[i]; break;
                     case (OuterKind.Nesterov, OuterForm.PyTorch): v[i] = beta * v[i] + d[i]; es[i] -= a * (d[i] + beta * v[i]); break;
                     case (OuterKind.HeavyBall, OuterForm.Ema): v[i] = beta * v[i] + (1 - beta) * d[i]; es[i] -= a * v[i]; break;
@@ -167,6 +167,8 @@ public class OptimizerTests
     private sealed record AtRounds(params long[] Rounds) : RestartSchedule
     {
         public override bool ShouldRestart(in RestartContext context) => Rounds.Contains(context.CompletedRounds);
+
+        public override string Spec => $"at:{string.Join(',', Rounds)}";
     }
 
     [Fact]
@@ -176,6 +178,6 @@ public class OptimizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Outer.Nesterov(0.7, 1.0));
         Assert.Throws<ArgumentOutOfRangeException>(() => Outer.HeavyBall(double.NaN, 0.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => Outer.Plain(1).WithRestart(-1));
-        Assert.Throws<ArgumentException>(() => Outer.Create(OuterKind.None, OuterForm.PyTorch, 1.0, 0.5));
+        Assert.Throws<ArgumentException>(() => Outer.Create(OuterKind.Plain, OuterForm.PyTorch, 1.0, 0.5));
     }
 }

@@ -9,10 +9,10 @@ public class SettingsTests
     public void PresetsAreSettingsOfTheOneFamily()
     {
         FamilyConfig sgd = new FamilySettings { Preset = Preset.Sgd }.Resolve();
-        Assert.Equal((1, 1.0, 0.0, 1, OuterKind.None), (sgd.InnerSteps, sgd.OuterLr, sgd.OuterMomentum, sgd.Workers, sgd.OuterKind));
+        Assert.Equal((1, 1.0, 0.0, 1, OuterKind.Plain), (sgd.InnerSteps, sgd.OuterLr, sgd.OuterMomentum, sgd.Workers, sgd.OuterKind));
 
         FamilyConfig la = new FamilySettings { Preset = Preset.La }.Resolve();
-        Assert.Equal((1, 0.0, OuterKind.None), (la.Workers, la.OuterMomentum, la.OuterKind));
+        Assert.Equal((1, 0.0, OuterKind.Plain), (la.Workers, la.OuterMomentum, la.OuterKind));
 
         FamilyConfig laDiloco = new FamilySettings { Preset = Preset.LaDiloco, Workers = 8 }.Resolve();
         Assert.Equal((8, 0.0), (laDiloco.Workers, laDiloco.OuterMomentum));
@@ -40,7 +40,7 @@ public class SettingsTests
             "--workers" => s with { Workers = 3 },
             "--outer-lr" => s with { OuterLr = 0.5 },
             "--outer-momentum" => s with { OuterMomentum = 0.5 },
-            "--outer" => s with { OuterKind = preset == Preset.Sla ? OuterKind.None : OuterKind.Nesterov },
+            "--outer" => s with { OuterKind = preset == Preset.Sla ? OuterKind.Plain : OuterKind.Nesterov },
             _ => s with { InnerKind = InnerKind.Sgd },
         };
         var ex = Assert.Throws<InvalidInputException>(s.Resolve);
@@ -92,6 +92,6 @@ public class SettingsTests
     public void MomentumWithoutAnOuterKindMeansNesterov()
     {
         Assert.Equal(OuterKind.Nesterov, new FamilySettings { OuterMomentum = 0.5 }.Resolve().OuterKind);
-        Assert.Equal(OuterKind.None, new FamilySettings().Resolve().OuterKind);
+        Assert.Equal(OuterKind.Plain, new FamilySettings().Resolve().OuterKind);
     }
 }

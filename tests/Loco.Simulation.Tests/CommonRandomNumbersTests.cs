@@ -18,9 +18,9 @@ public class CommonRandomNumbersTests
         BatchSize = batch,
         OuterLr = 1.0,
         OuterMomentum = 0,
-        OuterKind = OuterKind.None,
+        OuterKind = OuterKind.Plain,
         OuterForm = OuterForm.PyTorch,
-        RestartPeriod = 0,
+        Restart = RestartSchedule.Every(0),
     };
 
     /// <summary>The largest relative gap between per-round means, per-round standard errors and per-run final risks.</summary>
@@ -74,7 +74,7 @@ public class CommonRandomNumbersTests
         var config = new FamilyConfig
         {
             InnerLr = 0.3, InnerSteps = 3, Workers = 3, BatchSize = 4, OuterLr = 0.8, OuterMomentum = 0.5,
-            OuterKind = OuterKind.Nesterov, OuterForm = OuterForm.PyTorch, RestartPeriod = 0,
+            OuterKind = OuterKind.Nesterov, OuterForm = OuterForm.PyTorch, Restart = RestartSchedule.Every(0),
         };
         foreach (bool reset in new[] { false, true })
         {

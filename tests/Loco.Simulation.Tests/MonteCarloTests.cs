@@ -145,9 +145,9 @@ public class AllocationTests
         FamilyConfig config = new FamilySettings { Preset = Preset.Sla, Workers = 3, InnerSteps = 4, BatchSize = 4, RestartPeriod = 2 }.Resolve();
         var workers = Enumerable.Range(0, config.Workers)
             .Select(m => (Loco.Core.Rounds.IWorker<double>)new LinearRegressionWorker(problem, config.Inner, config.BatchSize, false, 1, (ulong)m)).ToArray();
-        var round = new Loco.Core.Rounds.TwoPhaseRound<double>(workers, config.Outer, config.InnerSteps);
+        var round = new Loco.Core.Rounds.TwoPhaseRound<double>(workers, config.OuterOptimizer, config.InnerSteps);
         var global = new double[problem.Dimension];
-        var state = config.Outer.Init<double>(problem.Dimension);
+        var state = config.OuterOptimizer.Init<double>(problem.Dimension);
         for (int k = 0; k < 3; k++)
         {
             round.Run(global, state); // warm-up: JIT and tiering
@@ -177,9 +177,9 @@ public class WorkerTests
         {
             FamilyConfig config = new FamilySettings { Preset = h == 1 ? Preset.Sgd : Preset.La, InnerSteps = h, OuterLr = h == 1 ? null : 1.0, InnerLr = eta, BatchSize = batch }.Resolve();
             var worker = new LinearRegressionWorker(problem, config.Inner, batch, false, seed: 77, stream: 5);
-            var round = new Loco.Core.Rounds.TwoPhaseRound<double>([worker], config.Outer, config.InnerSteps);
+            var round = new Loco.Core.Rounds.TwoPhaseRound<double>([worker], config.OuterOptimizer, config.InnerSteps);
             var global = new double[16];
-            var state = config.Outer.Init<double>(16);
+            var state = config.OuterOptimizer.Init<double>(16);
             for (int k = 0; k < rounds; k++)
             {
                 round.Run(global, state);

@@ -18,7 +18,7 @@ public sealed class IdentityTests
         return new RiskRecursion(AtomSpectrum.FromProblem(problem), config, problem.Noise).Run(new TheoryOptions { Rounds = rounds, Mode = mode });
     }
 
-    private static FamilyConfig Config(int h = 4, int m = 1, double eta = 0.5, OuterKind kind = OuterKind.None, OuterForm form = OuterForm.PyTorch,
+    private static FamilyConfig Config(int h = 4, int m = 1, double eta = 0.5, OuterKind kind = OuterKind.Plain, OuterForm form = OuterForm.PyTorch,
         double alpha = 1.0, double beta = 0.0, int restart = 0, int batch = 4) =>
         new FamilySettings
         {
@@ -65,7 +65,7 @@ public sealed class IdentityTests
     private static double Risk(double[] lambda, double[] c, double sigma2) => 0.5 * lambda.Select((l, i) => l * c[i]).Sum() + 0.5 * sigma2;
 
     [Theory]
-    [InlineData(OuterKind.None, OuterForm.PyTorch, 0.7, 0.0, 0, 1)]
+    [InlineData(OuterKind.Plain, OuterForm.PyTorch, 0.7, 0.0, 0, 1)]
     [InlineData(OuterKind.HeavyBall, OuterForm.PyTorch, 0.5, 0.8, 0, 4)]
     [InlineData(OuterKind.Nesterov, OuterForm.PyTorch, 0.5, 0.9, 3, 2)]
     [InlineData(OuterKind.HeavyBall, OuterForm.Ema, 2.0, 0.7, 0, 3)]
@@ -78,7 +78,7 @@ public sealed class IdentityTests
         const int rounds = 25;
         TheoryResult theory = Run(config, rounds);
         var exactWorkers = Enumerable.Range(0, workers).Select(_ => new ExactGradientWorker(Problem.Lambda, 0.7)).ToArray();
-        OuterOptimizer outer = config.Outer;
+        OuterOptimizer outer = config.OuterOptimizer;
         var round = new TwoPhaseRound<double>(exactWorkers, outer, 3);
         double[] s = Problem.ThetaStar.Select(t => -t).ToArray();
         OuterState<double> state = outer.Init<double>(s.Length);

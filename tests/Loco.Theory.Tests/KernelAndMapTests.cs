@@ -35,7 +35,7 @@ public sealed class KernelAndMapTests
     }
 
     [Theory]
-    [InlineData(OuterKind.None, OuterForm.PyTorch, 0.7, 0.0)]
+    [InlineData(OuterKind.Plain, OuterForm.PyTorch, 0.7, 0.0)]
     [InlineData(OuterKind.HeavyBall, OuterForm.PyTorch, 0.6, 0.9)]
     [InlineData(OuterKind.Nesterov, OuterForm.PyTorch, 0.7, 0.9)]
     [InlineData(OuterKind.HeavyBall, OuterForm.Ema, 1.7, 0.8)]
@@ -48,7 +48,7 @@ public sealed class KernelAndMapTests
         var random = new System.Random(3);
         for (int trial = 0; trial < 5; trial++)
         {
-            double s = random.NextDouble() - 0.5, v = kind == OuterKind.None ? 0 : random.NextDouble() - 0.5, f = random.NextDouble() - 0.5;
+            double s = random.NextDouble() - 0.5, v = kind == OuterKind.Plain ? 0 : random.NextDouble() - 0.5, f = random.NextDouble() - 0.5;
             double[] global = [s];
             OuterState<double> state = outer.Init<double>(1);
             state.Momentum[0] = v;

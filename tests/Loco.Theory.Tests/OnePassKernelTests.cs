@@ -27,7 +27,7 @@ public sealed class OnePassKernelTests
             }
         }
 
-        data.Add(TheoryMode.Exact, 2, 0.2, OuterKind.None, OuterForm.PyTorch, 1, 0, false);
+        data.Add(TheoryMode.Exact, 2, 0.2, OuterKind.Plain, OuterForm.PyTorch, 1, 0, false);
         data.Add(TheoryMode.Exact, 8, 0.2, OuterKind.Nesterov, OuterForm.Ema, 13, 1, true);
         return data;
     }
@@ -39,7 +39,7 @@ public sealed class OnePassKernelTests
         FamilyConfig config = new FamilySettings
         {
             InnerLr = 0.6, InnerSteps = h, Workers = workers, BatchSize = 3, OuterKind = outer, OuterForm = form,
-            OuterLr = form == OuterForm.Ema ? 1.5 : 0.6, OuterMomentum = outer == OuterKind.None ? 0 : 0.8, RestartPeriod = restart,
+            OuterLr = form == OuterForm.Ema ? 1.5 : 0.6, OuterMomentum = outer == OuterKind.Plain ? 0 : 0.8, RestartPeriod = restart,
         }.Resolve();
         // 1003 and 4 + 4·k atoms: a remainder that is not a whole vector.
         AtomSpectrum spectrum = weighted

@@ -132,7 +132,7 @@ public sealed class SimulatorAgreementTests(ITestOutputHelper output)
             Workers = m,
             InnerLr = eta,
             BatchSize = batch,
-            OuterKind = outer switch { "none" => OuterKind.None, "heavy-ball" => OuterKind.HeavyBall, _ => OuterKind.Nesterov },
+            OuterKind = outer switch { "none" => OuterKind.Plain, "heavy-ball" => OuterKind.HeavyBall, _ => OuterKind.Nesterov },
             OuterForm = form == "ema" ? OuterForm.Ema : OuterForm.PyTorch,
             OuterLr = alpha,
             OuterMomentum = beta,

@@ -63,7 +63,7 @@ public sealed class SpectrumTests(ITestOutputHelper output)
         FamilyConfig config = new FamilySettings
         {
             InnerLr = eta, InnerSteps = h, Workers = m, BatchSize = 8,
-            OuterKind = outer switch { "none" => OuterKind.None, "heavy-ball" => OuterKind.HeavyBall, _ => OuterKind.Nesterov },
+            OuterKind = outer switch { "none" => OuterKind.Plain, "heavy-ball" => OuterKind.HeavyBall, _ => OuterKind.Nesterov },
             OuterLr = alpha, OuterMomentum = beta, RestartPeriod = restart,
         }.Resolve();
         var options = new TheoryOptions { Rounds = rounds };

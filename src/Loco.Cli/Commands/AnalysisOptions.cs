@@ -146,12 +146,7 @@ internal sealed class AnalysisOptions
         }
     }
 
-    public static string OuterName(OuterKind kind) => kind switch
-    {
-        OuterKind.None => "none",
-        OuterKind.HeavyBall => "heavy-ball",
-        _ => "nesterov",
-    };
+    public static string OuterName(OuterKind kind) => kind.Name();
 
     public static string FormName(OuterForm form) => form == Loco.Core.Optimizers.OuterForm.Ema ? "ema" : "pytorch";
 }

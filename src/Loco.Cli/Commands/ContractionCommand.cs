@@ -46,7 +46,7 @@ internal sealed class ContractionCommand
         }
 
         (LinearRegressionProblem problem, _, _, double[] mu) = _options.ReadSpectrum(r, config);
-        OuterOptimizer outer = config.Outer;
+        OuterOptimizer outer = config.OuterOptimizer;
         double[] rate = [.. mu.Select(m => OuterTransfer.Rate(outer, m))];
         double[,] ck = new double[mu.Length, periods.Length];
         for (int i = 0; i < mu.Length; i++)
@@ -129,7 +129,7 @@ internal sealed class ContractionCommand
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
-            SpectrumCommand.WriteSettings(w, problem, c with { RestartPeriod = 0 });
+            SpectrumCommand.WriteSettings(w, problem, c with { Restart = RestartSchedule.Every(0) });
             w.WriteStartArray("periods");
             for (int p = 0; p < periods.Length; p++)
             {

@@ -90,9 +90,9 @@ internal sealed class NtkCommand
 
         string outFolder = r.GetValue(_out) ?? Path.Combine("loco-out", "ntk");
         double[] lrs = Numbers(r.GetValue(_lrs), "--outer-lrs", DefaultGridLrs, v => double.IsFinite(v) && v > 0, "a positive finite number");
-        double[] momenta = Numbers(r.GetValue(_momenta), "--momenta", family.OuterKind == OuterKind.None ? [0.0] : DefaultGridMomenta,
+        double[] momenta = Numbers(r.GetValue(_momenta), "--momenta", family.OuterKind == OuterKind.Plain ? [0.0] : DefaultGridMomenta,
             v => double.IsFinite(v) && v >= 0 && v < 1, "a number in [0, 1)");
-        if (family.OuterKind == OuterKind.None && momenta.Any(b => b != 0))
+        if (family.OuterKind == OuterKind.Plain && momenta.Any(b => b != 0))
         {
             throw new InvalidInputException("--momenta", "a plain outer step (--outer none) has no momentum; leave --momenta out or choose --outer heavy-ball or nesterov.");
         }
@@ -114,7 +114,7 @@ internal sealed class NtkCommand
         if (grid)
         {
             int k = family.RestartPeriod > 0 ? family.RestartPeriod : DefaultRestartPeriod;
-            return NtkGridStudy.Run(terminal, problem, mu, family with { RestartPeriod = k }, lrs, momenta, rounds, margin, outFolder);
+            return NtkGridStudy.Run(terminal, problem, mu, family with { Restart = RestartSchedule.Every(k) }, lrs, momenta, rounds, margin, outFolder);
         }
 
         return NtkModeStudy.Run(terminal, problem, mu, family, rounds, outFolder);
@@ -137,7 +137,7 @@ internal sealed class NtkCommand
     {
         OuterKind? kind = Options.Choice(r.GetValue(_family.Outer), "--outer", Options.OuterKinds);
         double? momentum = grid ? null : r.GetValue(_family.OuterMomentum);
-        kind ??= momentum is 0 ? OuterKind.None : OuterKind.Nesterov;
+        kind ??= momentum is 0 ? OuterKind.Plain : OuterKind.Nesterov;
         var settings = new FamilySettings
         {
             InnerLr = r.GetValue(_family.InnerLr) ?? DefaultInnerLr,
@@ -145,7 +145,7 @@ internal sealed class NtkCommand
             OuterKind = kind,
             OuterForm = Options.Choice(r.GetValue(_family.OuterForm), "--outer-form", Options.OuterForms) ?? OuterForm.PyTorch,
             OuterLr = grid ? DefaultOuterLr : r.GetValue(_family.OuterLr) ?? DefaultOuterLr,
-            OuterMomentum = momentum ?? (kind == OuterKind.None ? 0 : DefaultOuterMomentum),
+            OuterMomentum = momentum ?? (kind == OuterKind.Plain ? 0 : DefaultOuterMomentum),
             RestartPeriod = r.GetValue(_family.RestartPeriod) ?? DefaultRestartPeriod,
         };
         return settings.Resolve();

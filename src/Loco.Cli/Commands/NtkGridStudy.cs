@@ -53,7 +53,7 @@ internal static class NtkGridStudy
             spectrumCsv.AppendLine(string.Join(',', i + 1, N(problem.Spectrum.Lambda[i]), N(mu[i])));
         }
 
-        string lrName = family.OuterForm == Loco.Core.Optimizers.OuterForm.Ema && family.OuterKind != Loco.Core.Optimizers.OuterKind.None ? "ν" : "α";
+        string lrName = family.OuterForm == Loco.Core.Optimizers.OuterForm.Ema && family.OuterKind != Loco.Core.Optimizers.OuterKind.Plain ? "ν" : "α";
         SimulateCommand.Write("--out", () =>
         {
             CurveWriter.WriteAtomically(Path.Combine(outFolder, "spectrum.csv"), spectrumCsv.ToString());

@@ -22,7 +22,7 @@ internal static class NtkModeStudy
 
     public static int Run(Terminal terminal, NtkProblem problem, double[] mu, FamilyConfig family, int rounds, string outFolder)
     {
-        OuterOptimizer outer = family.Outer;
+        OuterOptimizer outer = family.OuterOptimizer;
         int k = family.RestartPeriod;
         int done = 0;
         (NtkTrajectory linear, NtkTrajectory real) = terminal.WithProgress("training (linearised, real)", () => Volatile.Read(ref done) / 2.0, () =>

@@ -44,7 +44,7 @@ internal sealed class SpectrumCommand
             throw new InvalidInputException("--rows", $"show at least 2 modes (got {rows}).");
         }
 
-        OuterOptimizer outer = config.Outer;
+        OuterOptimizer outer = config.OuterOptimizer;
         int k = config.RestartPeriod;
         ModeRow[] modes = [.. Enumerable.Range(0, mu.Length).Select(i => ModeRow.Of(i, problem.Lambda[i], mu[i], outer, k))];
         SpectrumRates worst = SpectrumRates.Of(outer, mu, k);

@@ -62,9 +62,9 @@ internal sealed class StabilityCommand
 
         double[] lrs = Numbers(r.GetValue(_lrs), "--outer-lrs", DefaultLrs, v => double.IsFinite(v) && v > 0, "a positive finite number");
         string? momentaText = r.GetValue(_momenta);
-        double[] momenta = Numbers(momentaText, "--momenta", config.OuterKind == OuterKind.None ? [0.0] : DefaultMomenta,
+        double[] momenta = Numbers(momentaText, "--momenta", config.OuterKind == OuterKind.Plain ? [0.0] : DefaultMomenta,
             v => double.IsFinite(v) && v >= 0 && v < 1, "a number in [0, 1)");
-        if (config.OuterKind == OuterKind.None && momenta.Any(b => b != 0))
+        if (config.OuterKind == OuterKind.Plain && momenta.Any(b => b != 0))
         {
             throw new InvalidInputException("--momenta", "a plain outer step (--outer none) has no momentum; leave --momenta out or choose --outer heavy-ball or nesterov.");
         }
@@ -96,7 +96,7 @@ internal sealed class StabilityCommand
             return ExitCodes.Ok;
         }
 
-        string lrName = config.OuterForm == OuterForm.Ema && config.OuterKind != OuterKind.None ? "ν" : "α";
+        string lrName = config.OuterForm == OuterForm.Ema && config.OuterKind != OuterKind.Plain ? "ν" : "α";
         string title = $"{OuterName(config.OuterKind)} [{FormName(config.OuterForm)}], η={G(config.InnerLr)} H={config.InnerSteps}, μ ∈ [{G(mu.Min())}, {G(mu.Max())}]";
         terminal.Console.Write(Grid(cells, lrName, $"[bold]without restart[/]: ρ per round, {Markup.Escape(title)}", c => c.Rates.Rate));
         if (k > 0)

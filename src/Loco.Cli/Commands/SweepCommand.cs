@@ -87,7 +87,7 @@ internal sealed class SweepCommand
     {
         SweepOptions d = r.GetValue(_quick) ? Quick : Defaults;
         OuterKind outer = Options.Choice(r.GetValue(_outer), "--outer", Options.OuterKinds) ?? d.OuterKind;
-        double[] momentaDefault = outer == OuterKind.None ? [0.0] : [.. d.Momenta];
+        double[] momentaDefault = outer == OuterKind.Plain ? [0.0] : [.. d.Momenta];
         var options = d with
         {
             InnerStepsList = Integers(r.GetValue(_hs), "--inner-steps-list", [.. d.InnerStepsList], 1),

@@ -87,12 +87,12 @@ internal sealed class TrainCommand
             given = given with
             {
                 InnerKind = given.InnerKind ?? InnerKind.AdamW,
-                OuterKind = given.OuterKind ?? (given.OuterMomentum is 0 ? OuterKind.None : OuterKind.Nesterov),
+                OuterKind = given.OuterKind ?? (given.OuterMomentum is 0 ? OuterKind.Plain : OuterKind.Nesterov),
             };
             given = given with
             {
-                OuterMomentum = given.OuterMomentum ?? (given.OuterKind == OuterKind.None ? 0.0 : 0.9),
-                OuterLr = given.OuterLr ?? (given.OuterKind == OuterKind.None ? 1.0 : 0.7),
+                OuterMomentum = given.OuterMomentum ?? (given.OuterKind == OuterKind.Plain ? 0.0 : 0.9),
+                OuterLr = given.OuterLr ?? (given.OuterKind == OuterKind.Plain ? 1.0 : 0.7),
             };
         }
 

@@ -126,7 +126,7 @@ internal sealed class TuneCommand
 
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"[bold]tuned[/] ({Markup.Escape(FreeNames(free))}) for {samples:N0} samples: {Markup.Escape(config.ToString())}");
-        table.AddColumns("rank", "η", "H", config.OuterForm == OuterForm.Ema && config.OuterKind != OuterKind.None ? "ν" : "α", "β", "K", "rounds", "final risk");
+        table.AddColumns("rank", "η", "H", config.OuterForm == OuterForm.Ema && config.OuterKind != OuterKind.Plain ? "ν" : "α", "β", "K", "rounds", "final risk");
         int n = 1;
         foreach (Candidate c in result.Distinct(top))
         {

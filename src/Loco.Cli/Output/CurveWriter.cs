@@ -242,12 +242,7 @@ internal static class CurveWriter
         text.Append(settings).Append(',').Append(round).Append(',').Append(innerStep).Append(',').Append(samples).Append(',')
             .Append(N(risk)).Append(',').Append(N(risk - floor)).Append(',').Append(double.IsNaN(stderr) ? "" : N(stderr)).AppendLine();
 
-    public static string OuterName(OuterKind kind) => kind switch
-    {
-        OuterKind.None => "none",
-        OuterKind.HeavyBall => "heavy-ball",
-        _ => "nesterov",
-    };
+    public static string OuterName(OuterKind kind) => kind.Name();
 
     private static string N(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

@@ -46,7 +46,7 @@ internal static class SweepWriter
             range = (lo - 0.5, hi + 0.5);
         }
 
-        string lrName = o.OuterKind != OuterKind.None && o.OuterForm == OuterForm.Ema ? "outer lr ν (EMA form)" : "outer lr α (PyTorch form)";
+        string lrName = o.OuterKind != OuterKind.Plain && o.OuterForm == OuterForm.Ema ? "outer lr ν (EMA form)" : "outer lr α (PyTorch form)";
         var written = new List<string>();
         var panels = new List<Plot>();
         foreach (int h in o.InnerStepsList)

@@ -32,8 +32,11 @@ public sealed record FamilyConfig
     /// <summary>The outer step's parameterisation.</summary>
     public required OuterForm OuterForm { get; init; }
 
-    /// <summary>K, the restart period in rounds; 0 = never.</summary>
-    public required int RestartPeriod { get; init; }
+    /// <summary>When the outer momentum is reset (<see cref="RestartSchedule.Never"/> by default).</summary>
+    public RestartSchedule Restart { get; init; } = RestartSchedule.Never;
+
+    /// <summary>K of a periodic <see cref="Restart"/> (the <c>restart_period</c> column); 0 for any other schedule.</summary>
+    public int RestartPeriod => Restart is PeriodicRestart periodic ? periodic.Rounds : 0;
 
     /// <summary>The inner optimizer's kind.</summary>
     public InnerKind InnerKind { get; init; } = InnerKind.Sgd;
@@ -51,7 +54,7 @@ public sealed record FamilyConfig
     public long SamplesPerRound => (long)Workers * InnerSteps * BatchSize;
 
     /// <summary>The outer optimizer these settings describe.</summary>
-    public OuterOptimizer Outer => Loco.Core.Optimizers.Outer.Create(OuterKind, OuterForm, OuterLr, OuterMomentum, RestartPeriod);
+    public OuterOptimizer OuterOptimizer => Outer.Create(OuterKind, OuterForm, OuterLr, OuterMomentum, Restart);
 
     /// <summary>The inner optimizer these settings describe.</summary>
     public InnerOptimizer Inner => InnerKind switch
@@ -65,10 +68,15 @@ public sealed record FamilyConfig
     /// <summary>A short human description, e.g. "H=8 M=4 B=8 η=0.5 nesterov[pytorch](α=0.5, β=0.9) K=3".</summary>
     public override string ToString()
     {
-        string outer = OuterKind == OuterKind.None
+        string outer = OuterKind == OuterKind.Plain
             ? $"plain(α={OuterLr:G4})"
-            : $"{(OuterKind == OuterKind.HeavyBall ? "heavy-ball" : "nesterov")}[{(OuterForm == OuterForm.Ema ? "ema" : "pytorch")}](α={OuterLr:G4}, β={OuterMomentum:G4})";
-        string restart = RestartPeriod > 0 ? $" K={RestartPeriod}" : "";
+            : $"{OuterKind.Name()}[{OuterForm.Name()}](α={OuterLr:G4}, β={OuterMomentum:G4})";
+        string restart = Restart switch
+        {
+            NeverRestart => "",
+            PeriodicRestart p => $" K={p.Rounds}",
+            _ => $" restart {Restart}",
+        };
         return $"H={InnerSteps} M={Workers} B={BatchSize} {Inner} {outer}{restart}";
     }
 }

@@ -35,8 +35,11 @@ public sealed record FamilySettings
     /// <summary>Outer form.</summary>
     public OuterForm? OuterForm { get; init; }
 
-    /// <summary>K.</summary>
+    /// <summary>K (<c>--restart-period</c>): a periodic restart schedule; 0 = never.</summary>
     public int? RestartPeriod { get; init; }
+
+    /// <summary>Any restart schedule (<c>--restart</c>, e.g. <c>every:3</c> or <c>opposed</c>); not together with <see cref="RestartPeriod"/>.</summary>
+    public RestartSchedule? Restart { get; init; }
 
     /// <summary>Inner optimizer kind.</summary>
     public InnerKind? InnerKind { get; init; }
@@ -59,9 +62,8 @@ public sealed record FamilySettings
         BatchSize = 8,
         OuterLr = 1.0,
         OuterMomentum = 0.0,
-        OuterKind = Loco.Core.Optimizers.OuterKind.None,
+        OuterKind = Loco.Core.Optimizers.OuterKind.Plain,
         OuterForm = Loco.Core.Optimizers.OuterForm.PyTorch,
-        RestartPeriod = 0,
     };
 
     /// <summary>The full, validated configuration.</summary>
@@ -74,9 +76,9 @@ public sealed record FamilySettings
         // Which settings a preset fixes, and which defaults it changes.
         (int? workers, double? outerLr, OuterKind? kind, bool momentumFree, int? steps, double? lr) preset = Preset switch
         {
-            Family.Preset.Sgd => (1, 1.0, Loco.Core.Optimizers.OuterKind.None, true, 1, null),
-            Family.Preset.La => (1, null, Loco.Core.Optimizers.OuterKind.None, true, null, null),
-            Family.Preset.LaDiloco => (null, null, Loco.Core.Optimizers.OuterKind.None, true, null, null),
+            Family.Preset.Sgd => (1, 1.0, Loco.Core.Optimizers.OuterKind.Plain, true, 1, null),
+            Family.Preset.La => (1, null, Loco.Core.Optimizers.OuterKind.Plain, true, null, null),
+            Family.Preset.LaDiloco => (null, null, Loco.Core.Optimizers.OuterKind.Plain, true, null, null),
             Family.Preset.Diloco => (null, null, Loco.Core.Optimizers.OuterKind.Nesterov, false, null, 1e-3),
             _ => (null, null, null, false, null, null),
         };
@@ -109,9 +111,9 @@ public sealed record FamilySettings
             Require(gb == 0, "--outer-momentum", $"--outer-momentum {gb}");
         }
 
-        if (Preset == Family.Preset.Sla && OuterKind == Loco.Core.Optimizers.OuterKind.None)
+        if (Preset == Family.Preset.Sla && OuterKind == Loco.Core.Optimizers.OuterKind.Plain)
         {
-            throw new InvalidInputException("--outer", "--outer none contradicts --preset sla (outer momentum); choose heavy-ball or nesterov.");
+            throw new InvalidInputException("--outer", "--outer plain contradicts --preset sla (outer momentum); choose heavy-ball or nesterov.");
         }
 
         if (Preset == Family.Preset.Diloco && InnerKind is InnerKind ik && ik != Optimizers.InnerKind.AdamW)
@@ -124,7 +126,7 @@ public sealed record FamilySettings
             Family.Preset.Sla => Loco.Core.Optimizers.OuterKind.Nesterov,
             _ => OuterMomentum is > 0 ? Loco.Core.Optimizers.OuterKind.Nesterov : d.OuterKind,
         };
-        double outerMomentum = OuterMomentum ?? (outerKind == Loco.Core.Optimizers.OuterKind.None ? 0.0 : 0.9);
+        double outerMomentum = OuterMomentum ?? (outerKind == Loco.Core.Optimizers.OuterKind.Plain ? 0.0 : 0.9);
         double outerLr = OuterLr ?? preset.outerLr ?? Preset switch
         {
             Family.Preset.La or Family.Preset.LaDiloco or Family.Preset.Sla => 0.5,
@@ -142,7 +144,7 @@ public sealed record FamilySettings
             OuterMomentum = outerMomentum,
             OuterKind = outerKind,
             OuterForm = OuterForm ?? d.OuterForm,
-            RestartPeriod = RestartPeriod ?? d.RestartPeriod,
+            Restart = ResolveRestart() ?? d.Restart,
             InnerKind = InnerKind ?? (Preset == Family.Preset.Diloco ? Optimizers.InnerKind.AdamW : Optimizers.InnerKind.Sgd),
             InnerMomentum = InnerMomentum ?? (InnerKind is Optimizers.InnerKind.Momentum or Optimizers.InnerKind.Nesterov ? 0.9 : 0.0),
             WeightDecay = WeightDecay ?? 0.0,
@@ -167,15 +169,27 @@ public sealed record FamilySettings
             throw new InvalidInputException("--weight-decay", $"the weight decay must be a non-negative finite number (got {c.WeightDecay}).");
         }
 
-        if (c.RestartPeriod < 0)
+        ArgumentNullException.ThrowIfNull(c.Restart);
+
+        if (c.OuterKind == Loco.Core.Optimizers.OuterKind.Plain && c.OuterMomentum != 0)
         {
-            throw new InvalidInputException("--restart-period", $"the restart period must be 0 (never) or a positive number of rounds (got {c.RestartPeriod}).");
+            throw new InvalidInputException("--outer-momentum", $"a plain outer step (--outer plain) has no momentum (got {c.OuterMomentum}); choose --outer heavy-ball or nesterov.");
+        }
+    }
+
+    private RestartSchedule? ResolveRestart()
+    {
+        if (RestartPeriod is int k && Restart is not null)
+        {
+            throw new InvalidInputException("--restart", $"give the restart either as --restart-period {k} or as --restart {Restart.Spec}, not both.");
         }
 
-        if (c.OuterKind == Loco.Core.Optimizers.OuterKind.None && c.OuterMomentum != 0)
+        if (RestartPeriod is < 0)
         {
-            throw new InvalidInputException("--outer-momentum", $"a plain outer step (--outer none) has no momentum (got {c.OuterMomentum}); choose --outer heavy-ball or nesterov.");
+            throw new InvalidInputException("--restart-period", $"the restart period must be 0 (never) or a positive number of rounds (got {RestartPeriod}).");
         }
+
+        return RestartPeriod is int period ? RestartSchedule.Every(period) : Restart;
     }
 
     /// <summary>Throws unless <paramref name="value"/> is positive and finite.</summary>

@@ -3,8 +3,8 @@ namespace Loco.Core.Optimizers;
 /// <summary>How the outer step turns the averaged pseudo-gradient into a move of the global weights.</summary>
 public enum OuterKind
 {
-    /// <summary>s ← s − α Δ.</summary>
-    None,
+    /// <summary>The plain step s ← s − α Δ (Lookahead, LA-DiLoCo). Named <c>plain</c> in flags, CSVs and JSON.</summary>
+    Plain,
     /// <summary>Heavy-ball momentum.</summary>
     HeavyBall,
     /// <summary>Nesterov momentum.</summary>

@@ -8,8 +8,15 @@ namespace Loco.Core.Optimizers;
 /// (kind, form, learning rate, momentum, restart schedule) whose <see cref="Step{T}"/> moves flat global
 /// weights by the averaged pseudo-gradient Δ = s − mean_m f_m. Build one with <see cref="Outer"/>.
 /// </summary>
+/// <remarks>
+/// References: DiLoCo, Douillard et al. (2023), "DiLoCo: Distributed Low-Communication Training of Language Models",
+/// arXiv 2311.08105 (outer Nesterov on the pseudo-gradient); Lookahead, Zhang et al. (2019), "Lookahead Optimizer: k
+/// steps forward, 1 step back", arXiv 1907.08610 (the plain step); Agarwala (2026), "High dimensional theory of
+/// two-phase optimizers", arXiv 2603.26954 (LA-DiLoCo, SLA); restarts: see <see cref="RestartSchedule"/>. Every
+/// member is one linear update, <see cref="Coefficients"/>.
+/// </remarks>
 /// <param name="Kind">Plain, heavy-ball or Nesterov.</param>
-/// <param name="Form">PyTorch or EMA parameterisation (ignored for <see cref="OuterKind.None"/>).</param>
+/// <param name="Form">PyTorch or EMA parameterisation (ignored for <see cref="OuterKind.Plain"/>).</param>
 /// <param name="LearningRate">α in the PyTorch form, ν in the EMA form.</param>
 /// <param name="Momentum">β, in [0, 1).</param>
 /// <param name="Restart">When the momentum buffer is reset.</param>
@@ -25,7 +32,7 @@ public sealed record OuterOptimizer(OuterKind Kind, OuterForm Form, double Learn
     /// The learning rate of the PyTorch form that makes the same steps: α = ν(1 − β) for the EMA form.
     /// </summary>
     public double EquivalentPyTorchLearningRate =>
-        Form == OuterForm.Ema && Kind != OuterKind.None ? LearningRate * (1 - Momentum) : LearningRate;
+        Form == OuterForm.Ema && Kind != OuterKind.Plain ? LearningRate * (1 - Momentum) : LearningRate;
 
     /// <summary>Fresh state (zero momentum, zero rounds) for <paramref name="dimension"/> parameters.</summary>
     public OuterState<T> Init<T>(int dimension) where T : unmanaged, IFloatingPointIeee754<T>
@@ -34,25 +41,34 @@ public sealed record OuterOptimizer(OuterKind Kind, OuterForm Form, double Learn
         return new OuterState<T>(dimension);
     }
 
+    /// <summary>The one definition of this step: s ← s − AΔ − Bv; v ← Cv + EΔ (see <see cref="OuterCoefficients"/>).</summary>
+    public OuterCoefficients Coefficients => OuterCoefficients.Of(Kind, Form, LearningRate, Momentum);
+
     /// <summary>
     /// One outer step: moves <paramref name="global"/> by the averaged pseudo-gradient <paramref name="delta"/>,
     /// updates the momentum, counts the round and applies the restart schedule. Allocation-free.
     /// </summary>
-    public void Step<T>(Span<T> global, ReadOnlySpan<T> delta, OuterState<T> state) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <param name="global">The global weights s, moved in place.</param>
+    /// <param name="delta">The averaged pseudo-gradient Δ = s − mean_m f_m.</param>
+    /// <param name="state">The momentum and the round counters.</param>
+    /// <param name="lastLoss">The workers' mean loss at the end of the round, for restart rules that read it (NaN: unknown).</param>
+    public void Step<T>(Span<T> global, ReadOnlySpan<T> delta, OuterState<T> state, double lastLoss = double.NaN) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(state);
         if (global.Length != delta.Length || global.Length != state.Momentum.Length)
         {
             throw new ArgumentException($"Dimension mismatch: global {global.Length}, delta {delta.Length}, momentum {state.Momentum.Length}.");
         }
 
+        RestartContext observed = Observe(delta, state, lastLoss);
         Apply(global, delta, state.Momentum);
-        Advance(state);
+        Advance(state, observed);
     }
 
     /// <summary>
     /// The arithmetic of one outer step on (a slice of) the weights and momentum, without counting the round: element by
-    /// element, so disjoint slices may be moved separately (in parallel) and give the same result as one call. Follow it
-    /// with one <see cref="Advance{T}"/> per round.
+    /// element, so disjoint slices may be moved separately (in parallel) and give the same result as one call. Take
+    /// <see cref="Observe{T}"/> before and one <see cref="Advance{T}(OuterState{T}, in RestartContext)"/> after, once per round.
     /// </summary>
     public void Apply<T>(Span<T> global, ReadOnlySpan<T> delta, Span<T> v) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -61,50 +77,72 @@ public sealed record OuterOptimizer(OuterKind Kind, OuterForm Form, double Learn
             throw new ArgumentException($"Dimension mismatch: global {global.Length}, delta {delta.Length}, momentum {v.Length}.");
         }
 
-        T lr = T.CreateChecked(LearningRate);
-        T beta = T.CreateChecked(Momentum);
-        switch (Kind, Form)
+        OuterCoefficients k = Coefficients;
+        // s ← s − AΔ − Bv, with the old v
+        TensorPrimitives.MultiplyAdd(delta, T.CreateChecked(-k.A), global, global);
+        if (k.B != 0)
         {
-            case (OuterKind.None, _):
-                // s ← s − α Δ
-                TensorPrimitives.MultiplyAdd(delta, -lr, global, global);
-                break;
-            case (OuterKind.HeavyBall, OuterForm.PyTorch):
-                // v ← β v + Δ;  s ← s − α v
-                TensorPrimitives.MultiplyAdd(v, beta, delta, v);
-                TensorPrimitives.MultiplyAdd(v, -lr, global, global);
-                break;
-            case (OuterKind.Nesterov, OuterForm.PyTorch):
-                // v ← β v + Δ;  s ← s − α (Δ + β v)
-                TensorPrimitives.MultiplyAdd(v, beta, delta, v);
-                TensorPrimitives.MultiplyAdd(delta, -lr, global, global);
-                TensorPrimitives.MultiplyAdd(v, -(lr * beta), global, global);
-                break;
-            case (OuterKind.HeavyBall, OuterForm.Ema):
-                // m ← β m + (1 − β) Δ;  s ← s − ν m
-                TensorPrimitives.Multiply(v, beta, v);
-                TensorPrimitives.MultiplyAdd(delta, T.One - beta, v, v);
-                TensorPrimitives.MultiplyAdd(v, -lr, global, global);
-                break;
-            case (OuterKind.Nesterov, OuterForm.Ema):
-                // m' ← β m + (1 − β) Δ;  s ← s − ν((1 + β) m' − β m) = s − ν(β² m + (1 − β²) Δ);  m ← m'
-                TensorPrimitives.MultiplyAdd(v, -(lr * beta * beta), global, global);
-                TensorPrimitives.MultiplyAdd(delta, -(lr * (T.One - beta * beta)), global, global);
-                TensorPrimitives.Multiply(v, beta, v);
-                TensorPrimitives.MultiplyAdd(delta, T.One - beta, v, v);
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown outer kind {Kind} / form {Form}.");
+            TensorPrimitives.MultiplyAdd(v, T.CreateChecked(-k.B), global, global);
+        }
+
+        // v ← Cv + EΔ
+        if (!k.HasMomentum)
+        {
+            return;
+        }
+
+        if (k.E == 1)
+        {
+            TensorPrimitives.MultiplyAdd(v, T.CreateChecked(k.C), delta, v);
+        }
+        else
+        {
+            TensorPrimitives.Multiply(v, T.CreateChecked(k.C), v);
+            TensorPrimitives.MultiplyAdd(delta, T.CreateChecked(k.E), v, v);
         }
     }
 
-    /// <summary>Counts a completed round and applies the restart schedule (resets the momentum when it says so).</summary>
+    /// <summary>
+    /// The restart context of the round about to be applied: the counters it will have after the step and, when the
+    /// schedule <see cref="RestartSchedule.ObservesRound">observes rounds</see>, Δ·v, ‖Δ‖ and ‖v‖ with the momentum
+    /// before the step (sums in index order, so the same bits on every CPU). Call it before <see cref="Apply{T}"/>.
+    /// </summary>
+    public RestartContext Observe<T>(ReadOnlySpan<T> delta, OuterState<T> state, double lastLoss = double.NaN) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var context = new RestartContext(state.CompletedRounds + 1, state.RoundsSinceRestart + 1) { LastLoss = lastLoss };
+        if (!Restart.ObservesRound)
+        {
+            return context;
+        }
+
+        ReadOnlySpan<T> v = state.Momentum;
+        double dot = 0, dd = 0, vv = 0;
+        for (int i = 0; i < delta.Length; i++)
+        {
+            double d = double.CreateChecked(delta[i]), m = double.CreateChecked(v[i]);
+            dot += d * m;
+            dd += d * d;
+            vv += m * m;
+        }
+
+        return context with { DeltaDotMomentum = dot, DeltaNorm = Math.Sqrt(dd), MomentumNorm = Math.Sqrt(vv) };
+    }
+
+    /// <summary>Counts a completed round and applies the restart schedule on the counters alone.</summary>
     public void Advance<T>(OuterState<T> state) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Advance(state, new RestartContext(state.CompletedRounds + 1, state.RoundsSinceRestart + 1));
+    }
+
+    /// <summary>Counts a completed round and asks the restart schedule, with what <see cref="Observe{T}"/> measured.</summary>
+    public void Advance<T>(OuterState<T> state, in RestartContext observed) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(state);
         state.CompletedRounds++;
         state.RoundsSinceRestart++;
-        if (Restart.ShouldRestart(new RestartContext(state.CompletedRounds, state.RoundsSinceRestart)))
+        if (Restart.ShouldRestart(observed with { CompletedRounds = state.CompletedRounds, RoundsSinceRestart = state.RoundsSinceRestart }))
         {
             ResetMomentum(state);
         }
@@ -121,11 +159,9 @@ public sealed record OuterOptimizer(OuterKind Kind, OuterForm Form, double Learn
     /// <inheritdoc />
     public override string ToString()
     {
-        string core = Kind switch
-        {
-            OuterKind.None => $"plain(lr={LearningRate:G4})",
-            _ => $"{(Kind == OuterKind.HeavyBall ? "heavy-ball" : "nesterov")}[{(Form == OuterForm.Ema ? "ema" : "pytorch")}](lr={LearningRate:G4}, momentum={Momentum:G4})",
-        };
+        string core = Kind == OuterKind.Plain
+            ? $"plain(lr={LearningRate:G4})"
+            : $"{Kind.Name()}[{Form.Name()}](lr={LearningRate:G4}, momentum={Momentum:G4})";
         return Restart is NeverRestart ? core : $"{core}, restart {Restart}";
     }
 }
@@ -135,7 +171,7 @@ public static class Outer
 {
     /// <summary>s ← s − α Δ. With α = 1 every worker-average is taken as is (Lookahead with α = 1 is plain local SGD).</summary>
     public static OuterOptimizer Plain(double learningRate = 1.0) =>
-        Create(OuterKind.None, OuterForm.PyTorch, learningRate, 0.0);
+        Create(OuterKind.Plain, OuterForm.PyTorch, learningRate, 0.0);
 
     /// <summary>Heavy-ball outer momentum.</summary>
     public static OuterOptimizer HeavyBall(double learningRate, double momentum, OuterForm form = OuterForm.PyTorch) =>
@@ -146,7 +182,7 @@ public static class Outer
         Create(OuterKind.Nesterov, form, learningRate, momentum);
 
     /// <summary>Any member, validated.</summary>
-    public static OuterOptimizer Create(OuterKind kind, OuterForm form, double learningRate, double momentum, int restartPeriod = 0)
+    public static OuterOptimizer Create(OuterKind kind, OuterForm form, double learningRate, double momentum, RestartSchedule? restart = null)
     {
         if (!double.IsFinite(learningRate) || learningRate <= 0)
         {
@@ -158,11 +194,11 @@ public static class Outer
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "The outer momentum must lie in [0, 1).");
         }
 
-        if (kind == OuterKind.None && momentum != 0)
+        if (kind == OuterKind.Plain && momentum != 0)
         {
-            throw new ArgumentException("A plain outer step (kind none) has no momentum; set momentum to 0 or choose heavy-ball or nesterov.", nameof(momentum));
+            throw new ArgumentException("A plain outer step has no momentum; set momentum to 0 or choose heavy-ball or nesterov.", nameof(momentum));
         }
 
-        return new OuterOptimizer(kind, form, learningRate, momentum, RestartSchedule.Every(restartPeriod));
+        return new OuterOptimizer(kind, form, learningRate, momentum, restart ?? RestartSchedule.Never);
     }
 }

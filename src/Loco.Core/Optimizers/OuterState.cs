@@ -8,7 +8,7 @@ public sealed class OuterState<T> where T : unmanaged
         Momentum = new T[dimension];
     }
 
-    /// <summary>The momentum buffer: v in the PyTorch form, m in the EMA form (all zeros for <see cref="OuterKind.None"/>).</summary>
+    /// <summary>The momentum buffer: v in the PyTorch form, m in the EMA form (all zeros for <see cref="OuterKind.Plain"/>).</summary>
     public T[] Momentum { get; }
 
     /// <summary>Outer steps taken so far.</summary>

@@ -1,15 +1,19 @@
+using System.Globalization;
+
 namespace Loco.Core.Optimizers;
 
-/// <summary>What a restart schedule may look at when it decides whether to drop the outer momentum.</summary>
-/// <param name="CompletedRounds">Rounds completed since the start, this one included (1 after the first round).</param>
-/// <param name="RoundsSinceRestart">Rounds completed since the last reset of the momentum (or since the start).</param>
-public readonly record struct RestartContext(long CompletedRounds, long RoundsSinceRestart);
-
 /// <summary>
-/// Decides after each outer step whether the outer momentum buffer is reset to zero (only the buffer:
-/// the global weights and the inner optimizers are untouched). Schedules are separate from the outer
-/// optimizers so that new ones (adaptive, loss-triggered) need no change to the outer step.
+/// Decides after each outer step whether the outer momentum buffer is reset to zero (only the buffer: the global
+/// weights and the inner optimizers are untouched). Periodic restarts are the rule studied by Topollai et al. (2026),
+/// "Outer-momentum restarting in high-dimensional two-phase optimization", arXiv 2605.28585; the schedule is a value
+/// of its own so that other rules (adaptive, loss-triggered) need no change to the outer step.
 /// </summary>
+/// <remarks>
+/// A rule that looks at the round (<see cref="RestartContext.DeltaDotMomentum"/>, the norms, the loss) says so with
+/// <see cref="ObservesRound"/>; the outer optimizer then measures those quantities, and only then (they cost three
+/// passes over the weights). The exact theory evaluates rules that depend on the round counters alone.
+/// <see cref="Spec"/> is the text that configs and checkpoints store and <see cref="Parse"/> reads back.
+/// </remarks>
 public abstract record RestartSchedule
 {
     /// <summary>Never reset.</summary>
@@ -26,8 +30,61 @@ public abstract record RestartSchedule
     /// <summary>True when the outer momentum must be reset now.</summary>
     public abstract bool ShouldRestart(in RestartContext context);
 
-    /// <summary>The period K in rounds, or 0 for schedules that are not periodic.</summary>
-    public virtual int Period => 0;
+    /// <summary>
+    /// True when the rule reads the round's statistics (Δ·v, ‖Δ‖, ‖v‖, the loss); false for rules on the counters
+    /// alone, for which the context's statistics are NaN.
+    /// </summary>
+    public virtual bool ObservesRound => false;
+
+    /// <summary>The text a config or checkpoint stores for this schedule (<see cref="Parse"/> reads it back).</summary>
+    public abstract string Spec { get; }
+
+    /// <summary>
+    /// Reads a schedule's <see cref="Spec"/>: <c>never</c> (or <c>0</c>), <c>every:K</c> (or a bare <c>K</c>), or
+    /// <c>opposed[:threshold]</c>.
+    /// </summary>
+    public static RestartSchedule Parse(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        string text = spec.Trim().ToLowerInvariant();
+        string head = text, argument = "";
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon >= 0)
+        {
+            head = text[..colon];
+            argument = text[(colon + 1)..];
+        }
+
+        if (text == "never")
+        {
+            return Never;
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int bare) && bare >= 0)
+        {
+            return Every(bare);
+        }
+
+        if (head == "every" && int.TryParse(argument, NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) && k > 0)
+        {
+            return Every(k);
+        }
+
+        if (head == "opposed")
+        {
+            if (argument.Length == 0)
+            {
+                return new OpposedRestart();
+            }
+
+            if (double.TryParse(argument, NumberStyles.Float, CultureInfo.InvariantCulture, out double threshold) && threshold is >= -1 and <= 1)
+            {
+                return new OpposedRestart(threshold);
+            }
+        }
+
+        throw new FormatException($"'{spec}' is not a restart schedule; write never, every:K (K ≥ 1) or opposed[:c] (c in [−1, 1]).");
+    }
 }
 
 /// <summary>Never resets.</summary>
@@ -37,18 +94,48 @@ public sealed record NeverRestart : RestartSchedule
     public override bool ShouldRestart(in RestartContext context) => false;
 
     /// <inheritdoc />
+    public override string Spec => "never";
+
+    /// <inheritdoc />
     public override string ToString() => "never";
 }
 
-/// <summary>Resets every K completed rounds, counted from the start of training.</summary>
+/// <summary>Resets every K completed rounds, counted from the start of training (arXiv 2605.28585).</summary>
+/// <param name="Rounds">K ≥ 1.</param>
 public sealed record PeriodicRestart(int Rounds) : RestartSchedule
 {
     /// <inheritdoc />
     public override bool ShouldRestart(in RestartContext context) => context.CompletedRounds % Rounds == 0;
 
     /// <inheritdoc />
-    public override int Period => Rounds;
+    public override string Spec => $"every:{Rounds}";
 
     /// <inheritdoc />
     public override string ToString() => $"every {Rounds}";
+}
+
+/// <summary>
+/// An adaptive rule: reset when the round's pseudo-gradient points against the momentum it started with,
+/// cos(Δ, v) &lt; <paramref name="Threshold"/>. Δ plays the gradient's part (the step is −Δ), so this is the gradient
+/// restart of O'Donoghue and Candès (2015, "Adaptive restart for accelerated gradient schemes", arXiv 1204.3982)
+/// carried over to the outer step: momentum that carries the weights uphill is dropped.
+/// </summary>
+/// <param name="Threshold">c in [−1, 1]; 0 restarts as soon as Δ·v &lt; 0.</param>
+public sealed record OpposedRestart(double Threshold = 0) : RestartSchedule
+{
+    /// <inheritdoc />
+    public override bool ObservesRound => true;
+
+    /// <inheritdoc />
+    public override bool ShouldRestart(in RestartContext context)
+    {
+        double norms = context.DeltaNorm * context.MomentumNorm;
+        return norms > 0 && context.DeltaDotMomentum < Threshold * norms;
+    }
+
+    /// <inheritdoc />
+    public override string Spec => Threshold == 0 ? "opposed" : string.Create(CultureInfo.InvariantCulture, $"opposed:{Threshold:R}");
+
+    /// <inheritdoc />
+    public override string ToString() => Threshold == 0 ? "when Δ·v < 0" : string.Create(CultureInfo.InvariantCulture, $"when cos(Δ, v) < {Threshold:G4}");
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using Loco.Core.Optimizers;
+using Loco.Core.Rounds.Reducers;
 
 namespace Loco.Core.Rounds;
 
@@ -8,8 +9,15 @@ namespace Loco.Core.Rounds;
 /// The round of the two-phase family, written once for every backend (DESIGN.md §1):
 /// every worker starts from the global weights s and takes H inner steps; the pseudo-gradient
 /// Δ = s − mean_m f_m is averaged through the reducer; the outer optimizer moves s and its restart
-/// schedule may reset the momentum. Allocation-free after construction.
+/// schedule may reset the momentum. Allocation-free after construction (for vectors under
+/// <see cref="Chunks.ParallelThreshold"/>, with the in-process reducer).
 /// </summary>
+/// <remarks>
+/// The order follows torchft's <c>local_sgd.py</c> DiLoCo: keep the global weights, take the inner steps, form each
+/// worker's pseudo-gradient s − f_m (global minus local, as in DiLoCo, Douillard et al. 2023, arXiv 2311.08105),
+/// average them through the <see cref="IReducer{T}"/>, take the outer step. With one worker and a plain outer step this
+/// is Lookahead (Zhang et al. 2019, arXiv 1907.08610); the family and its theory: Agarwala (2026), arXiv 2603.26954.
+/// </remarks>
 public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IWorker<T>[] _workers;
@@ -36,7 +44,7 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
 
         Outer = outer;
         InnerSteps = innerSteps;
-        Reducer = reducer ?? InProcessReducer<T>.Instance;
+        Reducer = reducer ?? new InProcessReducer<T>();
         _delta = new T[Dimension];
         _scratch = new T[Dimension];
     }
@@ -50,7 +58,7 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>The outer optimizer.</summary>
     public OuterOptimizer Outer { get; }
 
-    /// <summary>How pseudo-gradients are averaged.</summary>
+    /// <summary>How pseudo-gradients are averaged (each worker's Δ_m goes to it; see <see cref="IReducer{T}"/>).</summary>
     public IReducer<T> Reducer { get; }
 
     /// <summary>The workers of this participant.</summary>
@@ -100,8 +108,9 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
         Synchronise(global, state);
     }
 
-    // Δ = s − mean_m f_m, formed as (Σ_m (s − f_m)) / M so that a cluster can all-reduce the sum; then the outer step.
-    // The vector arithmetic is element by element, in slices across cores for long vectors (Chunks: same bits as one pass).
+    // Each worker's Δ_m = s − f_m goes to the reducer in worker-index order; the reducer leaves Δ = mean_m Δ_m; then the
+    // outer step. The vector arithmetic is element by element, in slices across cores for long vectors (Chunks: same
+    // bits as one pass).
     private void Synchronise(Span<T> global, OuterState<T> state)
     {
         if (state.Momentum.Length != Dimension)
@@ -109,53 +118,71 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
             throw new ArgumentException($"The outer state has {state.Momentum.Length} entries; the workers have {Dimension}.", nameof(state));
         }
 
-        T[] delta = _delta, scratch = _scratch;
+        double loss = MeanLoss();
         if (Dimension < Chunks.ParallelThreshold)
         {
             // One pass on this thread, allocation-free.
-            Array.Clear(delta);
-            foreach (IWorker<T> worker in _workers)
+            T[] delta = _delta, scratch = _scratch;
+            Reducer.Begin(Dimension, _workers.Length);
+            for (int m = 0; m < _workers.Length; m++)
             {
-                worker.CopyWeights(scratch);
+                _workers[m].CopyWeights(scratch);
                 TensorPrimitives.Subtract(global, scratch, scratch);
-                TensorPrimitives.Add(delta, scratch, delta);
+                Reducer.Add(m, scratch);
             }
 
-            Reducer.Mean(delta, _workers.Length);
-            Outer.Step(global, delta, state);
+            Reducer.Mean(delta);
+            Outer.Step(global, delta, state, loss);
             return;
         }
 
-        SynchroniseInSlices(global, state);
+        SynchroniseInSlices(global, state, loss);
     }
 
     // Long vectors: the same element-by-element arithmetic in slices across cores (a few closures per round, so kept
     // out of Synchronise, whose short-vector path must not allocate).
-    private unsafe void SynchroniseInSlices(Span<T> global, OuterState<T> state)
+    private unsafe void SynchroniseInSlices(Span<T> global, OuterState<T> state, double loss)
     {
         T[] delta = _delta, scratch = _scratch;
         fixed (T* g = global)
         {
             nint at = (nint)g;
-            Chunks.For(Dimension, (start, n) => delta.AsSpan(start, n).Clear());
-            foreach (IWorker<T> worker in _workers)
+            Reducer.Begin(Dimension, _workers.Length);
+            for (int m = 0; m < _workers.Length; m++)
             {
-                worker.CopyWeights(scratch);
+                _workers[m].CopyWeights(scratch);
                 Chunks.For(Dimension, (start, n) =>
                 {
-                    Span<T> f = scratch.AsSpan(start, n), d = delta.AsSpan(start, n);
+                    Span<T> f = scratch.AsSpan(start, n);
                     TensorPrimitives.Subtract(new ReadOnlySpan<T>((T*)at + start, n), f, f);
-                    TensorPrimitives.Add(d, f, d);
                 });
+                Reducer.Add(m, scratch);
             }
 
-            Reducer.Mean(delta, _workers.Length);
+            Reducer.Mean(delta);
+            RestartContext observed = Outer.Observe<T>(delta, state, loss);
             T[] momentum = state.Momentum;
             OuterOptimizer outer = Outer;
             Chunks.For(Dimension, (start, n) => outer.Apply(new Span<T>((T*)at + start, n), delta.AsSpan(start, n), momentum.AsSpan(start, n)));
+            Outer.Advance(state, observed);
+        }
+    }
+
+    // The mean of the workers' last losses, over those that report one (NaN when none does).
+    private double MeanLoss()
+    {
+        double sum = 0;
+        int count = 0;
+        foreach (IWorker<T> worker in _workers)
+        {
+            if (worker is IReportsLoss reporter)
+            {
+                sum += reporter.LastLoss;
+                count++;
+            }
         }
 
-        Outer.Advance(state);
+        return count == 0 ? double.NaN : sum / count;
     }
 
     private ReadOnlySpan<T> MeanFastWeights()

@@ -10,9 +10,10 @@ namespace Loco.Theory.Analysis;
 /// PyTorch form, m in the EMA form (m = (1 − β) v for the same trajectory).
 /// </summary>
 /// <remarks>
-/// Derivations, with Δ = μ s (α in the PyTorch form, ν in the EMA form):
+/// The matrix is computed from Loco.Core's <see cref="OuterCoefficients"/> (T = [[1 − Aμ, −B], [Eμ, C]]); the table
+/// restates it per member for the reader, with Δ = μ s (α in the PyTorch form, ν in the EMA form):
 /// <code>
-/// none                 s' = (1 − αμ) s                                  T = [[1 − αμ, 0], [0, 0]]
+/// plain                s' = (1 − αμ) s                                  T = [[1 − αμ, 0], [0, 0]]
 /// heavy-ball pytorch   v' = βv + μs;  s' = s − αv'                      T = [[1 − αμ, −αβ], [μ, β]]
 /// nesterov   pytorch   v' = βv + μs;  s' = s − α(μs + βv')              T = [[1 − αμ(1 + β), −αβ²], [μ, β]]
 /// heavy-ball ema       m' = βm + (1 − β)μs;  s' = s − νm'               T = [[1 − ν(1 − β)μ, −νβ], [(1 − β)μ, β]]
@@ -28,11 +29,11 @@ public static class OuterTransfer
     public static Matrix2 Of(OuterOptimizer outer, double mu)
     {
         ArgumentNullException.ThrowIfNull(outer);
-        // The one definition of the outer step in the theory is OuterLinearMap (s', v' linear in s, v, f̄). In the
+        // The outer step is Loco.Core's OuterCoefficients, read through OuterLinearMap (s', v' linear in s, v, f̄). In the
         // noiseless model f̄ = (1 − μ)s; and a round in which the workers do not move (f̄ = s, Δ = 0) leaves s unchanged
         // and scales v by β, so Ss + Sf = 1 and Vs + Vf = 0 for every kind and form. Hence, without cancellation,
         // T = [[1 − Sf μ, Sv], [−Vf μ, Vv]].
-        OuterLinearMap map = OuterLinearMap.Of(outer.Kind, outer.Form, outer.LearningRate, outer.Momentum);
+        OuterLinearMap map = OuterLinearMap.Of(outer);
         return new Matrix2(1 - map.Sf * mu, map.Sv, -map.Vf * mu, map.Vv);
     }
 

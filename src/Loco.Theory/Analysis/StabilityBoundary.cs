@@ -18,7 +18,7 @@ public static class StabilityBoundary
     /// <summary>B(β): a mode is stable iff 0 &lt; α_eff μ &lt; B.</summary>
     public static double MaxEffectiveStep(OuterKind kind, double momentum) => kind switch
     {
-        OuterKind.None => 2.0,
+        OuterKind.Plain => 2.0,
         OuterKind.HeavyBall => 2.0 * (1 + momentum),
         OuterKind.Nesterov => 2.0 * (1 + momentum) / (1 + 2 * momentum),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown outer kind."),
@@ -52,6 +52,6 @@ public static class StabilityBoundary
     public static double MaxLearningRate(OuterKind kind, OuterForm form, double momentum, double muMax)
     {
         double bound = MaxEffectiveStep(kind, momentum) / muMax;
-        return form == OuterForm.Ema && kind != OuterKind.None ? bound / (1 - momentum) : bound;
+        return form == OuterForm.Ema && kind != OuterKind.Plain ? bound / (1 - momentum) : bound;
     }
 }

@@ -97,6 +97,25 @@ public sealed class RiskRecursion
         {
             throw new InvalidInputException("--weight-decay", $"the exact theory covers inner SGD without weight decay (got {config.WeightDecay}).");
         }
+
+        if (config.Restart.ObservesRound)
+        {
+            throw new InvalidInputException("--restart",
+                $"the exact theory follows expected moments, so it evaluates restart schedules on the round counters alone; '{config.Restart.Spec}' reads each run's Δ·v or loss: use 'loco simulate'.");
+        }
+    }
+
+    // Asks the restart schedule after round `round` (1-based), keeping the count of rounds since the last reset.
+    private static bool Restarts(RestartSchedule schedule, int round, ref long sinceRestart)
+    {
+        sinceRestart++;
+        if (!schedule.ShouldRestart(new RestartContext(round, sinceRestart)))
+        {
+            return false;
+        }
+
+        sinceRestart = 0;
+        return true;
     }
 
     /// <summary>Runs the recursion; a diverging run ends the curves at the round before the divergence.</summary>
@@ -118,7 +137,8 @@ public sealed class RiskRecursion
         double kappa4 = options.Mode == TheoryMode.Exact ? kappa : 0;
         double invM = 1.0 / workers;
         double shared = 1 - invM;
-        int restart = _config.RestartPeriod;
+        RestartSchedule restart = _config.Restart;
+        long sinceRestart = 0;
         double[] lambda = _spectrum.Lambda;
         double[] g = _spectrum.UnitWeights ? lambda : _weightedLambda;
         double[] e0 = _spectrum.InitialSquare;
@@ -183,7 +203,7 @@ public sealed class RiskRecursion
             double meanInnerRisk = 0.5 * (innerSum / h * invM + shared * geometricSum / h) + floor;
 
             // Outer step and restart, fused with the next round's moments.
-            state.Pass(forcing, reset: restart > 0 && round % restart == 0);
+            state.Pass(forcing, reset: Restarts(restart, round, ref sinceRestart));
             sumMss = totals[2 * h];
             sumSignal = totals[2 * h + 1];
             double r = 0.5 * sumMss + floor;
@@ -216,7 +236,8 @@ public sealed class RiskRecursion
         double kappa4 = options.Mode == TheoryMode.Exact ? kappa : 0;
         double invM = 1.0 / workers;
         double shared = 1 - invM;
-        int restart = _config.RestartPeriod;
+        RestartSchedule restart = _config.Restart;
+        long sinceRestart = 0;
         OuterLinearMap map = OuterLinearMap.Of(_config);
         double[] lambda = _spectrum.Lambda;
         double[] g = _weightedLambda;
@@ -293,7 +314,7 @@ public sealed class RiskRecursion
             }
 
             // Outer step on the 3×3 moments of (s, v, f̄), then the restart.
-            bool reset = restart > 0 && round % restart == 0;
+            bool reset = Restarts(restart, round, ref sinceRestart);
             double sumGeometric = 0;
             sumMss = 0;
             sumSignal = 0;

@@ -41,7 +41,7 @@ public sealed record NoiselessRiskModel(AtomSpectrum Spectrum) : IRiskModel
     public RiskOutcome Evaluate(FamilyConfig config, long samples)
     {
         int rounds = RecursionRiskModel.Rounds(config, samples);
-        var outer = config.Outer;
+        var outer = config.OuterOptimizer;
         int k = config.RestartPeriod;
         double risk = 0;
         for (int i = 0; i < Spectrum.Count; i++)

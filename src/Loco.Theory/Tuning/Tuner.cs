@@ -328,7 +328,7 @@ public static class Tuner
             throw new InvalidInputException("--refine", $"the refinement budget must be ≥ 0 (got {request.RefineEvaluations}).");
         }
 
-        if (request.Base.OuterKind == OuterKind.None && (request.Free & (Knob.OuterMomentum | Knob.RestartPeriod)) != 0)
+        if (request.Base.OuterKind == OuterKind.Plain && (request.Free & (Knob.OuterMomentum | Knob.RestartPeriod)) != 0)
         {
             throw new InvalidInputException("--free", "a plain outer step (--outer none) has no momentum to tune or restart; choose --outer heavy-ball or nesterov.");
         }

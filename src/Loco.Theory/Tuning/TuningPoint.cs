@@ -1,3 +1,4 @@
+using Loco.Core.Optimizers;
 using Loco.Core.Family;
 
 namespace Loco.Theory.Tuning;
@@ -38,7 +39,7 @@ public readonly record struct TuningPoint(double InnerLr, double OuterLr, double
         OuterLr = OuterLr,
         OuterMomentum = OuterMomentum,
         InnerSteps = InnerSteps,
-        RestartPeriod = RestartPeriod,
+        Restart = RestartSchedule.Every(RestartPeriod),
     };
 }
 

@@ -111,7 +111,7 @@ public sealed record SweepOptions
         Require(OuterLrs.Distinct().Count() == OuterLrs.Count, "--outer-lrs", "lists a learning rate twice.");
         Require(Momenta.Count > 0 && Momenta.All(b => b is >= 0 and < 1), "--momenta", "must list at least one outer momentum, each in [0, 1).");
         Require(Momenta.Distinct().Count() == Momenta.Count, "--momenta", "lists a momentum twice.");
-        Require(OuterKind != OuterKind.None || Momenta.All(b => b == 0), "--momenta", "a plain outer step (--outer none) has no momentum; use --momenta 0 or choose --outer heavy-ball or nesterov.");
+        Require(OuterKind != OuterKind.Plain || Momenta.All(b => b == 0), "--momenta", "a plain outer step (--outer none) has no momentum; use --momenta 0 or choose --outer heavy-ball or nesterov.");
         Require(Rounds >= 1, "--rounds", $"must be at least 1 (got {Rounds}).");
         Require(Workers >= 1, "--workers", $"must be at least 1 (got {Workers}).");
         Require(BatchSize >= 1, "--batch", $"must be at least 1 (got {BatchSize}).");
@@ -153,7 +153,7 @@ public sealed record SweepOptions
         OuterForm = OuterForm,
         OuterLr = cell.OuterLr,
         OuterMomentum = cell.OuterMomentum,
-        RestartPeriod = cell.RestartPeriod,
+        Restart = RestartSchedule.Every(cell.RestartPeriod),
     };
 
     /// <summary>Checks that the corpus can feed every cell (naming <paramref name="subject"/>, the corpus flag).</summary>

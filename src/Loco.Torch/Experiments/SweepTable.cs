@@ -18,12 +18,7 @@ public static class SweepTable
     private static readonly int Columns = Header.Split(',').Length;
 
     /// <summary>The name of an outer kind in the <c>outer</c> column (as <c>--outer</c>).</summary>
-    public static string OuterName(OuterKind kind) => kind switch
-    {
-        OuterKind.None => "none",
-        OuterKind.HeavyBall => "heavy-ball",
-        _ => "nesterov",
-    };
+    public static string OuterName(OuterKind kind) => kind.Name();
 
     /// <summary>The name of an outer form in the <c>outer_form</c> column (as <c>--outer-form</c>).</summary>
     public static string FormName(OuterForm form) => form == OuterForm.Ema ? "ema" : "pytorch";

@@ -43,7 +43,7 @@ public static class MeasuredStability
         {
             for (int j = 0; j < momenta.Count; j++)
             {
-                OuterOptimizer outer = Outer.Create(kind, form, learningRates[i], momenta[j], restartPeriod);
+                OuterOptimizer outer = Outer.Create(kind, form, learningRates[i], momenta[j], RestartSchedule.Every(restartPeriod));
                 NtkTrajectory run = NtkTrajectory.Run(model, theta0, innerLr, innerSteps, outer, rounds, cancel);
                 double initial = run.Loss(0);
                 double final = run.FinalLoss;

@@ -1,5 +1,6 @@
 using Loco.Core.Optimizers;
 using Loco.Core.Rounds;
+using Loco.Core.Rounds.Reducers;
 
 namespace Loco.Torch.Training;
 

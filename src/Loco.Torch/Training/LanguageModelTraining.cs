@@ -1,5 +1,6 @@
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
+using Loco.Core.Rounds.Reducers;
 using Loco.Torch.Data;
 using Loco.Torch.Models;
 using TorchSharp;
@@ -48,6 +49,9 @@ public sealed record TrainingOptions
 
     /// <summary>At most this many validation windows per evaluation (null = the whole validation split).</summary>
     public int? ValidationWindows { get; init; } = 256;
+
+    /// <summary>How the workers' pseudo-gradients are averaged; null = in process (<see cref="InProcessReducer{T}"/>).</summary>
+    public IReducer<float>? Reducer { get; init; }
 
     /// <summary>Whole rounds of the run.</summary>
     public int Rounds => Steps / Family.InnerSteps;
@@ -163,7 +167,7 @@ public sealed class LanguageModelTraining : IDisposable
         }
 
         var validation = new ValidationLoss(NewModel(options, device), validationBatches, device);
-        var trainer = new DiLoCoTrainer(workers, family.Outer, family.InnerSteps, validation.Compute, options.EvalEvery);
+        var trainer = new DiLoCoTrainer(workers, family.OuterOptimizer, family.InnerSteps, validation.Compute, options.EvalEvery, options.Reducer);
         return new LanguageModelTraining(corpus, options, device, trainer, validation);
     }
 

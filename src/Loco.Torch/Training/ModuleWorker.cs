@@ -15,13 +15,14 @@ public sealed record InnerLoopOptions(LearningRateSchedule Schedule, double Clip
 /// <see cref="InnerStep"/> is one minibatch step (learning-rate schedule by the worker's inner step, gradient clipping,
 /// the optimizer's weight decay). A non-finite loss stops with <see cref="TrainingDivergedException"/> before any update.
 /// </summary>
-public sealed class ModuleWorker : IWorker<float>, IDisposable
+public sealed class ModuleWorker : IWorker<float>, IReportsLoss, IDisposable
 {
     private readonly IMinibatchLoss _loss;
     private readonly IModuleOptimizer _optimizer;
     private readonly InnerLoopOptions _options;
     private int _stepInRound;
     private double _roundLossSum;
+    private double _lastLoss = double.NaN;
 
     /// <summary>Creates worker <paramref name="index"/> over <paramref name="module"/>.</summary>
     public ModuleWorker(int index, nn.Module module, IMinibatchLoss loss, Func<FlatParameters, IModuleOptimizer> optimizer, InnerLoopOptions options)
@@ -61,6 +62,9 @@ public sealed class ModuleWorker : IWorker<float>, IDisposable
 
     /// <summary>Inner steps taken over the whole run (the learning-rate schedule's clock).</summary>
     public long InnerStepsTaken { get; set; }
+
+    /// <summary>The minibatch loss of the last inner step (NaN before the first): what restart rules read.</summary>
+    public double LastLoss => _lastLoss;
 
     /// <summary>Mean minibatch loss of the inner steps of the current (or last) round.</summary>
     public double RoundMeanLoss => _stepInRound == 0 ? double.NaN : _roundLossSum / _stepInRound;
@@ -103,6 +107,7 @@ public sealed class ModuleWorker : IWorker<float>, IDisposable
         InnerStepsTaken++;
         _stepInRound++;
         _roundLossSum += value;
+        _lastLoss = value;
     }
 
     /// <inheritdoc />

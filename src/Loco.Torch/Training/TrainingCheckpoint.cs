@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Loco.Core.Family;
+using Loco.Core.Optimizers;
 using Loco.Torch.Checkpoints;
 using Loco.Torch.Data;
 using static TorchSharp.torch;
@@ -208,6 +209,11 @@ public static class TrainingCheckpoint
             ["workers"] = f.Workers,
             ["batch"] = f.BatchSize,
             ["weight_decay"] = f.WeightDecay,
+            ["outer"] = f.OuterKind.Name(),
+            ["outer_form"] = f.OuterForm.Name(),
+            ["outer_lr"] = f.OuterLr,
+            ["outer_momentum"] = f.OuterMomentum,
+            ["restart"] = f.Restart.Spec,
             ["context"] = o.Context,
             ["steps"] = o.Steps,
             ["seed"] = o.Seed,

@@ -7,7 +7,7 @@ public class OuterTransferTests
 {
     public static TheoryData<OuterKind, OuterForm> AllKinds => new()
     {
-        { OuterKind.None, OuterForm.PyTorch },
+        { OuterKind.Plain, OuterForm.PyTorch },
         { OuterKind.HeavyBall, OuterForm.PyTorch },
         { OuterKind.Nesterov, OuterForm.PyTorch },
         { OuterKind.HeavyBall, OuterForm.Ema },
@@ -24,10 +24,10 @@ public class OuterTransferTests
         for (int trial = 0; trial < 20; trial++)
         {
             double lr = 0.05 + 1.5 * rng.NextDouble();
-            double beta = kind == OuterKind.None ? 0 : 0.99 * rng.NextDouble();
+            double beta = kind == OuterKind.Plain ? 0 : 0.99 * rng.NextDouble();
             OuterOptimizer outer = Outer.Create(kind, form, lr, beta);
             double[] s = Random(rng, n, 2);
-            double[] v = kind == OuterKind.None ? new double[n] : Random(rng, n, 2);
+            double[] v = kind == OuterKind.Plain ? new double[n] : Random(rng, n, 2);
             double[] mu = Random(rng, n, 1.5);
             for (int i = 0; i < n; i++)
             {
@@ -77,11 +77,11 @@ public class OuterTransferTests
     {
         // 1 − t + d = α_eff μ for every kind and form (the Jury condition the closed-form boundary rests on).
         var rng = new System.Random(3);
-        foreach ((OuterKind kind, OuterForm form) in new[] { (OuterKind.None, OuterForm.PyTorch), (OuterKind.HeavyBall, OuterForm.PyTorch), (OuterKind.Nesterov, OuterForm.PyTorch), (OuterKind.HeavyBall, OuterForm.Ema), (OuterKind.Nesterov, OuterForm.Ema) })
+        foreach ((OuterKind kind, OuterForm form) in new[] { (OuterKind.Plain, OuterForm.PyTorch), (OuterKind.HeavyBall, OuterForm.PyTorch), (OuterKind.Nesterov, OuterForm.PyTorch), (OuterKind.HeavyBall, OuterForm.Ema), (OuterKind.Nesterov, OuterForm.Ema) })
         {
             for (int trial = 0; trial < 50; trial++)
             {
-                double beta = kind == OuterKind.None ? 0 : 0.95 * rng.NextDouble();
+                double beta = kind == OuterKind.Plain ? 0 : 0.95 * rng.NextDouble();
                 OuterOptimizer outer = Outer.Create(kind, form, 0.1 + rng.NextDouble(), beta);
                 double mu = 2 * rng.NextDouble();
                 Matrix2 t = OuterTransfer.Of(outer, mu);

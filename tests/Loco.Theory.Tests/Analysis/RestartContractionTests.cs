@@ -6,7 +6,7 @@ namespace Loco.Theory.Tests.Analysis;
 public class RestartContractionTests
 {
     private static readonly (OuterKind Kind, OuterForm Form)[] Kinds =
-        [(OuterKind.None, OuterForm.PyTorch), (OuterKind.HeavyBall, OuterForm.PyTorch), (OuterKind.Nesterov, OuterForm.PyTorch), (OuterKind.HeavyBall, OuterForm.Ema), (OuterKind.Nesterov, OuterForm.Ema)];
+        [(OuterKind.Plain, OuterForm.PyTorch), (OuterKind.HeavyBall, OuterForm.PyTorch), (OuterKind.Nesterov, OuterForm.PyTorch), (OuterKind.HeavyBall, OuterForm.Ema), (OuterKind.Nesterov, OuterForm.Ema)];
 
     private static void AssertClose(Matrix2 t, int k, double closed, Func<Matrix2, double> entry)
     {
@@ -25,7 +25,7 @@ public class RestartContractionTests
         for (int trial = 0; trial < 20000; trial++)
         {
             (OuterKind kind, OuterForm form) = Kinds[trial % Kinds.Length];
-            double beta = kind == OuterKind.None ? 0 : 0.99 * rng.NextDouble();
+            double beta = kind == OuterKind.Plain ? 0 : 0.99 * rng.NextDouble();
             OuterOptimizer outer = Outer.Create(kind, form, 0.01 + 2 * rng.NextDouble(), beta);
             double mu = 2.2 * rng.NextDouble();
             int k = 1 + rng.Next(40);

@@ -11,7 +11,7 @@ public class StabilityTests
     [MemberData(nameof(AllKinds))]
     public void ClosedFormBoundaryAgreesWithTheNumericRadiusOnAGrid(OuterKind kind, OuterForm form)
     {
-        double[] momenta = kind == OuterKind.None ? [0.0] : [.. Enumerable.Range(0, 40).Select(j => j / 40.0)];
+        double[] momenta = kind == OuterKind.Plain ? [0.0] : [.. Enumerable.Range(0, 40).Select(j => j / 40.0)];
         int stable = 0, unstable = 0;
         foreach (double beta in momenta)
         {
@@ -43,11 +43,11 @@ public class StabilityTests
     [Fact]
     public void KnownBoundaries()
     {
-        Assert.Equal(2.0, StabilityBoundary.MaxEffectiveStep(OuterKind.None, 0));
+        Assert.Equal(2.0, StabilityBoundary.MaxEffectiveStep(OuterKind.Plain, 0));
         Assert.Equal(3.8, StabilityBoundary.MaxEffectiveStep(OuterKind.HeavyBall, 0.9), 1e-15);
         Assert.Equal(3.8 / 2.8, StabilityBoundary.MaxEffectiveStep(OuterKind.Nesterov, 0.9), 1e-15);
         // Just inside and just outside, by the numeric radius.
-        foreach ((OuterKind kind, double beta) in new[] { (OuterKind.None, 0.0), (OuterKind.HeavyBall, 0.9), (OuterKind.Nesterov, 0.9), (OuterKind.Nesterov, 0.3) })
+        foreach ((OuterKind kind, double beta) in new[] { (OuterKind.Plain, 0.0), (OuterKind.HeavyBall, 0.9), (OuterKind.Nesterov, 0.9), (OuterKind.Nesterov, 0.3) })
         {
             double b = StabilityBoundary.MaxEffectiveStep(kind, beta);
             OuterOptimizer outer = Outer.Create(kind, OuterForm.PyTorch, 1.0, beta);

@@ -9,7 +9,7 @@ namespace Loco.Theory.Tests.Analysis;
 
 public class TuningTests
 {
-    private static FamilyConfig Config(OuterKind kind = OuterKind.None, double lr = 1, double beta = 0, int h = 2, double eta = 0.3, int batch = 8, int k = 0, OuterForm form = OuterForm.PyTorch) =>
+    private static FamilyConfig Config(OuterKind kind = OuterKind.Plain, double lr = 1, double beta = 0, int h = 2, double eta = 0.3, int batch = 8, int k = 0, OuterForm form = OuterForm.PyTorch) =>
         new FamilySettings { InnerLr = eta, InnerSteps = h, BatchSize = batch, OuterKind = kind, OuterLr = lr, OuterMomentum = beta, RestartPeriod = k, OuterForm = form, Workers = 1 }.Resolve();
 
     [Fact]
@@ -26,7 +26,7 @@ public class TuningTests
     }
 
     [Theory]
-    [InlineData(OuterKind.None, OuterForm.PyTorch, 0.8, 0.0, 0)]
+    [InlineData(OuterKind.Plain, OuterForm.PyTorch, 0.8, 0.0, 0)]
     [InlineData(OuterKind.HeavyBall, OuterForm.PyTorch, 0.6, 0.9, 0)]
     [InlineData(OuterKind.Nesterov, OuterForm.PyTorch, 0.7, 0.9, 3)]
     [InlineData(OuterKind.Nesterov, OuterForm.Ema, 0.9, 0.7, 5)]

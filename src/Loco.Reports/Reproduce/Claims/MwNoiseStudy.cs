@@ -143,9 +143,9 @@ public static class MwNoiseStudy
         BatchSize = MwNoiseSize.Batch,
         OuterLr = outerLr,
         OuterMomentum = 0,
-        OuterKind = OuterKind.None,
+        OuterKind = OuterKind.Plain,
         OuterForm = OuterForm.PyTorch,
-        RestartPeriod = 0,
+        Restart = RestartSchedule.Every(0),
     };
 
     /// <summary>Runs the three sweeps.</summary>

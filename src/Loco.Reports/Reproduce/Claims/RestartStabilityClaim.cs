@@ -268,7 +268,7 @@ public sealed class RestartStabilityClaim : IClaim
         OuterMomentum = momentum,
         OuterKind = OuterKind.Nesterov,
         OuterForm = form,
-        RestartPeriod = restartPeriod,
+        Restart = RestartSchedule.Every(restartPeriod),
     };
 
     private static string FormName(OuterForm form) => form == OuterForm.Ema ? "ema" : "pytorch";

@@ -107,12 +107,12 @@ public sealed class SlaNesterovClaim : IClaim
         for (int i = 0; i < entries.Count; i++)
         {
             FamilyConfig c = entries[i].Run.Config;
-            if (c.OuterKind == OuterKind.None && c.InnerSteps == 1)
+            if (c.OuterKind == OuterKind.Plain && c.InnerSteps == 1)
             {
                 continue; // SGD and LA-as-SGD: |1 − αηλ| — shown through LA below only when H > 1
             }
 
-            OuterOptimizer outer = c.Outer;
+            OuterOptimizer outer = c.OuterOptimizer;
             double[] mu = EffectiveSpectrum.Compute(modeGrid, c.InnerLr, c.InnerSteps);
             double[] rate = [.. mu.Select(m => OuterTransfer.Rate(outer, m))];
             double[] perSampleDecay = [.. rate.Select(r => 1 - Math.Pow(r, 1.0 / c.SamplesPerRound))];

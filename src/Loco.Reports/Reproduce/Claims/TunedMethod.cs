@@ -24,14 +24,14 @@ public sealed record TunedMethod(string Name, FamilyConfig Base, Knob Free)
         OuterMomentum = momentum,
         OuterKind = kind,
         OuterForm = OuterForm.PyTorch,
-        RestartPeriod = 0,
+        Restart = RestartSchedule.Every(0),
     };
 
     /// <summary>SGD at batch <paramref name="batch"/>: only η is tuned.</summary>
-    public static TunedMethod Sgd(int batch) => new("SGD", Config(batch, OuterKind.None, 1, 1.0, 0.0), Knob.InnerLr);
+    public static TunedMethod Sgd(int batch) => new("SGD", Config(batch, OuterKind.Plain, 1, 1.0, 0.0), Knob.InnerLr);
 
     /// <summary>Lookahead: η, α and H tuned, no outer momentum.</summary>
-    public static TunedMethod Lookahead(int batch) => new("LA", Config(batch, OuterKind.None, 8, 1.0, 0.0), Knob.InnerLr | Knob.OuterLr | Knob.InnerSteps);
+    public static TunedMethod Lookahead(int batch) => new("LA", Config(batch, OuterKind.Plain, 8, 1.0, 0.0), Knob.InnerLr | Knob.OuterLr | Knob.InnerSteps);
 
     /// <summary>SLA with outer heavy-ball momentum: η, α, β, H tuned.</summary>
     public static TunedMethod SlaHeavyBall(int batch) => new("SLA-heavy-ball", Config(batch, OuterKind.HeavyBall, 8, 1.0, 0.5),
