@@ -25,8 +25,8 @@ namespace Loco.Theory.Dynamics;
 /// only λ, w λ (the same array as λ for unit weights), E[e(0)²] and the five state arrays. The forcing arrives
 /// already broadcast (<see cref="Lanes"/> copies per step), D(H) = A^H E s² + c Σ_s A^{H−1−s} F_s is evaluated by
 /// Horner's rule, and the moments are added as x·A^t and x·q^{2t} by FMA, the powers depending on λ alone, so that
-/// the chain of dependent operations per atom stays short (shortening it took the AVX2 path from about 60% to about
-/// 90% of the AVX-512 path's speed on a Zen 4 EPYC).
+/// the chain of dependent operations per atom stays short (on AVX2, with 16 registers, a long chain left the
+/// out-of-order window with too little independent work).
 /// </remarks>
 internal static class RoundKernel
 {
