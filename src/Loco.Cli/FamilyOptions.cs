@@ -26,12 +26,15 @@ internal sealed class FamilyOptions
     public Option<double?> OuterMomentum { get; } = Options.Double("--outer-momentum", "β, the outer momentum, in [0, 1). Default: 0 (0.9 with heavy-ball or nesterov).");
 
     public Option<string?> Outer { get; } = Options.Text("--outer",
-        "Outer step: none (s ← s − αΔ), heavy-ball, nesterov. Default: none (nesterov for sla, diloco, or when --outer-momentum > 0).");
+        "Outer step: plain (s ← s − αΔ; 'none' is accepted too), heavy-ball, nesterov. Default: plain (nesterov for sla, diloco, or when --outer-momentum > 0).");
 
     public Option<string?> OuterForm { get; } = Options.Text("--outer-form",
         "pytorch (v ← βv + Δ) or ema (m ← βm + (1−β)Δ; equals pytorch with α = ν(1−β)). Default: pytorch.");
 
     public Option<int?> RestartPeriod { get; } = Options.Int("--restart-period", "K, reset the outer momentum every K completed rounds (0 = never). Default: 0.");
+
+    public Option<string?> Restart { get; } = Options.Text("--restart",
+        "Restart rule instead of --restart-period: never, every:K, or opposed[:c] (reset when cos(Δ, v) < c, default c = 0; simulation and training only). Default: never.");
 
     public Option<string?> Inner { get; } = Options.Text("--inner",
         "Inner optimizer: sgd, momentum (heavy-ball), nesterov, adamw (PyTorch semantics). Default: sgd (adamw for diloco).");
@@ -43,7 +46,7 @@ internal sealed class FamilyOptions
     public Option<bool> ResetInnerState { get; } = Options.Flag("--reset-inner-state", "Reset the inner optimizer's state at every sync (default: it persists across rounds, as in DiLoCo).");
 
     public IEnumerable<Option> All =>
-        [Preset, InnerLr, InnerSteps, Workers, Batch, OuterLr, OuterMomentum, Outer, OuterForm, RestartPeriod, Inner, InnerMomentum, WeightDecay, ResetInnerState];
+        [Preset, InnerLr, InnerSteps, Workers, Batch, OuterLr, OuterMomentum, Outer, OuterForm, RestartPeriod, Restart, Inner, InnerMomentum, WeightDecay, ResetInnerState];
 
     /// <summary>The validated configuration the flags describe.</summary>
     public FamilyConfig Read(ParseResult r) => ReadSettings(r).Resolve();
@@ -64,6 +67,7 @@ internal sealed class FamilyOptions
             OuterKind = Options.Choice(r.GetValue(Outer), "--outer", Options.OuterKinds),
             OuterForm = Options.Choice(r.GetValue(OuterForm), "--outer-form", Options.OuterForms),
             RestartPeriod = r.GetValue(RestartPeriod),
+            Restart = ReadRestart(r.GetValue(Restart)),
             InnerKind = Options.Choice(r.GetValue(Inner), "--inner", Options.InnerKinds),
             InnerMomentum = r.GetValue(InnerMomentum),
             WeightDecay = r.GetValue(WeightDecay),
@@ -71,36 +75,16 @@ internal sealed class FamilyOptions
         };
         return settings;
     }
-}
 
-/// <summary>The flags that define a linear-regression problem.</summary>
-internal sealed class ProblemOptions
-{
-    public Option<int?> Dim { get; } = Options.Int("--dim", "D, number of features (≥ 1). Default: 1000. Ignored with --spectrum-file.");
-
-    public Option<double?> SpectrumExp { get; } = Options.Double("--spectrum-exp", "a in λ_i = λ_max·i^(−a), the eigenvalue decay. Default: 1.5.");
-
-    public Option<double?> TargetExp { get; } = Options.Double("--target-exp", "b in θ*_i ~ N(0, i^(−b)), the target's decay. Default: 1.");
-
-    public Option<double?> LambdaMax { get; } = Options.Double("--lambda-max", "λ_max, the largest eigenvalue (> 0). Default: 1.");
-
-    public Option<double?> Noise { get; } = Options.Double("--noise", "σ, label-noise standard deviation (≥ 0); risk floor σ²/2. Default: 0.1.");
-
-    public Option<string?> SpectrumFile { get; } = Options.Text("--spectrum-file",
-        "CSV with header 'lambda,theta_star' and one mode per line (eigenvalue, target value); replaces --dim, --spectrum-exp, --target-exp.");
-
-    public Option<ulong?> TargetSeed { get; } = Options.Seed("--target-seed", "Seed of θ* (independent of the data seed). Default: 42.");
-
-    public IEnumerable<Option> All => [Dim, SpectrumExp, TargetExp, LambdaMax, Noise, SpectrumFile, TargetSeed];
-
-    public Loco.Core.Problems.LinearRegressionProblem Read(ParseResult r)
+    private static RestartSchedule? ReadRestart(string? text)
     {
-        double noise = r.GetValue(Noise) ?? 0.1;
-        string? file = r.GetValue(SpectrumFile);
-        return file is not null
-            ? Loco.Core.Problems.LinearRegressionProblem.FromSpectrumFile(file, noise)
-            : Loco.Core.Problems.LinearRegressionProblem.PowerLaw(
-                r.GetValue(Dim) ?? 1000, r.GetValue(SpectrumExp) ?? 1.5, r.GetValue(TargetExp) ?? 1.0, noise,
-                r.GetValue(TargetSeed) ?? 42, r.GetValue(LambdaMax) ?? 1.0);
+        try
+        {
+            return text is null ? null : RestartSchedule.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidInputException("--restart", e.Message);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Loco.Cli.Commands;
 using Loco.Core.Family;
+using Loco.Reports.Tables;
 
 namespace Loco.Cli;
 
@@ -17,8 +18,9 @@ public static class LocoApp
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            // The first error is the one to fix; the rest usually follow from it.
-            terminal.Error.WriteLine($"loco: {parsed.Errors[0].Message}");
+            // The first error is the one to fix; the rest usually follow from it. A mistyped command or flag gets the
+            // nearest name.
+            terminal.Error.WriteLine($"loco: {Suggestions.ForUnknownToken(root, parsed, args) ?? parsed.Errors[0].Message}");
 
             terminal.Error.WriteLine("Run 'loco --help' (or 'loco <command> --help') for the options.");
             return ExitCodes.BadInput;
@@ -31,6 +33,12 @@ public static class LocoApp
         catch (InvalidInputException ex)
         {
             terminal.Error.WriteLine($"loco: {ex.Subject}: {ex.Problem}");
+            return ExitCodes.BadInput;
+        }
+        catch (OutputFileException ex)
+        {
+            // A write that no command wrapped (Output/Files.cs names the flag): still one message and exit code 2.
+            terminal.Error.WriteLine($"loco: {ex.Message}");
             return ExitCodes.BadInput;
         }
         catch (OperationCanceledException)

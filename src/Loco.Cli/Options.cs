@@ -46,10 +46,10 @@ internal static class Options
     public static readonly (string Name, OuterKind Value)[] OuterKinds = [(OuterKind.Plain.Name(), OuterKind.Plain), (OuterKind.HeavyBall.Name(), OuterKind.HeavyBall), (OuterKind.Nesterov.Name(), OuterKind.Nesterov), ("none", OuterKind.Plain)];
 
     /// <summary>The names of --outer-form.</summary>
-    public static readonly (string Name, OuterForm Value)[] OuterForms = [("pytorch", OuterForm.PyTorch), ("ema", OuterForm.Ema)];
+    public static readonly (string Name, OuterForm Value)[] OuterForms = [.. Enum.GetValues<OuterForm>().Select(f => (f.Name(), f))];
 
     /// <summary>The names of --inner.</summary>
-    public static readonly (string Name, InnerKind Value)[] InnerKinds = [("sgd", InnerKind.Sgd), ("momentum", InnerKind.Momentum), ("nesterov", InnerKind.Nesterov), ("adamw", InnerKind.AdamW)];
+    public static readonly (string Name, InnerKind Value)[] InnerKinds = [.. Enum.GetValues<InnerKind>().Select(k => (k.Name(), k))];
 
     /// <summary>The names of --mode (theory commands).</summary>
     public static readonly (string Name, TheoryMode Value)[] TheoryModes = [("exact", TheoryMode.Exact), ("high-dim", TheoryMode.HighDim)];

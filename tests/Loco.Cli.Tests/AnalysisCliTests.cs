@@ -13,7 +13,8 @@ public sealed class AnalysisCliTests() : CliTestBase("analysis")
     public void SpectrumCsvHasEveryModeWithMuAndThePlainRate()
     {
         string csv = PathOf("spectrum.csv");
-        var (code, output, err) = Loco("spectrum", "--dim", "50", "--inner-lr", "0.8", "--inner-steps", "5", "--outer-lr", "0.7", "--restart-period", "4", "--csv", csv);
+        var (code, output, err) = Loco("spectrum", "--dim", "50", "--inner-lr", "0.8", "--inner-steps", "5", "--outer", "heavy-ball", "--outer-momentum", "0",
+            "--outer-lr", "0.7", "--restart-period", "4", "--csv", csv); // heavy-ball with β = 0 is the plain step, and a restart is allowed
         Assert.True(code == 0, err);
         string[] lines = File.ReadAllLines(csv);
         Assert.Equal("mode,lambda,mu,rate,restart_period,c_k,restart_rate,peak_within_cycle", lines[0]);
@@ -184,6 +185,8 @@ public sealed class TuneCliTests : IDisposable
     [Theory]
     [InlineData("--free", "eta")]
     [InlineData("--samples", "0")]
+    [InlineData("--samples", "1")]
+    [InlineData("--samples", "63")]
     [InlineData("--samples", "many")]
     [InlineData("--grid", "1")]
     [InlineData("--top", "0")]
@@ -226,5 +229,7 @@ public sealed class TuneCliTests : IDisposable
         (code, output, err) = Loco(args);
         Assert.True(code == 0, err);
         Assert.Contains("edge: the best outer-lr", output);
+        Assert.Contains("best:", output);
+        Assert.Contains("plain(α=0.05)", output); // the title shows the tuned value, not the base α = 1
     }
 }

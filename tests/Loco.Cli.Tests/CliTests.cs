@@ -34,7 +34,7 @@ public sealed class CliTests() : CliTestBase("cli")
     [Fact]
     public void JsonIsValidAndCarriesTheSettings()
     {
-        var (code, output, err) = Loco(["simulate", .. Small, "--preset", "la-diloco", "--outer-form", "ema", "--json"]);
+        var (code, output, err) = Loco(["simulate", .. Small, "--preset", "sla", "--workers", "4", "--outer-form", "ema", "--json"]);
         Assert.True(code == 0, err);
         using JsonDocument doc = JsonDocument.Parse(output);
         JsonElement result = doc.RootElement.GetProperty("results")[0];
@@ -71,6 +71,12 @@ public sealed class CliTests() : CliTestBase("cli")
         { ["--inner", "lion"], "--inner" },
         { ["--restart-period", "-3"], "--restart-period" },
         { ["--preset", "sgd", "--workers", "4"], "--workers" },
+        { ["--preset", "sgd", "--inner-steps", "8"], "--inner-steps" },
+        { ["--restart-period", "3", "--outer", "none"], "--restart-period" },
+        { ["--restart", "opposed", "--outer", "plain"], "--restart" },
+        { ["--restart", "sometimes", "--outer", "nesterov"], "--restart" },
+        { ["--inner", "sgd", "--inner-momentum", "0.5"], "--inner-momentum" },
+        { ["--outer", "plain", "--outer-form", "ema"], "--outer-form" },
         { ["--seed", "-1"], "--seed" },
         { ["--unknown-flag", "1"], "--unknown-flag" },
     };
@@ -167,5 +173,40 @@ public sealed class CliTests() : CliTestBase("cli")
         {
             Assert.Contains(method.Split(' ')[0], output);
         }
+    }
+
+    [Theory]
+    [InlineData(new[] { "simulat" }, "did you mean 'simulate'?")]
+    [InlineData(new[] { "reproduc", "all" }, "did you mean 'reproduce'?")]
+    [InlineData(new[] { "frobnicate" }, "the commands are demo, simulate")]
+    [InlineData(new[] { "simulate", "--inner-rl", "0.5" }, "did you mean '--inner-lr'?")]
+    public void MistypedNamesGetTheNearestOne(string[] args, string expected)
+    {
+        var (code, _, err) = Loco(args);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void AnAdaptiveRestartRuleRunsInTheSimulatorAndIsRefusedByTheTheory()
+    {
+        var (code, output, err) = Loco(["simulate", .. Small, "--preset", "sla", "--restart", "opposed:-0.2", "--json"]);
+        Assert.True(code == 0, err);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        Assert.Equal("opposed:-0.2", doc.RootElement.GetProperty("results")[0].GetProperty("restart").GetString());
+
+        (code, _, err) = Loco(["theory", "--dim", "20", "--rounds", "4", "--preset", "sla", "--restart", "opposed"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--restart", err);
+    }
+
+    [Fact]
+    public void JsonWritesGreekLettersAsThemselves()
+    {
+        var (code, output, err) = Loco(["simulate", .. Small, "--preset", "sla", "--json"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("λ_i", output);
+        Assert.Contains("θ*_i", output);
+        Assert.DoesNotContain("\\u03", output);
     }
 }

@@ -29,6 +29,76 @@ public sealed class ReproduceCliTests() : CliTestBase("reproduce")
     }
 
     [Fact]
+    public void TwoClaimsRunOneAfterTheOtherIntoOneFolderAreBothInTheReport()
+    {
+        string outFolder = Path.Combine(Folder, "out");
+        var (code1, out1, err1) = Loco("reproduce", "restart-stability", "--out", outFolder, "--quick");
+        Assert.True(code1 is 0 or 1, err1 + out1);
+        var (code2, out2, err2) = Loco("reproduce", "restart-contraction", "--out", outFolder, "--quick");
+        Assert.True(code2 == 0, err2 + out2);
+        Assert.Contains("keeps 1 earlier claim: restart-stability", out2);
+        string html = File.ReadAllText(Path.Combine(outFolder, "report.html"));
+        Assert.Contains("<section id=\"restart-contraction\">", html);
+        Assert.Contains("<section id=\"restart-stability\">", html);
+        Assert.Contains($"loco reproduce restart-stability --out {outFolder} --quick", html);
+        Assert.Contains($"loco reproduce restart-contraction --out {outFolder} --quick", html);
+        Assert.Contains("stability-pytorch.png", html); // the first claim's figures are still embedded
+        // In the registry's order (restart-contraction before restart-stability), whatever order they ran in.
+        Assert.True(html.IndexOf("<section id=\"restart-contraction\">", StringComparison.Ordinal) < html.IndexOf("<section id=\"restart-stability\">", StringComparison.Ordinal));
+        // Running the second again replaces its entry and keeps the first.
+        var (code3, _, err3) = Loco("reproduce", "restart-contraction", "--out", outFolder, "--quick");
+        Assert.True(code3 == 0, err3);
+        html = File.ReadAllText(Path.Combine(outFolder, "report.html"));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "<section id=\"restart-contraction\">"));
+        Assert.Contains("<section id=\"restart-stability\">", html);
+    }
+
+    public static TheoryData<string> BadOutFolders => new() { "file", "file-parent", "proc", "dev-full" };
+
+    [Theory]
+    [MemberData(nameof(BadOutFolders))]
+    public void AnOutFolderThatCannotTakeFilesIsOneErrorBeforeAnyWork(string kind)
+    {
+        string file = Path.Combine(Folder, "plain");
+        File.WriteAllText(file, "x");
+        string outFolder = kind switch
+        {
+            "file" => file,
+            "file-parent" => Path.Combine(file, "out"),
+            "proc" => "/proc/loco-cannot-be-made/out", // as root nothing is read-only; /proc refuses new folders all the same
+            _ => "/dev/full",
+        };
+        if (kind is "proc" or "dev-full" && !Directory.Exists("/proc/self"))
+        {
+            return; // not on this system
+        }
+
+        var (code, output, err) = Loco("reproduce", "restart-contraction", "--out", outFolder, "--quick");
+        Assert.Equal(2, code);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--out", err);
+        Assert.Contains(outFolder, err);
+        Assert.DoesNotContain("   at ", err);
+        Assert.DoesNotContain("PASS", output);
+        Assert.DoesNotContain("FAIL", output);
+        Assert.Equal("x", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void AFileAClaimCannotWriteIsBadInputNotAFailedClaim()
+    {
+        string outFolder = Path.Combine(Folder, "out");
+        // The claim's figure path is taken by a folder: the claim's own write fails.
+        Directory.CreateDirectory(Path.Combine(outFolder, "restart-contraction", "contraction.png"));
+        var (code, output, err) = Loco("reproduce", "restart-contraction", "--out", outFolder, "--quick");
+        Assert.Equal(2, code);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("contraction.png", err);
+        Assert.DoesNotContain("FAIL", output);
+        Assert.False(File.Exists(Path.Combine(outFolder, "report.html")));
+    }
+
+    [Fact]
     public void HelpStatesTheExitCodes()
     {
         var (code, output, _) = Loco("reproduce", "--help");

@@ -27,7 +27,7 @@ public sealed class TheoryCliTests() : CliTestBase("theory-cli")
         }
 
         string[] last = lines[^1].Split(',');
-        Assert.Equal(["la-diloco", "0.5", "4", "4", "8", "0.5", "0", "none", "pytorch", "0", "20", "0", "2560"], last[..13]);
+        Assert.Equal(["la-diloco", "0.5", "4", "4", "8", "0.5", "0", "plain", "pytorch", "0", "20", "0", "2560"], last[..13]);
         Assert.True(D(last[19]) > 0, "M = 4 workers at B = 8 carry more excess risk than one worker at B = 32");
         Assert.Contains("multi-worker excess", output);
         Assert.Contains("time:", output);

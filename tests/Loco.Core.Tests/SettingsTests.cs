@@ -94,4 +94,34 @@ public class SettingsTests
         Assert.Equal(OuterKind.Nesterov, new FamilySettings { OuterMomentum = 0.5 }.Resolve().OuterKind);
         Assert.Equal(OuterKind.Plain, new FamilySettings().Resolve().OuterKind);
     }
+
+    public static TheoryData<string, FamilySettings> InertOrContradictory => new()
+    {
+        { "--inner-steps", new FamilySettings { Preset = Preset.Sgd, InnerSteps = 8 } },
+        { "--restart-period", new FamilySettings { RestartPeriod = 3, OuterKind = OuterKind.Plain } },
+        { "--restart-period", new FamilySettings { Preset = Preset.La, RestartPeriod = 2 } },
+        { "--restart", new FamilySettings { Restart = new OpposedRestart() } },
+        { "--restart", new FamilySettings { Preset = Preset.Sla, RestartPeriod = 3, Restart = RestartSchedule.Every(3) } },
+        { "--inner-momentum", new FamilySettings { InnerKind = InnerKind.Sgd, InnerMomentum = 0.5 } },
+        { "--inner-momentum", new FamilySettings { Preset = Preset.Diloco, InnerMomentum = 0.5 } },
+        { "--outer-form", new FamilySettings { OuterKind = OuterKind.Plain, OuterForm = OuterForm.Ema } },
+    };
+
+    [Theory]
+    [MemberData(nameof(InertOrContradictory))]
+    public void FlagsTheMemberWouldIgnoreAreRefusedByName(string flag, FamilySettings settings)
+    {
+        var ex = Assert.Throws<InvalidInputException>(settings.Resolve);
+        Assert.Equal(flag, ex.Subject);
+    }
+
+    [Fact]
+    public void MeaningfulRestartsAndInnerMomentumStillResolve()
+    {
+        Assert.Equal(RestartSchedule.Every(3), new FamilySettings { Preset = Preset.Sla, RestartPeriod = 3 }.Resolve().Restart);
+        Assert.Equal(RestartSchedule.Never, new FamilySettings { RestartPeriod = 0 }.Resolve().Restart);
+        Assert.Equal(new OpposedRestart(-0.5), new FamilySettings { OuterKind = OuterKind.HeavyBall, Restart = new OpposedRestart(-0.5) }.Resolve().Restart);
+        Assert.Equal(0.5, new FamilySettings { InnerKind = InnerKind.Nesterov, InnerMomentum = 0.5 }.Resolve().InnerMomentum);
+        Assert.Equal(3, new FamilySettings { Preset = Preset.Sla, RestartPeriod = 3 }.Resolve().RestartPeriod);
+    }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Core.Problems;
@@ -41,15 +40,19 @@ internal sealed class AnalysisOptions
     /// <summary>The validated settings, with the defaults of <c>loco simulate</c> unless overridden here.</summary>
     public FamilyConfig ReadConfig(ParseResult r, OuterKind? defaultKind = null, OuterForm? defaultForm = null, int? defaultRestart = null, bool withOuterValues = true)
     {
+        double? momentum = withOuterValues ? r.GetValue(OuterMomentum) : null;
+        OuterKind? kind = Options.Choice(r.GetValue(Outer), "--outer", Options.OuterKinds) ?? defaultKind;
+        bool plain = kind == OuterKind.Plain || (kind is null && momentum is not > 0);
         var settings = new FamilySettings
         {
             InnerLr = r.GetValue(InnerLr),
             InnerSteps = r.GetValue(InnerSteps),
             OuterLr = withOuterValues ? r.GetValue(OuterLr) : null,
-            OuterMomentum = withOuterValues ? r.GetValue(OuterMomentum) : null,
-            OuterKind = Options.Choice(r.GetValue(Outer), "--outer", Options.OuterKinds) ?? defaultKind,
-            OuterForm = Options.Choice(r.GetValue(OuterForm), "--outer-form", Options.OuterForms) ?? defaultForm,
-            RestartPeriod = r.GetValue(RestartPeriod) ?? defaultRestart,
+            OuterMomentum = momentum,
+            OuterKind = kind,
+            // The command's own defaults for the form and the restart apply to steps with momentum only.
+            OuterForm = Options.Choice(r.GetValue(OuterForm), "--outer-form", Options.OuterForms) ?? (plain ? null : defaultForm),
+            RestartPeriod = r.GetValue(RestartPeriod) ?? (plain ? null : defaultRestart),
         };
         return settings.Resolve();
     }
@@ -113,40 +116,5 @@ internal sealed class AnalysisOptions
         return values;
     }
 
-    /// <summary>Up to <paramref name="rows"/> (at least 2) mode indices spread geometrically over 0..count−1 (first and last included).</summary>
-    public static int[] SampleModes(int count, int rows)
-    {
-        if (rows >= count || count <= 2)
-        {
-            return [.. Enumerable.Range(0, count)];
-        }
-
-        var picked = new SortedSet<int> { 0, count - 1 };
-        for (int i = 1; i < rows - 1; i++)
-        {
-            picked.Add(Math.Clamp((int)Math.Round(Math.Pow(count, (double)i / (rows - 1)) - 1), 0, count - 1));
-        }
-
-        return [.. picked];
-    }
-
-    public static string N(double value) => double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : double.IsNaN(value) ? "" : value > 0 ? "inf" : "-inf";
-
     public static string G(double value, string format = "G4") => value.ToString(format, CultureInfo.InvariantCulture);
-
-    public static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumber(name, value);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
-
-    public static string OuterName(OuterKind kind) => kind.Name();
-
-    public static string FormName(OuterForm form) => form == Loco.Core.Optimizers.OuterForm.Ema ? "ema" : "pytorch";
 }

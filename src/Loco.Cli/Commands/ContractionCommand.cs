@@ -5,6 +5,7 @@ using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Core.Problems;
+using Loco.Reports.Tables;
 using Loco.Theory.Analysis;
 using Spectre.Console;
 using static Loco.Cli.Commands.AnalysisOptions;
@@ -47,14 +48,14 @@ internal sealed class ContractionCommand
 
         (LinearRegressionProblem problem, _, _, double[] mu) = _options.ReadSpectrum(r, config);
         OuterOptimizer outer = config.OuterOptimizer;
-        double[] rate = [.. mu.Select(m => OuterTransfer.Rate(outer, m))];
+        double[] rate = new double[mu.Length];
         double[,] ck = new double[mu.Length, periods.Length];
         for (int i = 0; i < mu.Length; i++)
         {
-            Matrix2 t = OuterTransfer.Of(outer, mu[i]);
             for (int p = 0; p < periods.Length; p++)
             {
-                ck[i, p] = RestartContraction.Factor(t, periods[p]);
+                ModeRates m = ModeRates.Of(outer, mu[i], periods[p]);
+                (rate[i], ck[i, p]) = (m.Rate, m.CycleFactor);
             }
         }
 
@@ -64,17 +65,17 @@ internal sealed class ContractionCommand
         string? csv = r.GetValue(_csv);
         if (csv is not null)
         {
-            var text = new StringBuilder("mode,lambda,mu,rate,restart_period,c_k,rho_k,ratio\n");
+            var csvTable = new CsvTable("mode", "lambda", "mu", "rate", "restart_period", "c_k", "rho_k", "ratio");
             for (int i = 0; i < mu.Length; i++)
             {
                 for (int p = 0; p < periods.Length; p++)
                 {
                     double rhoK = Math.Pow(rate[i], periods[p]);
-                    text.AppendLine(string.Join(',', i + 1, N(problem.Lambda[i]), N(mu[i]), N(rate[i]), periods[p], N(ck[i, p]), N(rhoK), N(Math.Abs(ck[i, p]) / rhoK)));
+                    csvTable.Add(i + 1, problem.Lambda[i], mu[i], rate[i], periods[p], ck[i, p], rhoK, Math.Abs(ck[i, p]) / rhoK);
                 }
             }
 
-            SimulateCommand.Write("--csv", () => CurveWriter.WriteAtomically(csv, text.ToString()));
+            Files.Write("--csv", () => csvTable.Save(csv, terminal.Out));
         }
 
         if (r.GetValue(_json))
@@ -91,7 +92,7 @@ internal sealed class ContractionCommand
             table.AddColumn($"c_{k} (ρ^{k})");
         }
 
-        foreach (int i in SampleModes(mu.Length, rows))
+        foreach (int i in RowSample.Geometric(mu.Length, rows))
         {
             var cells = new List<string> { (i + 1).ToString(), G(mu[i], "G6"), G(rate[i], "G6") };
             for (int p = 0; p < periods.Length; p++)
@@ -126,7 +127,7 @@ internal sealed class ContractionCommand
     private static string Json(LinearRegressionProblem problem, FamilyConfig c, int[] periods, double[] mu, double[] rate, double[,] ck, IReadOnlyList<CancellationPoint>[] zeros)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             SpectrumCommand.WriteSettings(w, problem, c with { Restart = RestartSchedule.Every(0) });
@@ -135,13 +136,13 @@ internal sealed class ContractionCommand
             {
                 w.WriteStartObject();
                 w.WriteNumber("restart_period", periods[p]);
-                Number(w, "max_abs_c_k", Enumerable.Range(0, mu.Length).Max(i => Math.Abs(ck[i, p])));
+                w.WriteNumberOrNull("max_abs_c_k", Enumerable.Range(0, mu.Length).Max(i => Math.Abs(ck[i, p])));
                 w.WriteStartArray("zeros");
                 foreach (CancellationPoint z in zeros[p])
                 {
                     w.WriteStartObject();
                     w.WriteNumber("mu", z.Mu);
-                    Number(w, "rho_k", z.RadiusToTheK);
+                    w.WriteNumberOrNull("rho_k", z.RadiusToTheK);
                     w.WriteEndObject();
                 }
 
@@ -156,8 +157,8 @@ internal sealed class ContractionCommand
                 w.WriteStartObject();
                 w.WriteNumber("mode", i + 1);
                 w.WriteNumber("lambda", problem.Lambda[i]);
-                Number(w, "mu", mu[i]);
-                Number(w, "rate", rate[i]);
+                w.WriteNumberOrNull("mu", mu[i]);
+                w.WriteNumberOrNull("rate", rate[i]);
                 w.WriteStartArray("c_k");
                 for (int p = 0; p < periods.Length; p++)
                 {

@@ -3,6 +3,7 @@ using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Core.Problems;
+using Loco.Reports.Tables;
 using Loco.Simulation;
 using Spectre.Console;
 
@@ -95,7 +96,7 @@ internal sealed class DemoCommand
                 new SimulationOptions { Rounds = Rounds(m.Config), Runs = runs, Seed = seed }, progresses[i]))).ToList());
 
         string csv = Path.Combine(folder, "demo.csv");
-        SimulateCommand.Write("--out", () => CurveWriter.WriteCsv(csv, results));
+        Files.Write("--out", () => CurveWriter.WriteCsv(csv, results));
         if (r.GetValue(_json))
         {
             terminal.Out.WriteLine(CurveWriter.Json(results));

@@ -1,8 +1,12 @@
 using System.CommandLine;
+using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
+using Loco.Reports.Tables;
+using Loco.Studies.Ntk;
 using Loco.Theory.Analysis;
 using Loco.Torch.Ntk;
+using Spectre.Console;
 using static Loco.Cli.Commands.AnalysisOptions;
 
 namespace Loco.Cli.Commands;
@@ -114,10 +118,45 @@ internal sealed class NtkCommand
         if (grid)
         {
             int k = family.RestartPeriod > 0 ? family.RestartPeriod : DefaultRestartPeriod;
-            return NtkGridStudy.Run(terminal, problem, mu, family with { Restart = RestartSchedule.Every(k) }, lrs, momenta, rounds, margin, outFolder);
+            int done = 0, total = NtkGridStudy.Cells(lrs, momenta);
+            NtkGridResult found = terminal.WithProgress("stability grid (real and linearised MLP)", () => (double)Volatile.Read(ref done) / total,
+                () => Files.Write("--out", () => NtkGridStudy.Run(problem, mu, family with { Restart = RestartSchedule.Every(k) }, lrs, momenta, rounds, margin, outFolder,
+                    () => Interlocked.Increment(ref done))));
+            foreach (string line in found.Summary)
+            {
+                terminal.Out.WriteLine(line);
+            }
+
+            terminal.Out.WriteLine($"written: {Path.Combine(outFolder, "grid.csv")}, grid.png, spectrum.csv");
+            return ExitCodes.Ok;
         }
 
-        return NtkModeStudy.Run(terminal, problem, mu, family, rounds, outFolder);
+        int trained = 0;
+        NtkModeResult result = terminal.WithProgress("training (linearised, real)", () => Volatile.Read(ref trained) / 2.0,
+            () => Files.Write("--out", () => NtkModeStudy.Run(problem, mu, family, rounds, outFolder, () => Interlocked.Increment(ref trained))));
+        foreach (string line in result.Before)
+        {
+            terminal.Out.WriteLine(line);
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(result.Modes.Title));
+        foreach (string column in result.Modes.Columns)
+        {
+            table.AddColumn(Markup.Escape(column));
+        }
+
+        foreach (IReadOnlyList<string> row in result.Modes.Rows)
+        {
+            table.AddRow([.. row.Select(Markup.Escape)]);
+        }
+
+        terminal.Console.Write(table);
+        foreach (string line in result.After)
+        {
+            terminal.Out.WriteLine(line);
+        }
+
+        return ExitCodes.Ok;
     }
 
     private NtkProblemOptions ReadShape(ParseResult r)
@@ -143,10 +182,10 @@ internal sealed class NtkCommand
             InnerLr = r.GetValue(_family.InnerLr) ?? DefaultInnerLr,
             InnerSteps = r.GetValue(_family.InnerSteps) ?? DefaultInnerSteps,
             OuterKind = kind,
-            OuterForm = Options.Choice(r.GetValue(_family.OuterForm), "--outer-form", Options.OuterForms) ?? OuterForm.PyTorch,
+            OuterForm = Options.Choice(r.GetValue(_family.OuterForm), "--outer-form", Options.OuterForms),
             OuterLr = grid ? DefaultOuterLr : r.GetValue(_family.OuterLr) ?? DefaultOuterLr,
             OuterMomentum = momentum ?? (kind == OuterKind.Plain ? 0 : DefaultOuterMomentum),
-            RestartPeriod = r.GetValue(_family.RestartPeriod) ?? DefaultRestartPeriod,
+            RestartPeriod = r.GetValue(_family.RestartPeriod) ?? (kind == OuterKind.Plain ? null : DefaultRestartPeriod),
         };
         return settings.Resolve();
     }

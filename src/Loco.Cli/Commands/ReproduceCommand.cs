@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Loco.Core.Family;
+using Loco.Cli.Output;
 using Loco.Reports.Html;
-using Loco.Reports.Reproduce;
+using Loco.Studies.Claims;
 using Spectre.Console;
 
 namespace Loco.Cli.Commands;
@@ -16,11 +17,11 @@ internal sealed class ReproduceCommand
 
     private readonly Argument<string> _claim = new("claim")
     {
-        Description = "The claim to reproduce, or 'all'. Claims: " + string.Join(", ", Claims.Ids) + ".",
+        Description = "The claim to reproduce, or 'all'. Claims: " + string.Join(", ", ClaimRegistry.Ids) + ".",
     };
 
     private readonly Option<string?> _out = Options.Text("--out",
-        $"Output folder: DIR/<claim>/*.png and *.csv, and DIR/report.html (one self-contained page, figures embedded). Default: {DefaultOut}.");
+        $"Output folder: DIR/<claim>/*.png and *.csv, and DIR/report.html (one self-contained page, figures embedded; running one claim updates its entry and keeps the others). Default: {DefaultOut}.");
 
     private readonly Option<bool> _quick = Options.Flag("--quick",
         "Reduced size (fewer modes, runs and grid cells), as the tests use: seconds per claim instead of minutes.");
@@ -44,29 +45,21 @@ internal sealed class ReproduceCommand
         IReadOnlyList<IClaim> selected;
         if (string.Equals(name, "all", StringComparison.OrdinalIgnoreCase))
         {
-            selected = Claims.All;
+            selected = ClaimRegistry.All;
         }
         else
         {
-            IClaim? claim = Claims.Find(name);
+            IClaim? claim = ClaimRegistry.Find(name);
             if (claim is null)
             {
-                throw new InvalidInputException("claim", $"unknown claim '{name}'; choose one of: all, {string.Join(", ", Claims.Ids)}.");
+                throw new InvalidInputException("claim", $"unknown claim '{name}'; choose one of: all, {string.Join(", ", ClaimRegistry.Ids)}.");
             }
 
             selected = [claim];
         }
 
         string outFolder = r.GetValue(_out) ?? DefaultOut;
-        if (string.IsNullOrWhiteSpace(outFolder))
-        {
-            throw new InvalidInputException("--out", "the output folder must not be empty.");
-        }
-
-        if (File.Exists(outFolder))
-        {
-            throw new InvalidInputException("--out", $"'{outFolder}' is a file, not a folder.");
-        }
+        CheckOutFolder(outFolder);
 
         bool quick = r.GetValue(_quick);
         string outText = r.GetValue(_out) is null ? "" : $" --out {Quote(outFolder)}";
@@ -74,12 +67,13 @@ internal sealed class ReproduceCommand
         foreach (IClaim claim in selected)
         {
             string folder = Path.Combine(outFolder, claim.Id);
-            Directory.CreateDirectory(folder);
+            Files.Write("--out", () => Directory.CreateDirectory(folder));
             string regenerate = $"loco reproduce {claim.Id}{outText}{(quick ? " --quick" : "")}";
             var clock = Stopwatch.StartNew();
             ClaimResult result = RunOne(claim, folder, quick, terminal);
             clock.Stop();
-            entries.Add(new ReportEntry(claim, result, clock.Elapsed, regenerate));
+            entries.Add(new ReportEntry(claim.Id, claim.Title, claim.Paper, claim.Statement, claim.Criterion, result.Passed, result.Measured,
+                result.Figures, result.Tables, result.Notes, clock.Elapsed, regenerate, quick));
             if (!terminal.Interactive)
             {
                 terminal.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -87,21 +81,22 @@ internal sealed class ReproduceCommand
             }
         }
 
-        string report = ReportWriter.Write(Path.Combine(outFolder, "report.html"), entries, quick);
+        (string report, IReadOnlyList<ReportEntry> all) = Files.Write("--out", () => ReportWriter.Update(outFolder, entries, ClaimRegistry.Ids));
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]reproduced claims[/] ({(quick ? "quick" : "full")} size)");
         table.AddColumns("claim", "result", "measured", "time");
         foreach (ReportEntry e in entries)
         {
             table.AddRow(
-                Markup.Escape(e.Claim.Id),
-                e.Result.Passed ? "[green]PASS[/]" : "[red]FAIL[/]",
-                Markup.Escape(e.Result.Measured),
+                Markup.Escape(e.Id),
+                e.Passed ? "[green]PASS[/]" : "[red]FAIL[/]",
+                Markup.Escape(e.Measured),
                 string.Create(CultureInfo.InvariantCulture, $"{e.Elapsed.TotalSeconds:F1} s"));
         }
 
         terminal.Console.Write(table);
-        int passed = entries.Count(e => e.Result.Passed);
-        terminal.Out.WriteLine($"{passed} of {entries.Count} claims PASS; report written to {report}");
+        int passed = entries.Count(e => e.Passed);
+        string others = all.Count > entries.Count ? $" (it also keeps {all.Count - entries.Count} earlier claim{(all.Count - entries.Count == 1 ? "" : "s")}: {string.Join(", ", all.Select(e => e.Id).Except(entries.Select(e => e.Id)))})" : "";
+        terminal.Out.WriteLine($"{passed} of {entries.Count} claims PASS; report written to {report}{others}");
         return passed == entries.Count ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
@@ -122,10 +117,57 @@ internal sealed class ReproduceCommand
             });
             return result!;
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A file that cannot be written is the output folder's fault, not the claim's: bad input, never a failed claim.
+            throw new InvalidInputException("--out", ex is Loco.Reports.Tables.OutputFileException ? ex.Message : $"cannot write into '{folder}' ({ex.Message}).");
+        }
         catch (Exception ex) when (ex is not OperationCanceledException and not InvalidInputException)
         {
             // A claim that crashes has not shown its criterion: it fails, and the report says why.
             return new ClaimResult(false, $"error: {ex.GetType().Name}: {ex.Message}", [], [], ex.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Checks, before any work, that <paramref name="outFolder"/> is (or can be made) a folder that takes files: not empty,
+    /// not a file or device, under a parent that can be created and written, with room for a file.
+    /// </summary>
+    private static void CheckOutFolder(string outFolder)
+    {
+        if (string.IsNullOrWhiteSpace(outFolder))
+        {
+            throw new InvalidInputException("--out", "the output folder must not be empty.");
+        }
+
+        if (File.Exists(outFolder) || (!Directory.Exists(outFolder) && new FileInfo(outFolder).LinkTarget is not null))
+        {
+            throw new InvalidInputException("--out", $"'{outFolder}' exists and is not a folder.");
+        }
+
+        string probe = Path.Combine(outFolder, $".loco-write-check-{Environment.ProcessId}");
+        try
+        {
+            Directory.CreateDirectory(outFolder);
+            using (var stream = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+                stream.Write(new byte[4096]);
+                stream.Flush(flushToDisk: false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new InvalidInputException("--out", $"cannot write into the folder '{outFolder}' ({ex.Message.Replace(probe, outFolder, StringComparison.Ordinal)}).");
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(probe);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Problems;
+using Loco.Reports.Tables;
 using Loco.Simulation;
 using Spectre.Console;
 
@@ -48,7 +49,7 @@ internal sealed class SimulateCommand
         (string, SimulationResult)[] rows = [(method, result)];
         if (csv is not null)
         {
-            Write("--csv", () => CurveWriter.WriteCsv(csv, rows));
+            Files.Write("--csv", () => CurveWriter.WriteCsv(csv, rows, terminal.Out));
         }
 
         if (json)
@@ -80,18 +81,6 @@ internal sealed class SimulateCommand
         }
 
         return ExitCodes.Ok;
-    }
-
-    internal static void Write(string flag, Action write)
-    {
-        try
-        {
-            write();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new InvalidInputException(flag, $"cannot write the file ({ex.Message}).");
-        }
     }
 }
 

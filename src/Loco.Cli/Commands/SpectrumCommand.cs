@@ -5,6 +5,7 @@ using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Core.Problems;
+using Loco.Reports.Tables;
 using Loco.Theory.Analysis;
 using Spectre.Console;
 using static Loco.Cli.Commands.AnalysisOptions;
@@ -46,19 +47,20 @@ internal sealed class SpectrumCommand
 
         OuterOptimizer outer = config.OuterOptimizer;
         int k = config.RestartPeriod;
-        ModeRow[] modes = [.. Enumerable.Range(0, mu.Length).Select(i => ModeRow.Of(i, problem.Lambda[i], mu[i], outer, k))];
+        ModeRates[] modes = [.. mu.Select(m => ModeRates.Of(outer, m, k))];
         SpectrumRates worst = SpectrumRates.Of(outer, mu, k);
 
         string? csv = r.GetValue(_csv);
         if (csv is not null)
         {
-            var text = new StringBuilder("mode,lambda,mu,rate,restart_period,c_k,restart_rate,peak_within_cycle\n");
-            foreach (ModeRow m in modes)
+            var csvTable = new CsvTable("mode", "lambda", "mu", "rate", "restart_period", "c_k", "restart_rate", "peak_within_cycle");
+            for (int i = 0; i < modes.Length; i++)
             {
-                text.AppendLine(string.Join(',', m.Index + 1, N(m.Lambda), N(m.Mu), N(m.Rate), k, N(m.CK), N(m.RestartRate), N(m.Peak)));
+                ModeRates m = modes[i];
+                csvTable.Add(i + 1, problem.Lambda[i], m.Mu, m.Rate, k, m.CycleFactor, m.RestartRate, m.PeakWithinCycle);
             }
 
-            SimulateCommand.Write("--csv", () => CurveWriter.WriteAtomically(csv, text.ToString()));
+            Files.Write("--csv", () => csvTable.Save(csv, terminal.Out));
         }
 
         if (r.GetValue(_json))
@@ -75,13 +77,13 @@ internal sealed class SpectrumCommand
             table.AddColumns($"c_{k}", $"|c_{k}|^(1/{k})", "peak in cycle");
         }
 
-        foreach (int i in SampleModes(modes.Length, rows))
+        foreach (int i in RowSample.Geometric(modes.Length, rows))
         {
-            ModeRow m = modes[i];
-            var cells = new List<string> { (i + 1).ToString(), G(m.Lambda), G(m.Mu, "G6"), Mark(m.Rate) };
+            ModeRates m = modes[i];
+            var cells = new List<string> { (i + 1).ToString(), G(problem.Lambda[i]), G(m.Mu, "G6"), Mark(m.Rate) };
             if (k > 0)
             {
-                cells.AddRange([G(m.CK), Mark(m.RestartRate), G(m.Peak)]);
+                cells.AddRange([G(m.CycleFactor), Mark(m.RestartRate), G(m.PeakWithinCycle)]);
             }
 
             table.AddRow([.. cells]);
@@ -101,35 +103,36 @@ internal sealed class SpectrumCommand
 
     private static string Mark(double rate) => rate < 1 ? G(rate, "G6") : $"[red]{G(rate, "G6")}[/]";
 
-    private static string Json(LinearRegressionProblem problem, FamilyConfig c, SpectrumRates worst, ModeRow[] modes)
+    private static string Json(LinearRegressionProblem problem, FamilyConfig c, SpectrumRates worst, ModeRates[] modes)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             WriteSettings(w, problem, c);
-            Number(w, "max_rate", worst.Rate);
+            w.WriteNumberOrNull("max_rate", worst.Rate);
             w.WriteBoolean("stable", worst.Stable);
             if (c.RestartPeriod > 0)
             {
-                Number(w, "max_cycle_factor", worst.CycleFactor);
-                Number(w, "max_restart_rate", worst.RestartRate);
+                w.WriteNumberOrNull("max_cycle_factor", worst.CycleFactor);
+                w.WriteNumberOrNull("max_restart_rate", worst.RestartRate);
                 w.WriteBoolean("stable_with_restart", worst.StableWithRestart);
             }
 
             w.WriteStartArray("modes");
-            foreach (ModeRow m in modes)
+            for (int i = 0; i < modes.Length; i++)
             {
+                ModeRates m = modes[i];
                 w.WriteStartObject();
-                w.WriteNumber("mode", m.Index + 1);
-                Number(w, "lambda", m.Lambda);
-                Number(w, "mu", m.Mu);
-                Number(w, "rate", m.Rate);
+                w.WriteNumber("mode", i + 1);
+                w.WriteNumberOrNull("lambda", problem.Lambda[i]);
+                w.WriteNumberOrNull("mu", m.Mu);
+                w.WriteNumberOrNull("rate", m.Rate);
                 if (c.RestartPeriod > 0)
                 {
-                    Number(w, "c_k", m.CK);
-                    Number(w, "restart_rate", m.RestartRate);
-                    Number(w, "peak_within_cycle", m.Peak);
+                    w.WriteNumberOrNull("c_k", m.CycleFactor);
+                    w.WriteNumberOrNull("restart_rate", m.RestartRate);
+                    w.WriteNumberOrNull("peak_within_cycle", m.PeakWithinCycle);
                 }
 
                 w.WriteEndObject();
@@ -149,19 +152,8 @@ internal sealed class SpectrumCommand
         w.WriteNumber("inner_steps", c.InnerSteps);
         w.WriteNumber("outer_lr", c.OuterLr);
         w.WriteNumber("outer_momentum", c.OuterMomentum);
-        w.WriteString("outer", OuterName(c.OuterKind));
-        w.WriteString("outer_form", FormName(c.OuterForm));
+        w.WriteString("outer", c.OuterKind.Name());
+        w.WriteString("outer_form", c.OuterForm.Name());
         w.WriteNumber("restart_period", c.RestartPeriod);
-    }
-
-    private readonly record struct ModeRow(int Index, double Lambda, double Mu, double Rate, double CK, double RestartRate, double Peak)
-    {
-        public static ModeRow Of(int index, double lambda, double mu, OuterOptimizer outer, int k)
-        {
-            Matrix2 t = OuterTransfer.Of(outer, mu);
-            return k > 0
-                ? new ModeRow(index, lambda, mu, Spectral.Radius(t), RestartContraction.Factor(t, k), RestartContraction.RatePerRound(t, k), RestartContraction.PeakWithinCycle(t, k))
-                : new ModeRow(index, lambda, mu, Spectral.Radius(t), double.NaN, double.NaN, double.NaN);
-        }
     }
 }

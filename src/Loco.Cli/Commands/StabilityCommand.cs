@@ -5,6 +5,7 @@ using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Core.Problems;
+using Loco.Reports.Tables;
 using Loco.Theory.Analysis;
 using Loco.Torch.Ntk;
 using Spectre.Console;
@@ -79,15 +80,15 @@ internal sealed class StabilityCommand
         string? csv = r.GetValue(_csv);
         if (csv is not null)
         {
-            var text = new StringBuilder("outer,outer_form,outer_lr,outer_momentum,restart_period,rate,stable,cycle_factor,restart_rate,stable_with_restart,peak_within_cycle\n");
+            var table = new CsvTable("outer", "outer_form", "outer_lr", "outer_momentum", "restart_period", "rate", "stable", "cycle_factor", "restart_rate",
+                "stable_with_restart", "peak_within_cycle");
             foreach (StabilityCell c in cells)
             {
-                text.AppendLine(string.Join(',', OuterName(config.OuterKind), FormName(config.OuterForm), N(c.LearningRate), N(c.Momentum), k,
-                    N(c.Rates.Rate), c.Rates.Stable ? "true" : "false", N(c.Rates.CycleFactor), N(c.Rates.RestartRate),
-                    k > 0 ? (c.Rates.StableWithRestart ? "true" : "false") : "", N(c.Rates.PeakWithinCycle)));
+                table.Add(config.OuterKind.Name(), config.OuterForm.Name(), c.LearningRate, c.Momentum, k, c.Rates.Rate, c.Rates.Stable, c.Rates.CycleFactor,
+                    c.Rates.RestartRate, k > 0 ? (bool?)c.Rates.StableWithRestart : null, c.Rates.PeakWithinCycle);
             }
 
-            SimulateCommand.Write("--csv", () => CurveWriter.WriteAtomically(csv, text.ToString()));
+            Files.Write("--csv", () => table.Save(csv, terminal.Out));
         }
 
         if (r.GetValue(_json))
@@ -97,7 +98,7 @@ internal sealed class StabilityCommand
         }
 
         string lrName = config.OuterForm == OuterForm.Ema && config.OuterKind != OuterKind.Plain ? "ν" : "α";
-        string title = $"{OuterName(config.OuterKind)} [{FormName(config.OuterForm)}], η={G(config.InnerLr)} H={config.InnerSteps}, μ ∈ [{G(mu.Min())}, {G(mu.Max())}]";
+        string title = $"{config.OuterKind.Name()} [{config.OuterForm.Name()}], η={G(config.InnerLr)} H={config.InnerSteps}, μ ∈ [{G(mu.Min())}, {G(mu.Max())}]";
         terminal.Console.Write(Grid(cells, lrName, $"[bold]without restart[/]: ρ per round, {Markup.Escape(title)}", c => c.Rates.Rate));
         if (k > 0)
         {
@@ -156,14 +157,14 @@ internal sealed class StabilityCommand
     private static string Json(string description, FamilyConfig c, StabilityCell[,] cells, (int Stable, int WithRestart, int OnlyWith, int OnlyWithout) counts)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             w.WriteString("problem", description);
             w.WriteNumber("inner_lr", c.InnerLr);
             w.WriteNumber("inner_steps", c.InnerSteps);
-            w.WriteString("outer", OuterName(c.OuterKind));
-            w.WriteString("outer_form", FormName(c.OuterForm));
+            w.WriteString("outer", c.OuterKind.Name());
+            w.WriteString("outer_form", c.OuterForm.Name());
             w.WriteNumber("restart_period", c.RestartPeriod);
             w.WriteNumber("cells", cells.Length);
             w.WriteNumber("stable", counts.Stable);
@@ -180,13 +181,13 @@ internal sealed class StabilityCommand
                 w.WriteStartObject();
                 w.WriteNumber("outer_lr", cell.LearningRate);
                 w.WriteNumber("outer_momentum", cell.Momentum);
-                Number(w, "rate", cell.Rates.Rate);
+                w.WriteNumberOrNull("rate", cell.Rates.Rate);
                 w.WriteBoolean("stable", cell.Rates.Stable);
                 if (c.RestartPeriod > 0)
                 {
-                    Number(w, "cycle_factor", cell.Rates.CycleFactor);
-                    Number(w, "restart_rate", cell.Rates.RestartRate);
-                    Number(w, "peak_within_cycle", cell.Rates.PeakWithinCycle);
+                    w.WriteNumberOrNull("cycle_factor", cell.Rates.CycleFactor);
+                    w.WriteNumberOrNull("restart_rate", cell.Rates.RestartRate);
+                    w.WriteNumberOrNull("peak_within_cycle", cell.Rates.PeakWithinCycle);
                     w.WriteBoolean("stable_with_restart", cell.Rates.StableWithRestart);
                 }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Loco.Core.Optimizers;
 using Loco.Torch.Experiments;
 
 namespace Loco.Cli.Commands;
@@ -127,8 +128,8 @@ internal static class SweepChildProcess
             "--restart-period", I(o.RestartPeriod),
             "--outer-lrs", string.Join(',', o.OuterLrs.Select(R)),
             "--momenta", string.Join(',', o.Momenta.Select(R)),
-            "--outer", SweepTable.OuterName(o.OuterKind),
-            "--outer-form", SweepTable.FormName(o.OuterForm),
+            "--outer", o.OuterKind.Name(),
+            "--outer-form", o.OuterForm.Name(),
             "--model", o.Model,
             "--rounds", I(o.Rounds),
             "--workers", I(o.Workers),

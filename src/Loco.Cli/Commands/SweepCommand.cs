@@ -3,6 +3,7 @@ using System.Globalization;
 using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
+using Loco.Reports.Tables;
 using Loco.Torch.Data;
 using Loco.Torch.Experiments;
 using Loco.Torch.Models;
@@ -148,14 +149,14 @@ internal sealed class SweepCommand
         if (!json)
         {
             terminal.Out.WriteLine($"loco sweep: {corpus.Name}; model {options.Model} ({model.ParameterCount:N0} weights); " +
-                                   $"M = {options.Workers}, inner AdamW η = {G(options.InnerLr)}, outer {OuterName(options.OuterKind)} [{FormName(options.OuterForm)}]; " +
+                                   $"M = {options.Workers}, inner AdamW η = {G(options.InnerLr)}, outer {options.OuterKind.Name()} [{options.OuterForm.Name()}]; " +
                                    $"H ∈ {{{string.Join(", ", options.InnerStepsList)}}}, K ∈ {{{string.Join(", ", options.RestartSettings)}}}, " +
                                    $"{options.OuterLrs.Count}×{options.Momenta.Count} grid; {options.Rounds} rounds per cell, B = {options.BatchSize}, T = {options.Context}; " +
                                    $"{total} cells ({folder.Finished.Count} already in {outFolder}), {parallel} at a time on {options.Device}.");
         }
 
         SweepResult result = Run(sweep, folder, parallel, terminal, total, quiet: json);
-        SimulateCommand.Write("--out", () => SweepFolder.WriteAtomically(Path.Combine(outFolder, "stable-area.csv"), SweepWriter.StableAreaCsv(result)));
+        Files.Write("--out", () => OutputFile.Write(Path.Combine(outFolder, "stable-area.csv"), SweepWriter.StableAreaCsv(result)));
         IReadOnlyList<string> figures = SweepWriter.WriteHeatmaps(outFolder, result);
         if (json)
         {

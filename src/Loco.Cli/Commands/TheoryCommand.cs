@@ -4,6 +4,7 @@ using System.Globalization;
 using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Problems;
+using Loco.Reports.Tables;
 using Loco.Simulation;
 using Loco.Theory.Dynamics;
 using Loco.Theory.Spectra;
@@ -35,7 +36,7 @@ internal sealed class TheoryCommand
     private readonly Option<string?> _modes = Options.Text("--modes", "Write each atom's share of the final excess risk to this CSV: atom, lambda, weight (modes it stands for), signal, noise.");
     private readonly Option<string?> _csv = Options.Text("--csv",
         "Write the curves to this CSV file: one row per round (and per inner step with --inner-curve); columns as 'loco simulate' (" +
-        CurveWriter.Header + ", stderr empty) then " + CurveWriter.TheoryColumns + " (and " + CurveWriter.ComparisonColumns + " with --compare-simulation).");
+        CurveWriter.Header + ", stderr empty) then " + string.Join(',', CurveWriter.TheoryColumns) + " (and " + string.Join(',', CurveWriter.ComparisonColumns) + " with --compare-simulation).");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the table.");
     private readonly Option<int?> _compare = Options.Int("--compare-simulation",
         "Also run R (≥ 2) Monte Carlo runs of the simulator with the same settings (--seed, --threads apply) and overlay them: sim_risk, sim_stderr and a z-score summary. Needs exact atoms. Default: no simulation.");
@@ -63,7 +64,7 @@ internal sealed class TheoryCommand
         FamilyConfig config = _family.Read(r);
         RiskRecursion.CheckSupported(config);
         int rounds = r.GetValue(_run.Rounds) ?? 100;
-        FamilySettings.AtLeastOne(rounds, "--rounds", "number of rounds");
+        InputChecks.AtLeastOne(rounds, "--rounds", "number of rounds");
         TheoryMode mode = Options.Choice(r.GetValue(_mode), "--mode", Options.TheoryModes) ?? TheoryMode.Exact;
         int? compareRuns = r.GetValue(_compare);
         if (compareRuns is int runs && runs < 2)
@@ -72,7 +73,7 @@ internal sealed class TheoryCommand
         }
 
         int threads = r.GetValue(_run.Threads) ?? Environment.ProcessorCount;
-        FamilySettings.AtLeastOne(threads, "--threads", "number of threads");
+        InputChecks.AtLeastOne(threads, "--threads", "number of threads");
         (AtomSpectrum spectrum, LinearRegressionProblem? problem, double noise) = ReadSpectrum(r, compareRuns is not null);
         string method = r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "custom";
         string? csv = r.GetValue(_csv);
@@ -120,12 +121,12 @@ internal sealed class TheoryCommand
 
         if (csv is not null)
         {
-            SimulateCommand.Write("--csv", () => CurveWriter.WriteTheoryCsv(csv, method, theory, multiWorker, simulation));
+            Files.Write("--csv", () => CurveWriter.TheoryCsv(method, theory, multiWorker, simulation).Save(csv, terminal.Out));
         }
 
         if (modesPath is not null && theory.Modes is not null)
         {
-            SimulateCommand.Write("--modes", () => CurveWriter.WriteModesCsv(modesPath, theory.Modes));
+            Files.Write("--modes", () => CurveWriter.ModesCsv(theory.Modes).Save(modesPath, terminal.Out));
         }
 
         ZSummary? z = simulation is null ? null : ZSummary.Of(theory, simulation);
@@ -178,7 +179,7 @@ internal sealed class TheoryCommand
         }
 
         int dim = r.GetValue(_problem.Dim) ?? 1000;
-        FamilySettings.AtLeastOne(dim, "--dim", "dimension");
+        InputChecks.AtLeastOne(dim, "--dim", "dimension");
         if (atoms is not null || dim > ExactAtomLimit)
         {
             if (needProblem)

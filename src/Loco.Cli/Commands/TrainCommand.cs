@@ -5,6 +5,7 @@ using System.Text;
 using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
+using Loco.Reports.Tables;
 using Loco.Reports.Figures;
 using Loco.Torch.Data;
 using Loco.Torch.Models;
@@ -254,7 +255,7 @@ internal sealed class TrainCommand
         FamilyConfig c = options.Family;
         static string N(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
         string settings = string.Join(',', method, model, N(c.InnerLr), c.InnerSteps, c.Workers, c.BatchSize, options.Context, N(c.OuterLr),
-            N(c.OuterMomentum), CurveWriter.OuterName(c.OuterKind), c.OuterForm == OuterForm.Ema ? "ema" : "pytorch", c.RestartPeriod);
+            N(c.OuterMomentum), c.OuterKind.Name(), c.OuterForm.Name(), c.RestartPeriod);
         var text = new StringBuilder().AppendLine(CsvHeader);
         long tokens = 0;
         foreach (RoundReport h in history)
@@ -265,9 +266,9 @@ internal sealed class TrainCommand
                 .Append(h.Seconds.ToString("F3", CultureInfo.InvariantCulture)).AppendLine();
         }
 
-        SimulateCommand.Write("--out", () => CurveWriter.WriteAtomically(Path.Combine(folder, "train.csv"), text.ToString()));
+        Files.Write("--out", () => OutputFile.Write(Path.Combine(folder, "train.csv"), text.ToString()));
         double[] rounds = [.. history.Select(h => (double)h.Round)];
-        SimulateCommand.Write("--out", () => LinePlot.SavePng(Path.Combine(folder, "loss.png"), $"loco train: {model}, {method}", "round", "loss (nats per token)",
+        Files.Write("--out", () => LinePlot.SavePng(Path.Combine(folder, "loss.png"), $"loco train: {model}, {method}", "round", "loss (nats per token)",
             [new LineSeries("train", rounds, [.. history.Select(h => h.TrainLoss)]), new LineSeries("validation", rounds, [.. history.Select(h => h.ValidationLoss)])],
             references: floor is double f ? [new ReferenceLine("entropy floor", f)] : null));
     }

@@ -6,6 +6,7 @@ using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
 using Loco.Core.Problems;
+using Loco.Reports.Tables;
 using Loco.Theory.Dynamics;
 using Loco.Theory.Spectra;
 using Loco.Theory.Tuning;
@@ -91,6 +92,14 @@ internal sealed class TuneCommand
             }
         }
 
+        // Every candidate must fit at least one round of M·H·B samples; with H free the shortest round has H = 1.
+        long smallestRound = (long)config.Workers * config.BatchSize * (free.HasFlag(Knob.InnerSteps) ? 1 : config.InnerSteps);
+        if (samples < smallestRound)
+        {
+            throw new InvalidInputException("--samples",
+                $"{samples:N0} samples buy no round: one round takes M·H·B = {smallestRound:N0} samples here; give at least that many.");
+        }
+
         var request = new TuningRequest
         {
             Base = config, Samples = samples, Free = free, GridPoints = r.GetValue(_grid) ?? 5, RefineEvaluations = r.GetValue(_refine) ?? 120, Ranges = ranges,
@@ -106,16 +115,16 @@ internal sealed class TuneCommand
         string? csv = r.GetValue(_csv);
         if (csv is not null)
         {
-            var text = new StringBuilder("rank,inner_lr,inner_steps,outer_lr,outer_momentum,restart_period,rounds,final_risk,diverged_at_round\n");
+            var csvTable = new CsvTable("rank", "inner_lr", "inner_steps", "outer_lr", "outer_momentum", "restart_period", "rounds", "final_risk", "diverged_at_round");
             int rank = 1;
             foreach (Candidate c in result.Ranked)
             {
                 TuningPoint p = c.Point;
-                text.AppendLine(string.Join(',', rank++, N(p.InnerLr), p.InnerSteps, N(p.OuterLr), N(p.OuterMomentum), p.RestartPeriod, c.Outcome.Rounds,
-                    c.Outcome.Diverged ? "" : N(c.Outcome.FinalRisk), c.Outcome.DivergedAtRound?.ToString(CultureInfo.InvariantCulture) ?? ""));
+                csvTable.Add(rank++, p.InnerLr, p.InnerSteps, p.OuterLr, p.OuterMomentum, p.RestartPeriod, c.Outcome.Rounds,
+                    c.Outcome.Diverged ? null : (double?)c.Outcome.FinalRisk, c.Outcome.DivergedAtRound);
             }
 
-            SimulateCommand.Write("--csv", () => CurveWriter.WriteAtomically(csv, text.ToString()));
+            Files.Write("--csv", () => csvTable.Save(csv, terminal.Out));
         }
 
         if (r.GetValue(_json))
@@ -125,7 +134,7 @@ internal sealed class TuneCommand
         }
 
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"[bold]tuned[/] ({Markup.Escape(FreeNames(free))}) for {samples:N0} samples: {Markup.Escape(config.ToString())}");
+            .Title($"[bold]tuned[/] ({Markup.Escape(FreeNames(free))}) for {samples:N0} samples, best: {Markup.Escape(result.Best.Point.Apply(config).ToString())}");
         table.AddColumns("rank", "η", "H", config.OuterForm == OuterForm.Ema && config.OuterKind != OuterKind.Plain ? "ν" : "α", "β", "K", "rounds", "final risk");
         int n = 1;
         foreach (Candidate c in result.Distinct(top))
@@ -177,14 +186,14 @@ internal sealed class TuneCommand
     private static string Json(LinearRegressionProblem problem, FamilyConfig c, long samples, Knob free, TuningResult result, int top)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             w.WriteString("problem", problem.Description);
             w.WriteNumber("samples", samples);
             w.WriteString("free", FreeNames(free));
-            w.WriteString("outer", OuterName(c.OuterKind));
-            w.WriteString("outer_form", FormName(c.OuterForm));
+            w.WriteString("outer", c.OuterKind.Name());
+            w.WriteString("outer_form", c.OuterForm.Name());
             w.WriteNumber("workers", c.Workers);
             w.WriteNumber("batch", c.BatchSize);
             w.WriteNumber("grid_evaluations", result.GridEvaluations);
@@ -200,7 +209,7 @@ internal sealed class TuneCommand
                 w.WriteNumber("outer_momentum", p.OuterMomentum);
                 w.WriteNumber("restart_period", p.RestartPeriod);
                 w.WriteNumber("rounds", cand.Outcome.Rounds);
-                Number(w, "final_risk", cand.Outcome.FinalRisk);
+                w.WriteNumberOrNull("final_risk", cand.Outcome.FinalRisk);
                 if (cand.Outcome.DivergedAtRound is int d)
                 {
                     w.WriteNumber("diverged_at_round", d);

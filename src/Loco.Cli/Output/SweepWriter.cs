@@ -1,9 +1,8 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Loco.Cli.Commands;
 using Loco.Core.Optimizers;
 using Loco.Reports.Figures;
+using Loco.Reports.Tables;
 using Loco.Torch.Experiments;
 using ScottPlot;
 
@@ -17,14 +16,13 @@ internal static class SweepWriter
     /// <summary>stable-area.csv: one row per (H, restart setting).</summary>
     public static string StableAreaCsv(SweepResult result)
     {
-        var text = new StringBuilder(StableAreaHeader).Append('\n');
+        var table = new CsvTable(StableAreaHeader.Split(','));
         foreach (StableArea a in result.StableAreas())
         {
-            text.Append(string.Join(',', a.InnerSteps, a.RestartPeriod, a.Stable, a.Diverged, a.Cells,
-                result.Options.Criterion.Margin.ToString("R", CultureInfo.InvariantCulture))).Append('\n');
+            table.Add(a.InnerSteps, a.RestartPeriod, a.Stable, a.Diverged, a.Cells, result.Options.Criterion.Margin);
         }
 
-        return text.ToString();
+        return table.ToString();
     }
 
     /// <summary>The file name of the heatmap of grid (H, K).</summary>
@@ -77,14 +75,14 @@ internal static class SweepWriter
                     ValueFormat = "F2",
                 };
                 string path = Path.Combine(folder, HeatmapName(h, k));
-                SimulateCommand.Write("--out", () => figure.SavePng(path));
+                Files.Write("--out", () => figure.SavePng(path));
                 written.Add(path);
                 panels.Add(figure.Build());
             }
         }
 
         string all = Path.Combine(folder, "heatmaps.png");
-        SimulateCommand.Write("--out", () => FigureGrid.SavePng(all, panels, o.InnerStepsList.Count, o.RestartSettings.Count, 560, 420));
+        Files.Write("--out", () => FigureGrid.SavePng(all, panels, o.InnerStepsList.Count, o.RestartSettings.Count, 560, 420));
         written.Add(all);
         return written;
     }
@@ -94,7 +92,7 @@ internal static class SweepWriter
     {
         SweepOptions o = result.Options;
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
             w.WriteStartObject();
             w.WriteString("out", folder);
@@ -129,18 +127,11 @@ internal static class SweepWriter
                 w.WriteNumber("restart_period", c.Cell.RestartPeriod);
                 w.WriteNumber("outer_lr", c.Cell.OuterLr);
                 w.WriteNumber("outer_momentum", c.Cell.OuterMomentum);
-                Number(w, "initial_val_loss", c.InitialValidationLoss);
-                Number(w, "final_val_loss", c.FinalValidationLoss);
-                Number(w, "final_train_loss", c.FinalTrainLoss);
+                w.WriteNumberOrNull("initial_val_loss", c.InitialValidationLoss);
+                w.WriteNumberOrNull("final_val_loss", c.FinalValidationLoss);
+                w.WriteNumberOrNull("final_train_loss", c.FinalTrainLoss);
                 w.WriteBoolean("stable", c.Stable);
-                if (c.DivergedRound is long d)
-                {
-                    w.WriteNumber("diverged_round", d);
-                }
-                else
-                {
-                    w.WriteNull("diverged_round");
-                }
+                w.WriteNumberOrNull("diverged_round", c.DivergedRound);
 
                 w.WriteNumber("seconds", c.Seconds);
                 w.WriteEndObject();
@@ -151,17 +142,5 @@ internal static class SweepWriter
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumber(name, value);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
     }
 }

@@ -62,26 +62,35 @@ public sealed record FamilySettings
         BatchSize = 8,
         OuterLr = 1.0,
         OuterMomentum = 0.0,
-        OuterKind = Loco.Core.Optimizers.OuterKind.Plain,
-        OuterForm = Loco.Core.Optimizers.OuterForm.PyTorch,
+        OuterKind = Optimizers.OuterKind.Plain,
+        OuterForm = Optimizers.OuterForm.PyTorch,
+    };
+
+    /// <summary>
+    /// What each preset fixes (a flag that disagrees is refused) and which defaults it changes: the one table of preset
+    /// defaults (DESIGN.md §1). Null = not fixed by the preset.
+    /// </summary>
+    private sealed record PresetRule(
+        int? Workers = null, double? OuterLr = null, OuterKind? Kind = null, bool MomentumFree = false, int? InnerSteps = null,
+        InnerKind? Inner = null, double? InnerLr = null, int? DefaultWorkers = null, double? DefaultOuterLr = null, OuterKind? DefaultKind = null);
+
+    private static PresetRule Rule(Preset? preset) => preset switch
+    {
+        Family.Preset.Sgd => new(Workers: 1, OuterLr: 1.0, Kind: Optimizers.OuterKind.Plain, MomentumFree: true, InnerSteps: 1),
+        Family.Preset.La => new(Workers: 1, Kind: Optimizers.OuterKind.Plain, MomentumFree: true, DefaultOuterLr: 0.5),
+        Family.Preset.LaDiloco => new(Kind: Optimizers.OuterKind.Plain, MomentumFree: true, DefaultWorkers: 4, DefaultOuterLr: 0.5),
+        Family.Preset.Sla => new(DefaultOuterLr: 0.5, DefaultKind: Optimizers.OuterKind.Nesterov),
+        Family.Preset.Diloco => new(Kind: Optimizers.OuterKind.Nesterov, Inner: Optimizers.InnerKind.AdamW, InnerLr: 1e-3, DefaultWorkers: 4, DefaultOuterLr: 0.7),
+        _ => new(),
     };
 
     /// <summary>The full, validated configuration.</summary>
-    /// <exception cref="InvalidInputException">A value is invalid or contradicts the preset.</exception>
+    /// <exception cref="InvalidInputException">A value is invalid, contradicts the preset, or would have no effect.</exception>
     public FamilyConfig Resolve()
     {
         FamilyConfig d = Defaults;
         string? presetName = Preset?.Name();
-
-        // Which settings a preset fixes, and which defaults it changes.
-        (int? workers, double? outerLr, OuterKind? kind, bool momentumFree, int? steps, double? lr) preset = Preset switch
-        {
-            Family.Preset.Sgd => (1, 1.0, Loco.Core.Optimizers.OuterKind.Plain, true, 1, null),
-            Family.Preset.La => (1, null, Loco.Core.Optimizers.OuterKind.Plain, true, null, null),
-            Family.Preset.LaDiloco => (null, null, Loco.Core.Optimizers.OuterKind.Plain, true, null, null),
-            Family.Preset.Diloco => (null, null, Loco.Core.Optimizers.OuterKind.Nesterov, false, null, 1e-3),
-            _ => (null, null, null, false, null, null),
-        };
+        PresetRule rule = Rule(Preset);
 
         void Require(bool ok, string flag, string what)
         {
@@ -91,89 +100,86 @@ public sealed record FamilySettings
             }
         }
 
-        if (preset.workers is int w && Workers is int gw)
+        if (rule.Workers is int w && Workers is int gw)
         {
             Require(gw == w, "--workers", $"--workers {gw}");
         }
 
-        if (preset.outerLr is double a && OuterLr is double ga)
+        if (rule.InnerSteps is int h && InnerSteps is int gh)
+        {
+            Require(gh == h, "--inner-steps", $"--inner-steps {gh}");
+        }
+
+        if (rule.OuterLr is double a && OuterLr is double ga)
         {
             Require(ga == a, "--outer-lr", $"--outer-lr {ga}");
         }
 
-        if (preset.kind is OuterKind k && OuterKind is OuterKind gk)
+        if (rule.Kind is OuterKind k && OuterKind is OuterKind gk)
         {
-            Require(gk == k, "--outer", $"--outer {gk}");
+            Require(gk == k, "--outer", $"--outer {gk.Name()}");
         }
 
-        if (preset.momentumFree && OuterMomentum is double gb)
+        if (rule.MomentumFree && OuterMomentum is double gb)
         {
             Require(gb == 0, "--outer-momentum", $"--outer-momentum {gb}");
         }
 
-        if (Preset == Family.Preset.Sla && OuterKind == Loco.Core.Optimizers.OuterKind.Plain)
+        if (Preset == Family.Preset.Sla && OuterKind == Optimizers.OuterKind.Plain)
         {
             throw new InvalidInputException("--outer", "--outer plain contradicts --preset sla (outer momentum); choose heavy-ball or nesterov.");
         }
 
-        if (Preset == Family.Preset.Diloco && InnerKind is InnerKind ik && ik != Optimizers.InnerKind.AdamW)
+        if (rule.Inner is InnerKind ri && InnerKind is InnerKind ik && ik != ri)
         {
-            throw new InvalidInputException("--inner", $"--inner {ik} contradicts --preset diloco (inner AdamW).");
+            throw new InvalidInputException("--inner", $"--inner {ik.Name()} contradicts --preset {presetName} (inner {ri.Name()}).");
         }
 
-        OuterKind outerKind = OuterKind ?? preset.kind ?? Preset switch
-        {
-            Family.Preset.Sla => Loco.Core.Optimizers.OuterKind.Nesterov,
-            _ => OuterMomentum is > 0 ? Loco.Core.Optimizers.OuterKind.Nesterov : d.OuterKind,
-        };
-        double outerMomentum = OuterMomentum ?? (outerKind == Loco.Core.Optimizers.OuterKind.Plain ? 0.0 : 0.9);
-        double outerLr = OuterLr ?? preset.outerLr ?? Preset switch
-        {
-            Family.Preset.La or Family.Preset.LaDiloco or Family.Preset.Sla => 0.5,
-            Family.Preset.Diloco => 0.7,
-            _ => d.OuterLr,
-        };
+        OuterKind outerKind = OuterKind ?? rule.Kind ?? rule.DefaultKind
+            ?? (OuterMomentum is > 0 ? Optimizers.OuterKind.Nesterov : d.OuterKind);
+        InnerKind innerKind = InnerKind ?? rule.Inner ?? Optimizers.InnerKind.Sgd;
+        RestartSchedule restart = ResolveRestart() ?? d.Restart;
+        RefuseInert(outerKind, innerKind, restart);
 
         var config = new FamilyConfig
         {
-            InnerLr = InnerLr ?? preset.lr ?? d.InnerLr,
-            InnerSteps = InnerSteps ?? preset.steps ?? d.InnerSteps,
-            Workers = Workers ?? preset.workers ?? (Preset == Family.Preset.LaDiloco || Preset == Family.Preset.Diloco ? 4 : d.Workers),
+            InnerLr = InnerLr ?? rule.InnerLr ?? d.InnerLr,
+            InnerSteps = InnerSteps ?? rule.InnerSteps ?? d.InnerSteps,
+            Workers = Workers ?? rule.Workers ?? rule.DefaultWorkers ?? d.Workers,
             BatchSize = BatchSize ?? d.BatchSize,
-            OuterLr = outerLr,
-            OuterMomentum = outerMomentum,
+            OuterLr = OuterLr ?? rule.OuterLr ?? rule.DefaultOuterLr ?? d.OuterLr,
+            OuterMomentum = OuterMomentum ?? (outerKind == Optimizers.OuterKind.Plain ? 0.0 : 0.9),
             OuterKind = outerKind,
             OuterForm = OuterForm ?? d.OuterForm,
-            Restart = ResolveRestart() ?? d.Restart,
-            InnerKind = InnerKind ?? (Preset == Family.Preset.Diloco ? Optimizers.InnerKind.AdamW : Optimizers.InnerKind.Sgd),
-            InnerMomentum = InnerMomentum ?? (InnerKind is Optimizers.InnerKind.Momentum or Optimizers.InnerKind.Nesterov ? 0.9 : 0.0),
+            Restart = restart,
+            InnerKind = innerKind,
+            InnerMomentum = InnerMomentum ?? (innerKind is Optimizers.InnerKind.Momentum or Optimizers.InnerKind.Nesterov ? 0.9 : 0.0),
             WeightDecay = WeightDecay ?? 0.0,
             ResetInnerState = ResetInnerState ?? false,
         };
-        Validate(config);
+        _ = config.OuterOptimizer; // the outer step's settings together (each value was checked as it was set)
         return config;
     }
 
-    /// <summary>Checks every value of a configuration, naming the flag of the first bad one.</summary>
-    public static void Validate(FamilyConfig c)
+    // A flag that the resolved member would ignore is a mistake the user should hear about, not a silent no-op.
+    private void RefuseInert(OuterKind outerKind, InnerKind innerKind, RestartSchedule restart)
     {
-        PositiveFinite(c.InnerLr, "--inner-lr", "inner learning rate");
-        PositiveFinite(c.OuterLr, "--outer-lr", "outer learning rate");
-        AtLeastOne(c.InnerSteps, "--inner-steps", "inner steps per round");
-        AtLeastOne(c.Workers, "--workers", "number of workers");
-        AtLeastOne(c.BatchSize, "--batch", "batch size");
-        UnitInterval(c.OuterMomentum, "--outer-momentum", "outer momentum");
-        UnitInterval(c.InnerMomentum, "--inner-momentum", "inner momentum");
-        if (!double.IsFinite(c.WeightDecay) || c.WeightDecay < 0)
+        if (outerKind == Optimizers.OuterKind.Plain && restart is not NeverRestart)
         {
-            throw new InvalidInputException("--weight-decay", $"the weight decay must be a non-negative finite number (got {c.WeightDecay}).");
+            throw new InvalidInputException(RestartPeriod is not null ? "--restart-period" : "--restart",
+                $"a restart resets the outer momentum, and a plain outer step has none; choose --outer heavy-ball or nesterov, or drop the restart.");
         }
 
-        ArgumentNullException.ThrowIfNull(c.Restart);
-
-        if (c.OuterKind == Loco.Core.Optimizers.OuterKind.Plain && c.OuterMomentum != 0)
+        if (outerKind == Optimizers.OuterKind.Plain && OuterForm == Optimizers.OuterForm.Ema)
         {
-            throw new InvalidInputException("--outer-momentum", $"a plain outer step (--outer plain) has no momentum (got {c.OuterMomentum}); choose --outer heavy-ball or nesterov.");
+            throw new InvalidInputException("--outer-form",
+                "--outer-form ema has no effect on a plain outer step (both forms are s ← s − αΔ); drop it or choose --outer heavy-ball or nesterov.");
+        }
+
+        if (InnerMomentum is double mu && innerKind is not (Optimizers.InnerKind.Momentum or Optimizers.InnerKind.Nesterov))
+        {
+            throw new InvalidInputException("--inner-momentum",
+                $"--inner-momentum {mu} has no effect with --inner {innerKind.Name()}; choose --inner momentum or nesterov, or drop it.");
         }
     }
 
@@ -190,31 +196,5 @@ public sealed record FamilySettings
         }
 
         return RestartPeriod is int period ? RestartSchedule.Every(period) : Restart;
-    }
-
-    /// <summary>Throws unless <paramref name="value"/> is positive and finite.</summary>
-    public static void PositiveFinite(double value, string flag, string what)
-    {
-        if (!double.IsFinite(value) || value <= 0)
-        {
-            throw new InvalidInputException(flag, $"the {what} must be a positive finite number (got {value}).");
-        }
-    }
-
-    /// <summary>Throws unless <paramref name="value"/> ≥ 1.</summary>
-    public static void AtLeastOne(long value, string flag, string what)
-    {
-        if (value < 1)
-        {
-            throw new InvalidInputException(flag, $"the {what} must be at least 1 (got {value}).");
-        }
-    }
-
-    private static void UnitInterval(double value, string flag, string what)
-    {
-        if (!double.IsFinite(value) || value < 0 || value >= 1)
-        {
-            throw new InvalidInputException(flag, $"the {what} must lie in [0, 1) (got {value}).");
-        }
     }
 }

@@ -48,11 +48,11 @@ public sealed class LinearRegressionProblem
     /// </summary>
     public static LinearRegressionProblem PowerLaw(int dimension, double spectrumExponent, double targetExponent, double noise, ulong targetSeed, double lambdaMax = 1.0)
     {
-        FamilySettings.AtLeastOne(dimension, "--dim", "dimension");
+        InputChecks.AtLeastOne(dimension, "--dim", "dimension");
         Finite(spectrumExponent, "--spectrum-exp", "spectrum exponent");
         Finite(targetExponent, "--target-exp", "target exponent");
         CheckNoise(noise);
-        FamilySettings.PositiveFinite(lambdaMax, "--lambda-max", "largest eigenvalue");
+        InputChecks.PositiveFinite(lambdaMax, "--lambda-max", "largest eigenvalue");
         var lambda = new double[dimension];
         var thetaStar = new double[dimension];
         var rng = new GaussianStream(targetSeed, stream: 0x7A16E7);

@@ -1,3 +1,4 @@
+using Loco.Reports.Tables;
 using ScottPlot;
 
 namespace Loco.Reports.Figures;
@@ -171,10 +172,10 @@ public sealed class CurveFigure
         return plot;
     }
 
-    /// <summary>Renders to a PNG file.</summary>
+    /// <summary>Renders to a PNG file, written through <see cref="OutputFile"/>.</summary>
     public string SavePng(string path, int width = FigureStyle.Width, int height = FigureStyle.Height)
     {
-        Build().SavePng(path, width, height);
+        OutputFile.Write(path, Build().GetImage(width, height).GetImageBytes(ImageFormat.Png));
         return path;
     }
 

@@ -1,3 +1,4 @@
+using Loco.Reports.Tables;
 using ScottPlot;
 using SkiaSharp;
 
@@ -32,10 +33,7 @@ public static class FigureGrid
 
         using SKImage image = surface.Snapshot();
         using SKData data = image.Encode(SKEncodedImageFormat.Png, 100);
-        using (FileStream file = File.Create(path))
-        {
-            data.SaveTo(file);
-        }
+        OutputFile.Write(path, data.ToArray());
 
         return path;
     }

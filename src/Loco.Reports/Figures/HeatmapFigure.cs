@@ -1,4 +1,5 @@
 using System.Globalization;
+using Loco.Reports.Tables;
 using ScottPlot;
 
 namespace Loco.Reports.Figures;
@@ -132,7 +133,12 @@ public sealed class HeatmapFigure
         bar.LabelStyle.FontSize = 14;
         if (ColorScale == AxisScale.Log10)
         {
-            bar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true, LabelFormatter = FigureStyle.DecadeLabel };
+            // Decade ticks when the colours span a decade or more; within less, decade ticks would leave the bar bare, so
+            // ticks fall where ScottPlot puts them and are labelled with the value (10^tick).
+            ScottPlot.Range shown = heatmap.ManualRange ?? heatmap.DataRange;
+            bar.Axis.TickGenerator = shown.Max - shown.Min >= 1
+                ? new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true, LabelFormatter = FigureStyle.DecadeLabel }
+                : new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => Math.Pow(10, v).ToString("G2", CultureInfo.InvariantCulture) };
         }
     }
 
@@ -176,10 +182,10 @@ public sealed class HeatmapFigure
         plot.Axes.SetLimits(-0.5, cols - 0.5, -0.5, rows - 0.5);
     }
 
-    /// <summary>Renders to a PNG file.</summary>
+    /// <summary>Renders to a PNG file, written through <see cref="OutputFile"/>.</summary>
     public string SavePng(string path, int width = FigureStyle.Width, int height = FigureStyle.Height)
     {
-        Build().SavePng(path, width, height);
+        OutputFile.Write(path, Build().GetImage(width, height).GetImageBytes(ImageFormat.Png));
         return path;
     }
 }

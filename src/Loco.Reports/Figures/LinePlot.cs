@@ -1,3 +1,4 @@
+using Loco.Reports.Tables;
 using ScottPlot;
 
 namespace Loco.Reports.Figures;
@@ -18,8 +19,7 @@ public static class LinePlot
 {
     /// <summary>
     /// Draws <paramref name="series"/> (and optional horizontal <paramref name="references"/>) and writes a
-    /// <paramref name="width"/> × <paramref name="height"/> PNG to <paramref name="path"/>, atomically (a temporary file, then renamed);
-    /// creates the folder if needed.
+    /// <paramref name="width"/> × <paramref name="height"/> PNG to <paramref name="path"/> through <see cref="OutputFile"/>.
     /// </summary>
     public static void SavePng(string path, string title, string xLabel, string yLabel, IEnumerable<LineSeries> series,
         int width = 800, int height = 500, IEnumerable<ReferenceLine>? references = null)
@@ -57,15 +57,6 @@ public static class LinePlot
         }
 
         plot.ShowLegend();
-        string full = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(folder))
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        string temporary = Path.Combine(folder ?? ".", $".{Path.GetFileNameWithoutExtension(full)}.{Environment.ProcessId}.tmp.png");
-        plot.SavePng(temporary, width, height);
-        File.Move(temporary, full, overwrite: true);
+        OutputFile.Write(path, plot.GetImage(width, height).GetImageBytes(ImageFormat.Png));
     }
 }

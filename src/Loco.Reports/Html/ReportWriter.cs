@@ -1,39 +1,166 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Loco.Reports.Reproduce;
+using System.Text.Json;
+using Loco.Reports.Tables;
 
 namespace Loco.Reports.Html;
 
-/// <summary>One claim's entry in the report: the claim, what it gave, how long it took and the command that regenerates it.</summary>
-/// <param name="Claim">The claim.</param>
-/// <param name="Result">Its result.</param>
+/// <summary>One claim's entry in the report: what it states, what it gave, what it wrote, how long it took and the command that regenerates it.</summary>
+/// <param name="Id">Lower-case identifier (an anchor in the page), e.g. <c>restart-contraction</c>.</param>
+/// <param name="Title">Short title.</param>
+/// <param name="Paper">The paper the claim comes from.</param>
+/// <param name="Statement">The claim, one paragraph.</param>
+/// <param name="Criterion">The pass/fail criterion, fixed before running.</param>
+/// <param name="Passed">Whether the criterion held.</param>
+/// <param name="Measured">The criterion value(s), one line.</param>
+/// <param name="Figures">PNG paths (embedded in the page).</param>
+/// <param name="Tables">CSV paths (linked relative to the page).</param>
+/// <param name="Notes">Caveats, or null.</param>
 /// <param name="Elapsed">Wall time of its run.</param>
 /// <param name="Command">The exact command that regenerates it.</param>
-public sealed record ReportEntry(IClaim Claim, ClaimResult Result, TimeSpan Elapsed, string Command);
+/// <param name="Quick">Whether it ran at the reduced (quick) size.</param>
+public sealed record ReportEntry(
+    string Id, string Title, string Paper, string Statement, string Criterion, bool Passed, string Measured,
+    IReadOnlyList<string> Figures, IReadOnlyList<string> Tables, string? Notes, TimeSpan Elapsed, string Command, bool Quick);
 
 /// <summary>
 /// Writes <c>report.html</c>: one self-contained page (every figure embedded as a base64 PNG data URI, no external
 /// style or script) that states each claim, its criterion, the measured value, PASS or FAIL, its figures, its CSV
-/// tables (linked relative to the report) and the command that regenerates it.
+/// tables (linked relative to the report) and the command that regenerates it. Beside it, <c>report.json</c> lists the
+/// entries, so that a later run of some claims updates their entries and keeps the others (<see cref="Update"/>).
 /// </summary>
 public static class ReportWriter
 {
-    /// <summary>Writes the report for <paramref name="entries"/> to <paramref name="path"/> (atomically) and returns the path.</summary>
-    public static string Write(string path, IReadOnlyList<ReportEntry> entries, bool quick, DateTimeOffset? generated = null)
+    /// <summary>The page's file name.</summary>
+    public const string HtmlFile = "report.html";
+
+    /// <summary>The file name of the entries' list beside the page.</summary>
+    public const string IndexFile = "report.json";
+
+    /// <summary>Writes the report for <paramref name="entries"/> to <paramref name="path"/> (through <see cref="OutputFile"/>) and returns the path.</summary>
+    public static string Write(string path, IReadOnlyList<ReportEntry> entries, DateTimeOffset? generated = null)
     {
-        string html = Render(entries, quick, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", generated ?? DateTimeOffset.Now);
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, html, new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
+        string html = Render(entries, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", generated ?? DateTimeOffset.Now);
+        OutputFile.Write(path, html);
         return path;
     }
 
-    /// <summary>The report as HTML text; CSV links are made relative to <paramref name="reportFolder"/>.</summary>
-    public static string Render(IReadOnlyList<ReportEntry> entries, bool quick, string reportFolder, DateTimeOffset generated)
+    /// <summary>
+    /// Updates the report in <paramref name="folder"/>: the entries listed in its <c>report.json</c> (if any) are kept, those
+    /// with the id of one of <paramref name="entries"/> are replaced by it, new ones are added; entries are ordered by
+    /// their place in <paramref name="order"/> (ids not in it go last). Writes report.json and report.html; returns the
+    /// page's path and every entry now in it.
+    /// </summary>
+    public static (string Path, IReadOnlyList<ReportEntry> Entries) Update(string folder, IReadOnlyList<ReportEntry> entries, IReadOnlyList<string> order,
+        DateTimeOffset? generated = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        int passed = entries.Count(e => e.Result.Passed);
+        var merged = Load(folder).Where(old => !entries.Any(e => e.Id == old.Id)).Concat(entries).ToList();
+        int Rank(ReportEntry e)
+        {
+            int i = order.ToList().IndexOf(e.Id);
+            return i < 0 ? int.MaxValue : i;
+        }
+
+        ReportEntry[] sorted = [.. merged.OrderBy(Rank)];
+        OutputFile.Write(Path.Combine(folder, IndexFile), Index(folder, sorted));
+        return (Write(Path.Combine(folder, HtmlFile), sorted, generated), sorted);
+    }
+
+    /// <summary>The entries listed in <paramref name="folder"/>'s report.json (paths made absolute); none when it is absent or unreadable.</summary>
+    public static IReadOnlyList<ReportEntry> Load(string folder)
+    {
+        string path = Path.Combine(folder, IndexFile);
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
+            var entries = new List<ReportEntry>();
+            foreach (JsonElement e in document.RootElement.GetProperty("entries").EnumerateArray())
+            {
+                string[] Paths(string name) => [.. e.GetProperty(name).EnumerateArray().Select(p => Path.GetFullPath(Path.Combine(folder, p.GetString() ?? "")))];
+                entries.Add(new ReportEntry(
+                    e.GetProperty("id").GetString() ?? "", e.GetProperty("title").GetString() ?? "", e.GetProperty("paper").GetString() ?? "",
+                    e.GetProperty("statement").GetString() ?? "", e.GetProperty("criterion").GetString() ?? "", e.GetProperty("passed").GetBoolean(),
+                    e.GetProperty("measured").GetString() ?? "", Paths("figures"), Paths("tables"),
+                    e.TryGetProperty("notes", out JsonElement n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null,
+                    TimeSpan.FromSeconds(e.GetProperty("seconds").GetDouble()), e.GetProperty("command").GetString() ?? "", e.GetProperty("quick").GetBoolean()));
+            }
+
+            return entries;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return []; // not a list this writer made: the report starts afresh
+        }
+    }
+
+    private static string Index(string folder, IReadOnlyList<ReportEntry> entries)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
+        {
+            string Relative(string p) => Path.GetRelativePath(Path.GetFullPath(folder), Path.GetFullPath(p)).Replace('\\', '/');
+            w.WriteStartObject();
+            w.WriteStartArray("entries");
+            foreach (ReportEntry e in entries)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", e.Id);
+                w.WriteString("title", e.Title);
+                w.WriteString("paper", e.Paper);
+                w.WriteString("statement", e.Statement);
+                w.WriteString("criterion", e.Criterion);
+                w.WriteBoolean("passed", e.Passed);
+                w.WriteString("measured", e.Measured);
+                w.WriteStartArray("figures");
+                foreach (string f in e.Figures)
+                {
+                    w.WriteStringValue(Relative(f));
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("tables");
+                foreach (string t in e.Tables)
+                {
+                    w.WriteStringValue(Relative(t));
+                }
+
+                w.WriteEndArray();
+                if (e.Notes is null)
+                {
+                    w.WriteNull("notes");
+                }
+                else
+                {
+                    w.WriteString("notes", e.Notes);
+                }
+
+                w.WriteNumber("seconds", e.Elapsed.TotalSeconds);
+                w.WriteString("command", e.Command);
+                w.WriteBoolean("quick", e.Quick);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>The report as HTML text; CSV links are made relative to <paramref name="reportFolder"/>.</summary>
+    public static string Render(IReadOnlyList<ReportEntry> entries, string reportFolder, DateTimeOffset generated)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        int passed = entries.Count(e => e.Passed);
+        string size = entries.All(e => e.Quick) ? "quick (reduced) size" : entries.All(e => !e.Quick) ? "full size" : "mixed sizes: " +
+            string.Join(", ", entries.Select(e => $"{e.Id} {(e.Quick ? "quick" : "full")}"));
         var html = new StringBuilder();
         html.AppendLine("<!DOCTYPE html>");
         html.AppendLine("<html lang=\"en\"><head><meta charset=\"utf-8\">");
@@ -47,39 +174,45 @@ public static class ReportWriter
         html.AppendLine("</style></head><body>");
         html.AppendLine("<h1>Loco: reproduced claims</h1>");
         html.AppendLine(CultureInfo.InvariantCulture,
-            $"<p>{passed} of {entries.Count} claims PASS ({(quick ? "quick (reduced) size" : "full size")}). Generated {E(generated.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture))}. Each criterion was written before the run; the measured value is what this run gave.</p>");
+            $"<p>{passed} of {entries.Count} claims PASS ({E(size)}). Generated {E(generated.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture))}. Each criterion was written before the run; the measured value is what this run gave.</p>");
         html.AppendLine("<table><tr><th>claim</th><th>result</th><th>measured</th><th>time</th></tr>");
         foreach (ReportEntry e in entries)
         {
             html.AppendLine(CultureInfo.InvariantCulture,
-                $"<tr><td><a href=\"#{E(e.Claim.Id)}\">{E(e.Claim.Id.ToUpperInvariant())}</a></td><td>{Badge(e.Result.Passed)}</td><td>{E(e.Result.Measured)}</td><td>{e.Elapsed.TotalSeconds:F1} s</td></tr>");
+                $"<tr><td><a href=\"#{E(e.Id)}\">{E(e.Id.ToUpperInvariant())}</a></td><td>{Badge(e.Passed)}</td><td>{E(e.Measured)}</td><td>{e.Elapsed.TotalSeconds:F1} s</td></tr>");
         }
 
         html.AppendLine("</table>");
         foreach (ReportEntry e in entries)
         {
-            html.AppendLine(CultureInfo.InvariantCulture, $"<section id=\"{E(e.Claim.Id)}\">");
-            html.AppendLine(CultureInfo.InvariantCulture, $"<h2>{E(e.Claim.Id.ToUpperInvariant())}: {E(e.Claim.Title)} {Badge(e.Result.Passed)}</h2>");
-            html.AppendLine(CultureInfo.InvariantCulture, $"<p><em>{E(e.Claim.Paper)}</em></p>");
-            html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Claim.</strong> {E(e.Claim.Statement)}</p>");
-            html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Criterion.</strong> {E(e.Claim.Criterion)}</p>");
-            html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Measured.</strong> {E(e.Result.Measured)} → {Badge(e.Result.Passed)}</p>");
-            if (!string.IsNullOrWhiteSpace(e.Result.Notes))
+            html.AppendLine(CultureInfo.InvariantCulture, $"<section id=\"{E(e.Id)}\">");
+            html.AppendLine(CultureInfo.InvariantCulture, $"<h2>{E(e.Id.ToUpperInvariant())}: {E(e.Title)} {Badge(e.Passed)}</h2>");
+            html.AppendLine(CultureInfo.InvariantCulture, $"<p><em>{E(e.Paper)}</em></p>");
+            html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Claim.</strong> {E(e.Statement)}</p>");
+            html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Criterion.</strong> {E(e.Criterion)}</p>");
+            html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Measured.</strong> {E(e.Measured)} → {Badge(e.Passed)}</p>");
+            if (!string.IsNullOrWhiteSpace(e.Notes))
             {
-                html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Notes.</strong> {E(e.Result.Notes)}</p>");
+                html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Notes.</strong> {E(e.Notes)}</p>");
             }
 
             html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Regenerate:</strong> <code>{E(e.Command)}</code> ({e.Elapsed.TotalSeconds:F1} s this run)</p>");
-            foreach (string png in e.Result.Figures)
+            foreach (string png in e.Figures)
             {
+                if (!File.Exists(png))
+                {
+                    html.AppendLine(CultureInfo.InvariantCulture, $"<p><em>figure {E(Path.GetFileName(png))} is missing (rerun the claim).</em></p>");
+                    continue;
+                }
+
                 string data = Convert.ToBase64String(File.ReadAllBytes(png));
                 html.AppendLine(CultureInfo.InvariantCulture, $"<figure><img alt=\"{E(Path.GetFileName(png))}\" src=\"data:image/png;base64,{data}\"><figcaption>{E(Path.GetFileName(png))}</figcaption></figure>");
             }
 
-            if (e.Result.Tables.Count > 0)
+            if (e.Tables.Count > 0)
             {
                 html.Append("<p><strong>Data (CSV):</strong> ");
-                html.AppendJoin(", ", e.Result.Tables.Select(t =>
+                html.AppendJoin(", ", e.Tables.Select(t =>
                 {
                     string relative = Path.GetRelativePath(reportFolder, Path.GetFullPath(t)).Replace('\\', '/');
                     return $"<a href=\"{E(relative)}\">{E(relative)}</a>";

@@ -66,7 +66,6 @@ public sealed class RiskRecursion
     {
         ArgumentNullException.ThrowIfNull(spectrum);
         ArgumentNullException.ThrowIfNull(config);
-        FamilySettings.Validate(config);
         CheckSupported(config);
         if (!double.IsFinite(noise) || noise < 0)
         {

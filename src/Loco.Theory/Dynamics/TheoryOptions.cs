@@ -42,8 +42,8 @@ public sealed record TheoryOptions
     /// <summary>Checks the options, naming the flag of a bad one.</summary>
     public void Validate()
     {
-        FamilySettings.AtLeastOne(Rounds, "--rounds", "number of rounds");
-        FamilySettings.AtLeastOne(Threads, "--threads", "number of threads");
+        InputChecks.AtLeastOne(Rounds, "--rounds", "number of rounds");
+        InputChecks.AtLeastOne(Threads, "--threads", "number of threads");
     }
 }
 

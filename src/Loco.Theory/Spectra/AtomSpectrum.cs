@@ -155,7 +155,7 @@ public sealed class AtomSpectrum
 
     private static void CheckPowerLaw(int dimension, double a, double b, double lambdaMax)
     {
-        FamilySettings.AtLeastOne(dimension, "--dim", "dimension");
+        InputChecks.AtLeastOne(dimension, "--dim", "dimension");
         if (!double.IsFinite(a))
         {
             throw new InvalidInputException("--spectrum-exp", $"the spectrum exponent must be a finite number (got {a}).");
@@ -166,6 +166,6 @@ public sealed class AtomSpectrum
             throw new InvalidInputException("--target-exp", $"the target exponent must be a finite number (got {b}).");
         }
 
-        FamilySettings.PositiveFinite(lambdaMax, "--lambda-max", "largest eigenvalue");
+        InputChecks.PositiveFinite(lambdaMax, "--lambda-max", "largest eigenvalue");
     }
 }

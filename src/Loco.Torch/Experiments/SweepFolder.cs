@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Loco.Core.Family;
+using Loco.Core.Optimizers;
 
 namespace Loco.Torch.Experiments;
 
@@ -50,8 +51,8 @@ public sealed class SweepFolder
             ["restart_period"] = options.RestartPeriod.ToString(CultureInfo.InvariantCulture),
             ["outer_lrs"] = string.Join(',', options.OuterLrs.Select(R)),
             ["momenta"] = string.Join(',', options.Momenta.Select(R)),
-            ["outer"] = SweepTable.OuterName(options.OuterKind),
-            ["outer_form"] = SweepTable.FormName(options.OuterForm),
+            ["outer"] = options.OuterKind.Name(),
+            ["outer_form"] = options.OuterForm.Name(),
             ["rounds"] = options.Rounds.ToString(CultureInfo.InvariantCulture),
             ["workers"] = options.Workers.ToString(CultureInfo.InvariantCulture),
             ["batch"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),

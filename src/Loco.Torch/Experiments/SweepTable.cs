@@ -17,18 +17,12 @@ public static class SweepTable
 
     private static readonly int Columns = Header.Split(',').Length;
 
-    /// <summary>The name of an outer kind in the <c>outer</c> column (as <c>--outer</c>).</summary>
-    public static string OuterName(OuterKind kind) => kind.Name();
-
-    /// <summary>The name of an outer form in the <c>outer_form</c> column (as <c>--outer-form</c>).</summary>
-    public static string FormName(OuterForm form) => form == OuterForm.Ema ? "ema" : "pytorch";
-
     /// <summary>The row of <paramref name="result"/> (no line break).</summary>
     public static string Row(SweepOptions options, SweepCellResult result)
     {
         SweepCell c = result.Cell;
         return string.Join(',',
-            c.InnerSteps, c.RestartPeriod, OuterName(options.OuterKind), FormName(options.OuterForm), N(c.OuterLr), N(c.OuterMomentum),
+            c.InnerSteps, c.RestartPeriod, options.OuterKind.Name(), options.OuterForm.Name(), N(c.OuterLr), N(c.OuterMomentum),
             N(options.InnerLr), options.Workers, options.BatchSize, options.Context, options.Rounds, result.RoundsCompleted,
             N(result.InitialValidationLoss), N(result.FinalValidationLoss), N(result.FinalTrainLoss), N(options.Criterion.Threshold(result.InitialValidationLoss)),
             result.Stable ? "true" : "false", result.DivergedRound?.ToString(CultureInfo.InvariantCulture) ?? "",
@@ -54,7 +48,7 @@ public static class SweepTable
             return null;
         }
 
-        string expected = string.Join(',', OuterName(options.OuterKind), FormName(options.OuterForm), N(cell.OuterLr), N(cell.OuterMomentum),
+        string expected = string.Join(',', options.OuterKind.Name(), options.OuterForm.Name(), N(cell.OuterLr), N(cell.OuterMomentum),
             N(options.InnerLr), options.Workers, options.BatchSize, options.Context, options.Rounds);
         if (string.Join(',', f[2..11]) != expected
             || !long.TryParse(f[11], CultureInfo.InvariantCulture, out long completed)

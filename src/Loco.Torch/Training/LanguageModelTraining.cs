@@ -59,9 +59,8 @@ public sealed record TrainingOptions
     /// <summary>Checks what the data does not decide, naming flags.</summary>
     public void Validate()
     {
-        FamilySettings.Validate(Family);
-        FamilySettings.AtLeastOne(Context, "--context", "context length");
-        FamilySettings.AtLeastOne(Steps, "--steps", "number of inner steps");
+        InputChecks.AtLeastOne(Context, "--context", "context length");
+        InputChecks.AtLeastOne(Steps, "--steps", "number of inner steps");
         if (Steps < Family.InnerSteps)
         {
             throw new InvalidInputException("--steps", $"{Steps} inner steps are fewer than one round of H = {Family.InnerSteps} (--inner-steps).");
@@ -72,7 +71,7 @@ public sealed record TrainingOptions
             throw new InvalidInputException("--eval-every", $"must be 0 (only at the end) or a positive number of rounds (got {EvalEvery}).");
         }
 
-        FamilySettings.AtLeastOne(Threads, "--threads", "number of threads");
+        InputChecks.AtLeastOne(Threads, "--threads", "number of threads");
         if (WarmupSteps < 0)
         {
             throw new InvalidInputException("--warmup", $"must be a non-negative number of inner steps (got {WarmupSteps}).");

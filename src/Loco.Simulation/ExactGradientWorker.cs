@@ -1,0 +1,39 @@
+using Loco.Core.Rounds;
+
+namespace Loco.Simulation;
+
+/// <summary>
+/// A worker whose inner step is exact (full-population, noiseless) gradient descent on the linear model, in error
+/// coordinates: each mode's error shrinks by (1 − ηλ_i) per step, so H steps give f = (1 − μ_i) s exactly (up to rounding).
+/// </summary>
+public sealed class ExactGradientWorker : IWorker<double>
+{
+    private readonly double[] _shrink;
+    private readonly double[] _weights;
+
+    /// <summary>A worker on modes <paramref name="lambda"/> with inner learning rate <paramref name="innerLr"/>.</summary>
+    public ExactGradientWorker(IReadOnlyList<double> lambda, double innerLr)
+    {
+        _shrink = [.. lambda.Select(l => 1 - innerLr * l)];
+        _weights = new double[_shrink.Length];
+    }
+
+    /// <inheritdoc />
+    public int Dimension => _weights.Length;
+
+    /// <inheritdoc />
+    public void BeginRound(ReadOnlySpan<double> global) => global.CopyTo(_weights);
+
+    /// <inheritdoc />
+    public void InnerStep()
+    {
+        // e ← e − η ∇R(e) = e − η λ e, mode by mode.
+        for (int i = 0; i < _weights.Length; i++)
+        {
+            _weights[i] *= _shrink[i];
+        }
+    }
+
+    /// <inheritdoc />
+    public void CopyWeights(Span<double> destination) => _weights.CopyTo(destination);
+}

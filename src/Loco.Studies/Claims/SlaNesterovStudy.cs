@@ -1,0 +1,89 @@
+using Loco.Core.Problems;
+using Loco.Simulation;
+using Loco.Studies.Tuning;
+using Loco.Theory.Spectra;
+
+namespace Loco.Studies.Claims;
+
+/// <summary>Sizes of the SLA-NESTEROV study.</summary>
+/// <param name="Setup">The power-law problem.</param>
+/// <param name="Samples">Sample budget N.</param>
+/// <param name="Effort">Tuner effort.</param>
+/// <param name="SimulationRuns">Monte Carlo runs per tuned method.</param>
+public sealed record SlaNesterovSize(PowerLawSetup Setup, long Samples, TuningEffort Effort, int SimulationRuns)
+{
+    /// <summary>Full size: D = 1000, N = 2^16.</summary>
+    public static SlaNesterovSize Full { get; } = new(new PowerLawSetup(1000), 1 << 16, new TuningEffort(6, 120), 24);
+
+    /// <summary>Quick size: D = 200, N = 2^13.</summary>
+    public static SlaNesterovSize Quick { get; } = new(new PowerLawSetup(200), 1 << 13, new TuningEffort(4, 60), 8);
+
+    /// <summary>σ.</summary>
+    public const double Noise = 0.1;
+
+    /// <summary>B.</summary>
+    public const int Batch = 16;
+}
+
+/// <summary>A tuned method and its simulation.</summary>
+public sealed record SlaNesterovEntry(TunedRun Run, SimulationResult Simulation);
+
+/// <summary>SLA-NESTEROV: five tuned methods at equal samples.</summary>
+public static class SlaNesterovStudy
+{
+    /// <summary>Required advantage: SLA-Nesterov's final excess risk at most this fraction of every other method's.</summary>
+    public const double Margin = 0.95;
+
+    /// <summary>The pass/fail criterion, fixed before running.</summary>
+    public const string Criterion =
+        "Power law (λ_i = i^−1.5, θ*_i² = i^−1), σ = 0.1, B = 16, equal sample budget; each method tuned on the exact recursion: " +
+        "SGD (η), SGD with Nesterov momentum (η, β), LA (η, α, H), SLA heavy-ball (η, α, β, H), SLA Nesterov (η, α, β, H). " +
+        "PASS iff tuned SLA-Nesterov's final excess risk ≤ 0.95 × that of each of the other four, and the Monte Carlo means agree " +
+        "with the theory (4 standard errors + 2%) for every tuned method.";
+
+    /// <summary>The methods, SLA-Nesterov first.</summary>
+    public static TunedMethod[] Methods { get; } =
+    [
+        TunedMethod.SlaNesterov(SlaNesterovSize.Batch),
+        TunedMethod.SlaHeavyBall(SlaNesterovSize.Batch),
+        TunedMethod.Lookahead(SlaNesterovSize.Batch),
+        TunedMethod.SgdNesterov(SlaNesterovSize.Batch),
+        TunedMethod.Sgd(SlaNesterovSize.Batch),
+    ];
+
+    /// <summary>Tunes and simulates every method.</summary>
+    public static IReadOnlyList<SlaNesterovEntry> Run(SlaNesterovSize size, IProgress<string>? progress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(size);
+        AtomSpectrum spectrum = size.Setup.Spectrum();
+        AtomSpectrum tuning = size.Setup.TuningSpectrum();
+        LinearRegressionProblem problem = size.Setup.Problem(SlaNesterovSize.Noise);
+        var entries = new List<SlaNesterovEntry>();
+        ulong seed = 31;
+        foreach (TunedMethod method in Methods)
+        {
+            progress?.Report($"sla-nesterov: tuning {method.Name}");
+            TunedRun run = MethodTuning.Tune(method, spectrum, tuning, SlaNesterovSize.Noise, size.Samples, size.Effort, cancellation);
+            SimulationResult sim = MethodTuning.Simulate(problem, run.Config, size.Samples, size.SimulationRuns, seed++, cancellation);
+            entries.Add(new SlaNesterovEntry(run, sim));
+        }
+
+        return entries;
+    }
+
+    /// <summary>Evaluates the criterion.</summary>
+    public static (bool Passed, string Measured) Evaluate(IReadOnlyList<SlaNesterovEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        SlaNesterovEntry sla = entries[0];
+        var others = entries.Skip(1).ToList();
+        var ratios = others.Select(o => (o.Run.Method.Name, Ratio: sla.Run.FinalExcess / o.Run.FinalExcess)).ToList();
+        bool beats = ratios.All(r => r.Ratio <= Margin);
+        int disagree = entries.Count(e => !SimulationAgreement.Agrees(e.Run.Theory, e.Simulation));
+        string measured =
+            $"final excess risk: {string.Join(", ", entries.Select(e => $"{e.Run.Method.Name} {e.Run.FinalExcess:G4}"))}; " +
+            $"SLA-Nesterov / other: {string.Join(", ", ratios.Select(r => $"{r.Name} {r.Ratio:F3}"))} (≤ {Margin} {(beats ? "ok" : "FAILS")}); " +
+            $"MC vs theory: {(disagree == 0 ? "all agree" : $"{disagree} disagree")}.";
+        return (beats && disagree == 0, measured);
+    }
+}
