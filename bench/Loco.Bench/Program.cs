@@ -29,7 +29,7 @@ if (python is null)
 
 if (args.Contains("--theory"))
 {
-    return TheoryBench.Run(quick, python, root);
+    return TheoryBench.Run(quick, python, root, Simd());
 }
 
 FamilyConfig config = new FamilySettings
@@ -37,7 +37,7 @@ FamilyConfig config = new FamilySettings
     InnerLr = 0.5, InnerSteps = 8, Workers = 4, BatchSize = 8,
     OuterKind = OuterKind.Nesterov, OuterLr = 0.5, OuterMomentum = 0.6,
 }.Resolve();
-AnsiConsole.MarkupLine($"Simulator throughput, {Markup.Escape(config.ToString())}, {Environment.ProcessorCount} cores");
+AnsiConsole.MarkupLine($"Simulator throughput, {Markup.Escape(config.ToString())}, {Environment.ProcessorCount} cores, {Simd()}");
 
 var table = new Table().Border(TableBorder.Rounded);
 table.AddColumns("D", "rounds × runs", "Loco 1 thread", "Loco all cores", "NumPy", "ratio (1 thread)", "ratio (all cores)", "final risk Loco", "final risk NumPy");
@@ -89,6 +89,11 @@ AnsiConsole.MarkupLine("Rates are sample·dimensions per second (samples drawn �
 return 0;
 
 static string Rate(double x) => $"{x / 1e6:F0} M/s";
+
+// The vector width the kernels take (the widest accelerated one; see Loco.Core.Numerics.LaneDispatch).
+static string Simd() => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "Vector512 (AVX-512)"
+    : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported ? "Vector256 (AVX2 + FMA)"
+    : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? "Vector128 (FMA kernels scalar unless the CPU has FMA)" : "scalar";
 
 static JsonElement RunNumPy(string python, string script, string spectrum, FamilyConfig c, int rounds, int runs, int repeats)
 {

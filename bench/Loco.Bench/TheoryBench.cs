@@ -23,7 +23,7 @@ internal static class TheoryBench
     // write E s², E sv, E v², a, b (40).
     private const int OnePassBytes = 96;
 
-    public static int Run(bool quick, string? python, string root)
+    public static int Run(bool quick, string? python, string root, string simd)
     {
         FamilyConfig config = new FamilySettings
         {
@@ -36,7 +36,7 @@ internal static class TheoryBench
         int h = config.InnerSteps;
         double onePassBytes = (double)OnePassBytes / h;
         double stepwiseBytes = StepwiseInnerBytes + (double)StepwiseOuterBytes / h;
-        AnsiConsole.MarkupLine($"Theory recursion throughput, {Markup.Escape(config.ToString())}, exact atoms, {Environment.ProcessorCount} cores");
+        AnsiConsole.MarkupLine($"Theory recursion throughput, {Markup.Escape(config.ToString())}, exact atoms, {Environment.ProcessorCount} cores, {simd}");
         AnsiConsole.MarkupLine($"STREAM-like copy (2 × 128 MiB arrays, read + write counted): [bold]{copy / 1e9:F1} GB/s[/] on 1 thread, " +
             $"[bold]{copyAll / 1e9:F1} GB/s[/] on {Environment.ProcessorCount} threads (the machine's limit; the share columns use it too)");
         AnsiConsole.MarkupLine($"Bytes per mode·step: one-pass {OnePassBytes}/H = {onePassBytes:F1}; stepwise {StepwiseInnerBytes} + {StepwiseOuterBytes}/H = {stepwiseBytes:F1}");

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Loco.Core.Optimizers;
+using Loco.Core.Numerics;
 using Loco.Core.Problems;
 using Loco.Core.Random;
 using Loco.Core.Rounds;
@@ -109,7 +110,7 @@ public sealed class LinearRegressionWorker : IWorker<double>
             for (int b = 0; b < _subBatch; b++)
             {
                 rng.Fill(_z);
-                double residual = TensorPrimitives.Dot(_z, _scaledError) - noise * _epsilon[b];
+                double residual = FixedOrder.Dot(_z, _scaledError) - noise * _epsilon[b]; // the same bits on every CPU
                 TensorPrimitives.MultiplyAdd(_z, residual, _gradient, _gradient);
             }
         }

@@ -5,7 +5,7 @@ namespace Loco.Cli.Tests;
 
 public sealed class NtkCliTests() : CliTestBase("ntk")
 {
-    private static readonly string[] SmallToy = ["--samples", "12", "--width", "12", "--inner-lr", "0.05", "--inner-steps", "4"];
+    private static readonly string[] SmallToy = ["--points", "12", "--width", "12", "--inner-lr", "0.05", "--inner-steps", "4"];
 
     [Fact]
     public void NtkWritesSpectrumModesAndFiguresAndTheLinearisedErrorIsTiny()
@@ -81,10 +81,11 @@ public sealed class NtkCliTests() : CliTestBase("ntk")
     }
 
     [Theory]
-    [InlineData("--samples", "1")]
+    [InlineData("--points", "1")]
     [InlineData("--width", "0")]
     [InlineData("--rounds", "0")]
     [InlineData("--margin", "1.5")]
+    [InlineData("--margin", "1")]
     [InlineData("--outer-form", "adam")]
     public void NtkBadInputExitsTwoNamingTheFlagAndWritesNothing(string flag, string value)
     {
@@ -93,5 +94,20 @@ public sealed class NtkCliTests() : CliTestBase("ntk")
         Assert.Equal(2, code);
         Assert.Contains(flag, err);
         Assert.False(Directory.Exists(outFolder));
+    }
+
+    [Fact]
+    public void JsonCarriesTheGridAndKeepsStandardOutputForIt()
+    {
+        string outFolder = PathOf("json-grid");
+        var (code, output, err) = Loco(["ntk", .. SmallToy, "--grid", "--rounds", "8", "--restart-period", "2", "--outer-lrs", "0.5,40", "--momenta", "0.5",
+            "--out", outFolder, "--json"]);
+        Assert.True(code == 0, err);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        System.Text.Json.JsonElement cells = doc.RootElement.GetProperty("cells");
+        Assert.Equal(2, cells.GetArrayLength());
+        Assert.True(cells[0].GetProperty("predicted_stable").GetBoolean());   // α = 0.5: a small step
+        Assert.False(cells[1].GetProperty("real").GetProperty("stable").GetBoolean()); // α = 40 cannot be stable
+        Assert.Contains("loco ntk:", err);
     }
 }

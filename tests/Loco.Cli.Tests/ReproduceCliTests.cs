@@ -29,6 +29,20 @@ public sealed class ReproduceCliTests() : CliTestBase("reproduce")
     }
 
     [Fact]
+    public void JsonListsTheVerdictsAndKeepsStandardOutputForIt()
+    {
+        string outFolder = Path.Combine(Folder, "json");
+        var (code, output, err) = Loco("reproduce", "restart-contraction", "--out", outFolder, "--quick", "--json");
+        Assert.True(code == 0, err + output);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        System.Text.Json.JsonElement claim = doc.RootElement.GetProperty("claims")[0];
+        Assert.Equal("restart-contraction", claim.GetProperty("id").GetString());
+        Assert.True(claim.GetProperty("passed").GetBoolean());
+        Assert.Equal(1, doc.RootElement.GetProperty("passed").GetInt32());
+        Assert.Contains("restart-contraction: PASS", err); // the progress line moved to standard error
+    }
+
+    [Fact]
     public void TwoClaimsRunOneAfterTheOtherIntoOneFolderAreBothInTheReport()
     {
         string outFolder = Path.Combine(Folder, "out");

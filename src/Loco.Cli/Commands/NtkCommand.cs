@@ -19,7 +19,7 @@ namespace Loco.Cli.Commands;
 /// </summary>
 internal sealed class NtkCommand
 {
-    public const int DefaultSamples = 48;
+    public const int DefaultPoints = 48;
     public const int DefaultInputDim = 2;
     public const int DefaultWidth = 48;
     public const int DefaultDepth = 2;
@@ -34,7 +34,7 @@ internal sealed class NtkCommand
     public static readonly double[] DefaultGridMomenta = [0, 0.3, 0.6, 0.8, 0.9, 0.95];
 
     private readonly AnalysisOptions _family = new();
-    private readonly Option<int?> _samples = Options.Int("--samples", $"n, training points, drawn uniformly from [−1, 1]^d (≥ 2; the NTK is n × n). Default: {DefaultSamples}.");
+    private readonly Option<int?> _points = Options.Int("--points", $"n, training points, drawn uniformly from [−1, 1]^d (≥ 2; the NTK is n × n). Default: {DefaultPoints}.");
     private readonly Option<int?> _inputDim = Options.Int("--input-dim", $"d, inputs per point (≥ 1); the target is y = sin(π x₁) + ½ cos(π x_d). Default: {DefaultInputDim}.");
     private readonly Option<int?> _width = Options.Int("--width", $"Hidden units per layer of the tanh MLP (≥ 1). Default: {DefaultWidth}.");
     private readonly Option<int?> _depth = Options.Int("--depth", $"Hidden layers of the tanh MLP (≥ 1). Default: {DefaultDepth}.");
@@ -42,11 +42,13 @@ internal sealed class NtkCommand
     private readonly Option<int?> _rounds = Options.Int("--rounds", $"Rounds (outer steps) of each run (≥ 1). Default: {DefaultRounds} ({DefaultGridRounds} per cell with --grid).");
     private readonly Option<bool> _grid = Options.Flag("--grid",
         "Measure stability instead: train the real and the linearised MLP in every cell of --outer-lrs × --momenta, without and with restarts; " +
-        "a cell is stable when the final training loss is finite and at most --margin × the initial loss. Writes grid.csv and grid.png beside the theory's prediction.");
+        "a cell is stable when the final training loss is finite and at least --margin below the initial loss. Writes grid.csv and grid.png beside the theory's prediction.");
     private readonly Option<string?> _lrs = Options.Text("--outer-lrs", $"With --grid: outer learning rates of the grid's rows (α, or ν in the EMA form; each > 0), comma-separated. Default: {string.Join(',', DefaultGridLrs)}.");
     private readonly Option<string?> _momenta = Options.Text("--momenta", $"With --grid: outer momenta of the grid's columns (each in [0, 1)), comma-separated. Default: {string.Join(',', DefaultGridMomenta)}.");
-    private readonly Option<double?> _margin = Options.Double("--margin", $"With --grid: a cell is measured stable when its final loss is at most this fraction of the initial loss (in (0, 1]). Default: {MeasuredStability.DefaultMargin}.");
+    private readonly Option<double?> _margin = Options.Double("--margin", $"With --grid: stability margin, a fraction in [0, 1) as in loco sweep: a cell is measured stable when its final loss is finite and at most (1 − margin) × its initial loss. Default: {MeasuredStability.DefaultMargin}.");
     private readonly Option<int?> _threads = Options.Int("--threads", "TorchSharp threads on the CPU (≥ 1). Default: 1 (fastest for this small network on a small machine).");
+    private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of tables (the files are written as usual).");
+
     private readonly Option<string?> _out = Options.Text("--out",
         "Output folder: spectrum.csv, modes.csv, ntk.png, departure.png (with --grid: spectrum.csv, grid.csv, grid.png). Default: loco-out/ntk.");
 
@@ -58,7 +60,7 @@ internal sealed class NtkCommand
             "and the real MLP with the two-phase family (full-batch GD inner, M = 1, the outer step of --outer), projects each round's residual on u_i " +
             "and compares each mode's ratio over a restart cycle, a_i((j+1)K)/a_i(jK), with the theory's c_K(μ_i) (without restarts: a_i(t)/a_i(0) " +
             "with (T(μ_i)^t)₁₁). A window counts when |a_i(start)| ≥ 1e-5 ‖r₀‖; its error is |measured − theory| / max(|theory|, 0.01). " +
-            $"Defaults: n = {DefaultSamples}, d = {DefaultInputDim}, 2 hidden layers of {DefaultWidth}, η = {DefaultInnerLr}, H = {DefaultInnerSteps}, " +
+            $"Defaults: n = {DefaultPoints}, d = {DefaultInputDim}, 2 hidden layers of {DefaultWidth}, η = {DefaultInnerLr}, H = {DefaultInnerSteps}, " +
             $"outer Nesterov (PyTorch form) α = {DefaultOuterLr}, β = {DefaultOuterMomentum}, K = {DefaultRestartPeriod}, {DefaultRounds} rounds.");
         _family.InnerLr.Description = $"η, the inner full-batch GD learning rate (> 0). Default: {DefaultInnerLr}.";
         _family.InnerSteps.Description = $"H, inner GD steps per round (≥ 1). Default: {DefaultInnerSteps}.";
@@ -69,8 +71,8 @@ internal sealed class NtkCommand
         _family.RestartPeriod.Description = $"K, reset the outer momentum every K rounds (0 = never; with --grid the restarted grid uses K, or {DefaultRestartPeriod} when K = 0). Default: {DefaultRestartPeriod}.";
         foreach (Option option in new Option[]
                  {
-                     _samples, _inputDim, _width, _depth, _seed, _family.InnerLr, _family.InnerSteps, _family.Outer, _family.OuterForm, _family.OuterLr,
-                     _family.OuterMomentum, _family.RestartPeriod, _rounds, _grid, _lrs, _momenta, _margin, _threads, _out,
+                     _points, _inputDim, _width, _depth, _seed, _family.InnerLr, _family.InnerSteps, _family.Outer, _family.OuterForm, _family.OuterLr,
+                     _family.OuterMomentum, _family.RestartPeriod, _rounds, _grid, _lrs, _momenta, _margin, _threads, _out, _json,
                  })
         {
             command.Options.Add(option);
@@ -98,13 +100,13 @@ internal sealed class NtkCommand
             v => double.IsFinite(v) && v >= 0 && v < 1, "a number in [0, 1)");
         if (family.OuterKind == OuterKind.Plain && momenta.Any(b => b != 0))
         {
-            throw new InvalidInputException("--momenta", "a plain outer step (--outer none) has no momentum; leave --momenta out or choose --outer heavy-ball or nesterov.");
+            throw new InvalidInputException("--momenta", "a plain outer step (--outer plain) has no momentum; leave --momenta out or choose --outer heavy-ball or nesterov.");
         }
 
         double margin = r.GetValue(_margin) ?? MeasuredStability.DefaultMargin;
-        if (!(margin > 0 && margin <= 1))
+        if (!(margin >= 0 && margin < 1))
         {
-            throw new InvalidInputException("--margin", $"must lie in (0, 1] (got {margin}).");
+            throw new InvalidInputException("--margin", $"the stability margin must lie in [0, 1) (got {margin}).");
         }
 
         int threads = r.GetValue(_threads) ?? 1;
@@ -112,7 +114,9 @@ internal sealed class NtkCommand
         TorchSharp.torch.set_num_threads(threads);
         using NtkProblem problem = NtkProblem.Create(shape);
         double[] mu = EffectiveSpectrum.Compute(problem.Spectrum.Lambda, family.InnerLr, family.InnerSteps);
-        terminal.Out.WriteLine($"loco ntk: n = {shape.Samples} points in [−1, 1]^{shape.InputDim}, tanh MLP {shape.Depth}×{shape.Width} " +
+        bool json = r.GetValue(_json);
+        TextWriter lines = json ? terminal.Error : terminal.Out;
+        lines.WriteLine($"loco ntk: n = {shape.Samples} points in [−1, 1]^{shape.InputDim}, tanh MLP {shape.Depth}×{shape.Width} " +
                                $"({problem.Real.Dimension:N0} weights, float64), seed {shape.Seed}; NTK λ ∈ [{G(problem.Spectrum.Lambda[^1])}, {G(problem.Spectrum.Lambda[0])}], " +
                                $"η = {G(family.InnerLr)}, H = {family.InnerSteps}, μ ∈ [{G(mu[^1])}, {G(mu[0])}].");
         if (grid)
@@ -122,6 +126,12 @@ internal sealed class NtkCommand
             NtkGridResult found = terminal.WithProgress("stability grid (real and linearised MLP)", () => (double)Volatile.Read(ref done) / total,
                 () => Files.Write("--out", () => NtkGridStudy.Run(problem, mu, family with { Restart = RestartSchedule.Every(k) }, lrs, momenta, rounds, margin, outFolder,
                     () => Interlocked.Increment(ref done))));
+            if (json)
+            {
+                terminal.Out.WriteLine(NtkJson.Grid(found));
+                return ExitCodes.Ok;
+            }
+
             foreach (string line in found.Summary)
             {
                 terminal.Out.WriteLine(line);
@@ -134,6 +144,12 @@ internal sealed class NtkCommand
         int trained = 0;
         NtkModeResult result = terminal.WithProgress("training (linearised, real)", () => Volatile.Read(ref trained) / 2.0,
             () => Files.Write("--out", () => NtkModeStudy.Run(problem, mu, family, rounds, outFolder, () => Interlocked.Increment(ref trained))));
+        if (json)
+        {
+            terminal.Out.WriteLine(NtkJson.Modes(result));
+            return ExitCodes.Ok;
+        }
+
         foreach (string line in result.Before)
         {
             terminal.Out.WriteLine(line);
@@ -161,15 +177,15 @@ internal sealed class NtkCommand
 
     private NtkProblemOptions ReadShape(ParseResult r)
     {
-        int samples = r.GetValue(_samples) ?? DefaultSamples;
+        int points = r.GetValue(_points) ?? DefaultPoints;
         int inputDim = r.GetValue(_inputDim) ?? DefaultInputDim;
         int width = r.GetValue(_width) ?? DefaultWidth;
         int depth = r.GetValue(_depth) ?? DefaultDepth;
-        Check(samples >= 2 && samples <= 4096, "--samples", $"must lie in 2..4096 (got {samples}).");
+        Check(points >= 2 && points <= 4096, "--points", $"must lie in 2..4096 (got {points}).");
         Check(inputDim >= 1 && inputDim <= 1024, "--input-dim", $"must lie in 1..1024 (got {inputDim}).");
         Check(width >= 1 && width <= 4096, "--width", $"must lie in 1..4096 (got {width}).");
         Check(depth >= 1 && depth <= 16, "--depth", $"must lie in 1..16 (got {depth}).");
-        return new NtkProblemOptions(samples, inputDim, width, depth, r.GetValue(_seed) ?? 1);
+        return new NtkProblemOptions(points, inputDim, width, depth, r.GetValue(_seed) ?? 1);
     }
 
     private FamilyConfig ReadFamily(ParseResult r, bool grid)

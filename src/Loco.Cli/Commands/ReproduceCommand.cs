@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Loco.Core.Family;
 using Loco.Cli.Output;
 using Loco.Reports.Html;
+using Loco.Reports.Tables;
 using Loco.Studies.Claims;
 using Spectre.Console;
 
@@ -23,6 +26,8 @@ internal sealed class ReproduceCommand
     private readonly Option<string?> _out = Options.Text("--out",
         $"Output folder: DIR/<claim>/*.png and *.csv, and DIR/report.html (one self-contained page, figures embedded; running one claim updates its entry and keeps the others). Default: {DefaultOut}.");
 
+    private readonly Option<bool> _json = Options.Flag("--json", "Print the verdicts as JSON on standard output (progress lines go to standard error).");
+
     private readonly Option<bool> _quick = Options.Flag("--quick",
         "Reduced size (fewer modes, runs and grid cells), as the tests use: seconds per claim instead of minutes.");
 
@@ -35,6 +40,7 @@ internal sealed class ReproduceCommand
         command.Arguments.Add(_claim);
         command.Options.Add(_out);
         command.Options.Add(_quick);
+        command.Options.Add(_json);
         command.SetAction(r => Execute(r, terminal));
         return command;
     }
@@ -62,6 +68,8 @@ internal sealed class ReproduceCommand
         CheckOutFolder(outFolder);
 
         bool quick = r.GetValue(_quick);
+        bool json = r.GetValue(_json);
+        TextWriter lines = json ? terminal.Error : terminal.Out;
         string outText = r.GetValue(_out) is null ? "" : $" --out {Quote(outFolder)}";
         var entries = new List<ReportEntry>();
         foreach (IClaim claim in selected)
@@ -76,12 +84,18 @@ internal sealed class ReproduceCommand
                 result.Figures, result.Tables, result.Notes, clock.Elapsed, regenerate, quick));
             if (!terminal.Interactive)
             {
-                terminal.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                lines.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{claim.Id}: {(result.Passed ? "PASS" : "FAIL")} ({clock.Elapsed.TotalSeconds:F1} s): {result.Measured}"));
             }
         }
 
         (string report, IReadOnlyList<ReportEntry> all) = Files.Write("--out", () => ReportWriter.Update(outFolder, entries, ClaimRegistry.Ids));
+        if (json)
+        {
+            terminal.Out.WriteLine(Json(entries, report, quick));
+            return entries.All(e => e.Passed) ? ExitCodes.Ok : ExitCodes.Failure;
+        }
+
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]reproduced claims[/] ({(quick ? "quick" : "full")} size)");
         table.AddColumns("claim", "result", "measured", "time");
         foreach (ReportEntry e in entries)
@@ -98,6 +112,51 @@ internal sealed class ReproduceCommand
         string others = all.Count > entries.Count ? $" (it also keeps {all.Count - entries.Count} earlier claim{(all.Count - entries.Count == 1 ? "" : "s")}: {string.Join(", ", all.Select(e => e.Id).Except(entries.Select(e => e.Id)))})" : "";
         terminal.Out.WriteLine($"{passed} of {entries.Count} claims PASS; report written to {report}{others}");
         return passed == entries.Count ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    private static string Json(IReadOnlyList<ReportEntry> entries, string report, bool quick)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
+        {
+            w.WriteStartObject();
+            w.WriteString("size", quick ? "quick" : "full");
+            w.WriteString("report", report);
+            w.WriteNumber("passed", entries.Count(e => e.Passed));
+            w.WriteNumber("total", entries.Count);
+            w.WriteStartArray("claims");
+            foreach (ReportEntry e in entries)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", e.Id);
+                w.WriteString("title", e.Title);
+                w.WriteString("paper", e.Paper);
+                w.WriteString("criterion", e.Criterion);
+                w.WriteBoolean("passed", e.Passed);
+                w.WriteString("measured", e.Measured);
+                w.WriteNumber("seconds", Math.Round(e.Elapsed.TotalSeconds, 3));
+                w.WriteStartArray("figures");
+                foreach (string f in e.Figures)
+                {
+                    w.WriteStringValue(f);
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("tables");
+                foreach (string t in e.Tables)
+                {
+                    w.WriteStringValue(t);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
     }
 
     private static ClaimResult RunOne(IClaim claim, string folder, bool quick, Terminal terminal)

@@ -1,7 +1,8 @@
 using Loco.Core.Optimizers;
 using Loco.Theory.Analysis;
+using Loco.Torch.Ntk;
 
-namespace Loco.Torch.Ntk;
+namespace Loco.Studies.Ntk;
 
 /// <summary>
 /// One mode over one restart cycle: the measured ratio a_i(end)/a_i(start) of its residual coefficient a_i = u_iᵀ r

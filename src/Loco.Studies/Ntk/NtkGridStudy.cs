@@ -75,7 +75,7 @@ public static class NtkGridStudy
         var summary = new List<string>
         {
             $"grid: {family.OuterKind} [{family.OuterForm.Name()}], {lrName} ∈ {{{string.Join(", ", lrs.Select(x => G(x)))}}} × β ∈ {{{string.Join(", ", momenta.Select(x => G(x)))}}}, " +
-            $"{rounds} rounds per cell; measured stable = final loss finite and ≤ {G(margin)} × initial loss ({G(measured.RealNo[0, 0].InitialLoss)}).",
+            $"{rounds} rounds per cell; measured stable = final loss finite and ≤ {G(1 - margin)} × initial loss ({G(measured.RealNo[0, 0].InitialLoss)}).",
         };
         foreach ((string name, int period, MeasuredCell[,] real, MeasuredCell[,] lin) in new[]
                  {

@@ -1,7 +1,8 @@
 using Loco.Core.Optimizers;
 using Loco.Core.Rounds;
+using Loco.Torch.Ntk;
 
-namespace Loco.Torch.Ntk;
+namespace Loco.Studies.Ntk;
 
 /// <summary>
 /// A run of the two-phase family (M = 1 worker doing full-batch GD, the shared <see cref="TwoPhaseRound{T}"/> and

@@ -1,6 +1,6 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Loco.Core.Numerics;
 
 namespace Loco.Theory.Dynamics;
 
@@ -18,57 +18,69 @@ public static class InnerStepKernel
         StepWeighted(lambda, lambda, d, eta, kappa4, kappaForcing);
 
     /// <summary>Weighted atoms (<paramref name="weightedLambda"/> = w λ): returns Σ w_k λ_k D_k after the step.</summary>
-    public static double StepWeighted(ReadOnlySpan<double> lambda, ReadOnlySpan<double> weightedLambda, Span<double> d, double eta, double kappa4, double kappaForcing)
+    public static double StepWeighted(ReadOnlySpan<double> lambda, ReadOnlySpan<double> weightedLambda, Span<double> d, double eta, double kappa4, double kappaForcing) =>
+        StepWeighted(LaneWidth.Auto, lambda, weightedLambda, d, eta, kappa4, kappaForcing);
+
+    /// <summary>
+    /// <see cref="StepWeighted(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, double, double, double)"/> on a
+    /// given vector width. Every width gives the same bits: atom k adds (by FMA) into logical lane k mod
+    /// <see cref="RoundKernel.Lanes"/>, the lanes are summed in <see cref="RoundKernel.Reduce"/>'s tree, and the scalar
+    /// path and the remainder use <see cref="Math.FusedMultiplyAdd"/> wherever the vectors use FMA.
+    /// </summary>
+    internal static double StepWeighted(LaneWidth width, ReadOnlySpan<double> lambda, ReadOnlySpan<double> weightedLambda, Span<double> d, double eta, double kappa4, double kappaForcing)
     {
         if (lambda.Length != d.Length || weightedLambda.Length != d.Length)
         {
             throw new ArgumentException("λ, w λ and D differ in length.");
         }
 
-        int n = d.Length;
-        int i = 0;
-        double sum = 0;
+        Span<double> lanes = stackalloc double[RoundKernel.Lanes];
+        lanes.Clear();
+        int whole = d.Length - d.Length % RoundKernel.Lanes;
+        switch (LaneDispatch.Resolve(width))
+        {
+            case LaneWidth.W512: Step<Lanes512>(lambda, weightedLambda, d, whole, eta, kappa4, kappaForcing, lanes); break;
+            case LaneWidth.W256: Step<Lanes256>(lambda, weightedLambda, d, whole, eta, kappa4, kappaForcing, lanes); break;
+            case LaneWidth.W128: Step<Lanes128>(lambda, weightedLambda, d, whole, eta, kappa4, kappaForcing, lanes); break;
+            default: Step<Lanes64>(lambda, weightedLambda, d, whole, eta, kappa4, kappaForcing, lanes); break;
+        }
+
+        // The remainder joins lanes 0.. by the same arithmetic.
+        for (int i = whole; i < d.Length; i++)
+        {
+            double l = lambda[i];
+            double q = Math.FusedMultiplyAdd(-eta, l, 1.0);
+            double a = Math.FusedMultiplyAdd(kappa4 * l, l, q * q);
+            double next = Math.FusedMultiplyAdd(a, d[i], kappaForcing * l);
+            d[i] = next;
+            lanes[i - whole] = Math.FusedMultiplyAdd(weightedLambda[i], next, lanes[i - whole]);
+        }
+
+        return RoundKernel.Reduce(lanes, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Step<TV>(ReadOnlySpan<double> lambda, ReadOnlySpan<double> weightedLambda, Span<double> d, int whole,
+        double eta, double kappa4, double kappaForcing, Span<double> lanes) where TV : struct, ILanes<TV>
+    {
         ref double l0 = ref MemoryMarshal.GetReference(lambda);
         ref double g0 = ref MemoryMarshal.GetReference(weightedLambda);
         ref double d0 = ref MemoryMarshal.GetReference(d);
-        if (Vector.IsHardwareAccelerated && n >= 2 * Vector<double>.Count)
+        ref double s0 = ref MemoryMarshal.GetReference(lanes);
+        TV one = TV.Create(1.0), negEta = TV.Create(-eta), k4 = TV.Create(kappa4), kf = TV.Create(kappaForcing);
+        nuint w = (nuint)TV.Count;
+        for (nuint block = 0; block < (nuint)whole; block += RoundKernel.Lanes)
         {
-            int width = Vector<double>.Count;
-            var one = Vector<double>.One;
-            var vEta = new Vector<double>(eta);
-            var vK4 = new Vector<double>(kappa4);
-            var vKF = new Vector<double>(kappaForcing);
-            Vector<double> acc0 = Vector<double>.Zero, acc1 = Vector<double>.Zero;
-            for (; i <= n - 2 * width; i += 2 * width)
+            for (nuint k = 0; k < RoundKernel.Lanes; k += w)
             {
-                Vector<double> la = Vector.LoadUnsafe(ref l0, (nuint)i);
-                Vector<double> lb = Vector.LoadUnsafe(ref l0, (nuint)(i + width));
-                Vector<double> da = Vector.LoadUnsafe(ref d0, (nuint)i);
-                Vector<double> db = Vector.LoadUnsafe(ref d0, (nuint)(i + width));
-                Vector<double> qa = Vector.FusedMultiplyAdd(-vEta, la, one);
-                Vector<double> qb = Vector.FusedMultiplyAdd(-vEta, lb, one);
-                Vector<double> aa = Vector.FusedMultiplyAdd(vK4 * la, la, qa * qa);
-                Vector<double> ab = Vector.FusedMultiplyAdd(vK4 * lb, lb, qb * qb);
-                da = Vector.FusedMultiplyAdd(aa, da, vKF * la);
-                db = Vector.FusedMultiplyAdd(ab, db, vKF * lb);
-                da.StoreUnsafe(ref d0, (nuint)i);
-                db.StoreUnsafe(ref d0, (nuint)(i + width));
-                acc0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref g0, (nuint)i), da, acc0);
-                acc1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref g0, (nuint)(i + width)), db, acc1);
+                nuint i = block + k;
+                TV l = TV.Load(ref l0, i);
+                TV q = TV.FusedMultiplyAdd(negEta, l, one);
+                TV a = TV.FusedMultiplyAdd(k4 * l, l, q * q);
+                TV next = TV.FusedMultiplyAdd(a, TV.Load(ref d0, i), kf * l);
+                TV.Store(next, ref d0, i);
+                TV.Store(TV.FusedMultiplyAdd(TV.Load(ref g0, i), next, TV.Load(ref s0, k)), ref s0, k);
             }
-
-            sum = Vector.Sum(acc0 + acc1);
         }
-
-        for (; i < n; i++)
-        {
-            double l = Unsafe.Add(ref l0, i);
-            double q = 1 - eta * l;
-            double next = (q * q + kappa4 * l * l) * Unsafe.Add(ref d0, i) + kappaForcing * l;
-            Unsafe.Add(ref d0, i) = next;
-            sum += Unsafe.Add(ref g0, i) * next;
-        }
-
-        return sum;
     }
 }

@@ -1,27 +1,29 @@
-using System.Runtime.Intrinsics;
-using V = System.Runtime.Intrinsics.Vector512<double>;
+using Loco.Core.Numerics;
 
 namespace Loco.Theory.Dynamics;
 
 /// <summary>
 /// The state of <see cref="RiskRecursion"/>'s one-pass form and its passes, split into contiguous chunks of atoms
 /// (one per thread; chunk 0 runs on the caller). Each chunk keeps its own accumulators; <see cref="Pass"/> reduces
-/// them in chunk order, so a given thread count gives the same numbers every time. Nothing is allocated per pass.
+/// them in chunk order, so a given thread count gives the same numbers every time, on every CPU (chunks are whole blocks
+/// of <see cref="RoundKernel.Lanes"/> atoms whatever the vector width). Nothing is allocated per pass.
 /// </summary>
 internal sealed class OnePassRecursion : IDisposable
 {
     private readonly double[] _lambda, _weighted, _initial;
     private readonly RoundConstants _p;
     private readonly int[] _start, _length;
-    private readonly V[][] _acc;
+    private readonly double[][] _acc;
     private readonly double[] _scratch;
     private readonly Worker[] _workers;
-    private readonly V[] _forcing;
+    private readonly double[] _forcing;
+    private readonly LaneWidth _width;
     private bool _outer;
     private bool _reset;
 
-    public OnePassRecursion(double[] lambda, double[] weightedLambda, double[] initialSquare, RoundConstants p, int threads)
+    public OnePassRecursion(double[] lambda, double[] weightedLambda, double[] initialSquare, RoundConstants p, int threads, LaneWidth width = LaneWidth.Auto)
     {
+        _width = width;
         _lambda = lambda;
         _weighted = weightedLambda;
         _initial = initialSquare;
@@ -33,7 +35,7 @@ internal sealed class OnePassRecursion : IDisposable
         A = new double[n];
         B = new double[n];
         Array.Fill(A, 1.0);
-        int w = RoundKernel.Width;
+        const int w = RoundKernel.Lanes;
         int chunks = Math.Max(1, Math.Min(threads, n / w));
         _start = new int[chunks];
         _length = new int[chunks];
@@ -45,14 +47,14 @@ internal sealed class OnePassRecursion : IDisposable
         }
 
         _length[chunks - 1] = n - _start[chunks - 1]; // the last chunk takes the remainder (its tail is padded)
-        _acc = new V[chunks][];
+        _acc = new double[chunks][];
         for (int c = 0; c < chunks; c++)
         {
-            _acc[c] = new V[RoundKernel.Accumulators(p.H)];
+            _acc[c] = new double[RoundKernel.Accumulators(p.H) * w];
         }
 
         _scratch = new double[8 * w];
-        _forcing = new V[p.H];
+        _forcing = new double[p.H * w];
         Totals = new double[RoundKernel.Accumulators(p.H)];
         _workers = new Worker[chunks - 1];
         for (int c = 1; c < chunks; c++)
@@ -92,7 +94,7 @@ internal sealed class OnePassRecursion : IDisposable
         _outer = forcing.Length > 0;
         for (int s = 0; s < forcing.Length; s++)
         {
-            _forcing[s] = Vector512.Create(forcing[s]);
+            _forcing.AsSpan(s * RoundKernel.Lanes, RoundKernel.Lanes).Fill(forcing[s]);
         }
 
         _reset = reset;
@@ -108,25 +110,25 @@ internal sealed class OnePassRecursion : IDisposable
         }
 
         Array.Clear(Totals);
-        foreach (V[] acc in _acc)
+        foreach (double[] acc in _acc)
         {
             for (int j = 0; j < Totals.Length; j++)
             {
-                Totals[j] += Vector512.Sum(acc[j]);
+                Totals[j] += RoundKernel.Reduce(acc, j);
             }
         }
     }
 
     private void RunChunk(int c)
     {
-        V[] acc = _acc[c];
-        ReadOnlySpan<V> forcing = _outer ? _forcing : [];
+        double[] acc = _acc[c];
+        ReadOnlySpan<double> forcing = _outer ? _forcing : [];
         Array.Clear(acc);
         int start = _start[c], length = _length[c];
         var block = new AtomBlock(_lambda, _weighted, _initial, Ss, Sv, Vv, A, B).Slice(start, length);
-        int tail = length % RoundKernel.Width;
-        RoundKernel.Pass(block.Slice(0, length - tail), _p, forcing, _reset, acc);
-        RoundKernel.Tail(block, tail, _p, forcing, _reset, acc, _scratch);
+        int tail = length % RoundKernel.Lanes;
+        RoundKernel.Pass(_width, block.Slice(0, length - tail), _p, forcing, _reset, acc);
+        RoundKernel.Tail(_width, block, tail, _p, forcing, _reset, acc, _scratch);
     }
 
     public void Dispose()

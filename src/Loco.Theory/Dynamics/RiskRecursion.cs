@@ -159,7 +159,7 @@ public sealed class RiskRecursion
 
         var constants = new RoundConstants(eta, kappa, kappa4, h, invM, shared, OuterLinearMap.Of(_config));
         int threads = n >= TheoryOptions.ThreadedAtoms ? options.Threads : 1;
-        using var state = new OnePassRecursion(lambda, g, e0, constants, threads);
+        using var state = new OnePassRecursion(lambda, g, e0, constants, threads, options.Width);
         state.Pass([], reset: false);
         double[] totals = state.Totals;
         double sumMss = totals[2 * h];

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using V = System.Runtime.Intrinsics.Vector512<double>;
+using Loco.Core.Numerics;
 
 namespace Loco.Theory.Dynamics;
 
@@ -10,57 +9,88 @@ namespace Loco.Theory.Dynamics;
 /// a block of atoms applies the outer step of the round just finished and accumulates the moments the next round's
 /// inner phase needs, M_t = Σ w λ A^t E[s²] and P_t = Σ w λ q^{2t} E[s²] (t = 1..H), with Σ w λ E[s²] and the signal.
 /// Per atom it reads λ, w λ, E[e(0)²] and the state (E s², E s v, E v², a, b) and writes the state: O(H) flops, no
-/// per-step memory pass. The block's length must be a multiple of <see cref="Width"/>; <see cref="Tail"/> pads a
+/// per-step memory pass. The block's length must be a multiple of <see cref="Lanes"/>; <see cref="Tail"/> pads a
 /// shorter remainder.
 /// </summary>
 /// <remarks>
-/// Vectors are <see cref="Vector512{T}"/> (8 doubles): one AVX-512 register where the CPU has it; elsewhere the runtime
-/// runs each operation as two 256-bit halves. The per-atom constants A = q² + κ₄ λ², c = κ λ and q^H are recomputed
-/// from λ (a few multiplies) rather than stored, so the pass streams only λ, w λ (the same array as λ for unit
-/// weights), E[e(0)²] and the five state arrays. The forcing arrives already broadcast (one vector per step), and
-/// D(H) = A^H E s² + c Σ_s A^{H−1−s} F_s is evaluated by Horner's rule.
+/// The same bits on every CPU: atom i adds into logical lane i mod <see cref="Lanes"/> of each accumulator, in
+/// increasing i, and <see cref="Reduce"/> adds the eight lanes in a fixed tree. The kernel is written once against
+/// <see cref="ILanes{TV}"/> and runs on the widest vector the hardware accelerates (<see cref="LaneDispatch"/>):
+/// with Vector512 (AVX-512) a block of eight atoms is one vector, with Vector256 (AVX2 + FMA) two, with Vector128
+/// (Arm64, or x64 with FMA but no 256-bit vectors) four, and the scalar path (<see cref="Math.FusedMultiplyAdd"/> for
+/// every FMA; taken without hardware FMA) steps the eight atoms one by one; every path makes the same correctly
+/// rounded operations per atom. (Written on Vector512 alone, the kernel ran on AVX2 as pairs of 256-bit halves with
+/// its thirty-odd broadcast constants and its temporaries spilled to the stack.) The per-atom constants
+/// A = q² + κ₄ λ², c = κ λ and q^H are recomputed from λ (a few multiplies) rather than stored, so the pass streams
+/// only λ, w λ (the same array as λ for unit weights), E[e(0)²] and the five state arrays. The forcing arrives
+/// already broadcast (<see cref="Lanes"/> copies per step), D(H) = A^H E s² + c Σ_s A^{H−1−s} F_s is evaluated by
+/// Horner's rule, and the moments are added as x·A^t and x·q^{2t} by FMA, the powers depending on λ alone, so that
+/// the chain of dependent operations per atom stays short (on AVX2, with 16 registers, a long chain left the
+/// out-of-order window with too little independent work).
 /// </remarks>
 internal static class RoundKernel
 {
-    /// <summary>Doubles per vector.</summary>
-    public static int Width => V.Count;
+    /// <summary>Logical lanes: atoms per block, and lanes per accumulator.</summary>
+    public const int Lanes = 8;
 
-    /// <summary>Accumulator layout: M_1..M_H, P_1..P_H, Σ w λ E s², Σ w λ a² E e(0)².</summary>
+    /// <summary>Accumulator layout: M_1..M_H, P_1..P_H, Σ w λ E s², Σ w λ a² E e(0)²; each <see cref="Lanes"/> doubles.</summary>
     public static int Accumulators(int h) => 2 * h + 2;
+
+    /// <summary>The sum of accumulator <paramref name="j"/>'s lanes in the fixed tree ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).</summary>
+    public static double Reduce(ReadOnlySpan<double> acc, int j)
+    {
+        ReadOnlySpan<double> l = acc.Slice(j * Lanes, Lanes);
+        double a0 = l[0] + l[4], a1 = l[1] + l[5], a2 = l[2] + l[6], a3 = l[3] + l[7];
+        return (a0 + a2) + (a1 + a3);
+    }
 
     /// <summary>
     /// One pass over <paramref name="atoms"/>. With <paramref name="forcing"/> non-empty (F_s = S_s + σ², s = 0..H−1,
-    /// each broadcast to a vector) the outer step is applied first (the restart too when <paramref name="reset"/>),
-    /// then the moments of the new E[s²] are added to <paramref name="acc"/>; with it empty only the moments of the
-    /// current E[s²] are.
+    /// each repeated <see cref="Lanes"/> times) the outer step is applied first (the restart too when
+    /// <paramref name="reset"/>), then the moments of the new E[s²] are added to <paramref name="acc"/>; with it empty
+    /// only the moments of the current E[s²] are.
     /// </summary>
-    public static void Pass(in AtomBlock atoms, in RoundConstants p, ReadOnlySpan<V> forcing, bool reset, Span<V> acc)
+    public static void Pass(LaneWidth width, in AtomBlock atoms, in RoundConstants p, ReadOnlySpan<double> forcing, bool reset, Span<double> acc)
+    {
+        int h = p.H;
+        if (atoms.Lambda.Length % Lanes != 0 || acc.Length < Accumulators(h) * Lanes || (!forcing.IsEmpty && forcing.Length < h * Lanes))
+        {
+            throw new ArgumentException("Block length must be a multiple of the lane count, the accumulators must fit and the forcing must have H steps.");
+        }
+
+        switch (LaneDispatch.Resolve(width))
+        {
+            case LaneWidth.W512: Pass<Lanes512>(atoms, p, forcing, reset, acc); break;
+            case LaneWidth.W256: Pass<Lanes256>(atoms, p, forcing, reset, acc); break;
+            case LaneWidth.W128: Pass<Lanes128>(atoms, p, forcing, reset, acc); break;
+            default: Pass<Lanes64>(atoms, p, forcing, reset, acc); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pass<TV>(in AtomBlock atoms, in RoundConstants p, ReadOnlySpan<double> forcing, bool reset, Span<double> acc)
+        where TV : struct, ILanes<TV>
     {
         int h = p.H;
         int n = atoms.Lambda.Length;
-        if (n % Width != 0 || acc.Length < Accumulators(h) || (!forcing.IsEmpty && forcing.Length < h))
-        {
-            throw new ArgumentException("Block length must be a multiple of the vector width, the accumulators must fit and the forcing must have H steps.");
-        }
-
         bool outer = !forcing.IsEmpty;
-        V one = V.One;
-        V negEta = Vector512.Create(-p.Eta);
-        V vKappa = Vector512.Create(p.Kappa);
-        V vKappa4 = Vector512.Create(p.Kappa4);
-        V invM = Vector512.Create(p.InvM);
-        V shared = Vector512.Create(p.Shared);
+        TV one = TV.Create(1.0);
+        TV negEta = TV.Create(-p.Eta);
+        TV vKappa = TV.Create(p.Kappa);
+        TV vKappa4 = TV.Create(p.Kappa4);
+        TV invM = TV.Create(p.InvM);
+        TV shared = TV.Create(p.Shared);
         OuterLinearMap m = p.Map;
-        V ss2 = Vector512.Create(m.Ss * m.Ss), sv2 = Vector512.Create(m.Sv * m.Sv), sf2 = Vector512.Create(m.Sf * m.Sf);
-        V ssv = Vector512.Create(2 * m.Ss * m.Sv), ssf = Vector512.Create(2 * m.Ss * m.Sf), svf = Vector512.Create(2 * m.Sv * m.Sf);
-        V vs2 = Vector512.Create(m.Vs * m.Vs), vv2 = Vector512.Create(m.Vv * m.Vv), vf2 = Vector512.Create(m.Vf * m.Vf);
-        V vsv = Vector512.Create(2 * m.Vs * m.Vv), vsf = Vector512.Create(2 * m.Vs * m.Vf), vvf = Vector512.Create(2 * m.Vv * m.Vf);
-        V xss = Vector512.Create(m.Ss * m.Vs), xvv = Vector512.Create(m.Sv * m.Vv), xff = Vector512.Create(m.Sf * m.Vf);
-        V xsv = Vector512.Create(m.Ss * m.Vv + m.Sv * m.Vs), xsf = Vector512.Create(m.Ss * m.Vf + m.Sf * m.Vs), xvf = Vector512.Create(m.Sv * m.Vf + m.Sf * m.Vv);
-        V aS = Vector512.Create(m.Ss), aV = Vector512.Create(m.Sv), aF = Vector512.Create(m.Sf);
-        V bS = Vector512.Create(m.Vs), bV = Vector512.Create(m.Vv), bF = Vector512.Create(m.Vf);
+        TV ss2 = TV.Create(m.Ss * m.Ss), sv2 = TV.Create(m.Sv * m.Sv), sf2 = TV.Create(m.Sf * m.Sf);
+        TV ssv = TV.Create(2 * m.Ss * m.Sv), ssf = TV.Create(2 * m.Ss * m.Sf), svf = TV.Create(2 * m.Sv * m.Sf);
+        TV vs2 = TV.Create(m.Vs * m.Vs), vv2 = TV.Create(m.Vv * m.Vv), vf2 = TV.Create(m.Vf * m.Vf);
+        TV vsv = TV.Create(2 * m.Vs * m.Vv), vsf = TV.Create(2 * m.Vs * m.Vf), vvf = TV.Create(2 * m.Vv * m.Vf);
+        TV xss = TV.Create(m.Ss * m.Vs), xvv = TV.Create(m.Sv * m.Vv), xff = TV.Create(m.Sf * m.Vf);
+        TV xsv = TV.Create(m.Ss * m.Vv + m.Sv * m.Vs), xsf = TV.Create(m.Ss * m.Vf + m.Sf * m.Vs), xvf = TV.Create(m.Sv * m.Vf + m.Sf * m.Vv);
+        TV aS = TV.Create(m.Ss), aV = TV.Create(m.Sv), aF = TV.Create(m.Sf);
+        TV bS = TV.Create(m.Vs), bV = TV.Create(m.Vv), bF = TV.Create(m.Vf);
 
-        // Unchecked element references: the loop stays inside the block (n is a multiple of Width).
+        // Unchecked element references: the loop stays inside the block (n is a multiple of Lanes).
         ref double lambda = ref MemoryMarshal.GetReference(atoms.Lambda);
         ref double weighted = ref MemoryMarshal.GetReference(atoms.WeightedLambda);
         ref double initial = ref MemoryMarshal.GetReference(atoms.InitialSquare);
@@ -69,85 +99,99 @@ internal static class RoundKernel
         ref double vvRef = ref MemoryMarshal.GetReference(atoms.Vv);
         ref double aRef = ref MemoryMarshal.GetReference(atoms.A);
         ref double bRef = ref MemoryMarshal.GetReference(atoms.B);
-        ref V f0 = ref MemoryMarshal.GetReference(forcing);
-        ref V acc0 = ref MemoryMarshal.GetReference(acc);
-        V sumSs = acc[2 * h], sumSignal = acc[2 * h + 1];
-        for (nuint i = 0; i < (nuint)n; i += (nuint)Width)
+        ref double f0 = ref MemoryMarshal.GetReference(forcing);
+        ref double acc0 = ref MemoryMarshal.GetReference(acc);
+        nuint w = (nuint)TV.Count;
+        nuint lanes = Lanes;
+        nuint sumSsAt = (nuint)(2 * h) * lanes, sumSignalAt = sumSsAt + lanes;
+        for (nuint block = 0; block < (nuint)n; block += lanes)
         {
-            V l = Vector512.LoadUnsafe(ref lambda, i);
-            V g = Vector512.LoadUnsafe(ref weighted, i);
-            V q = Vector512.FusedMultiplyAdd(negEta, l, one);
-            V q2 = q * q;
-            V a = Vector512.FusedMultiplyAdd(vKappa4 * l, l, q2);
-            V ss = Vector512.LoadUnsafe(ref ssRef, i);
-            if (outer)
+            // The block's atoms in vectors of w; lane k of every accumulator takes atom block + k.
+            for (nuint k = 0; k < lanes; k += w)
             {
-                // D(H) = A^H E s² + c Σ_s A^{H−1−s} F_s, the sum by Horner's rule.
-                V poly = f0;
-                for (int s = 1; s < h; s++)
+                nuint i = block + k;
+                TV l = TV.Load(ref lambda, i);
+                TV g = TV.Load(ref weighted, i);
+                TV q = TV.FusedMultiplyAdd(negEta, l, one);
+                TV q2 = q * q;
+                TV a = TV.FusedMultiplyAdd(vKappa4 * l, l, q2);
+                TV ss = TV.Load(ref ssRef, i);
+                if (outer)
                 {
-                    poly = Vector512.FusedMultiplyAdd(poly, a, Unsafe.Add(ref f0, s));
+                    // D(H) = A^H E s² + c Σ_s A^{H−1−s} F_s, the sum by Horner's rule.
+                    TV poly = TV.Load(ref f0, k);
+                    for (int s = 1; s < h; s++)
+                    {
+                        poly = TV.FusedMultiplyAdd(poly, a, TV.Load(ref f0, (nuint)s * lanes + k));
+                    }
+
+                    TV d = TV.FusedMultiplyAdd(vKappa * l, poly, Power(a, h) * ss);
+                    TV qh = Power(q, h);
+                    TV sv = TV.Load(ref svRef, i);
+                    TV vv = TV.Load(ref vvRef, i);
+                    TV am = TV.Load(ref aRef, i);
+                    TV bm = TV.Load(ref bRef, i);
+                    TV fs = qh * ss, fv = qh * sv;
+                    TV ff = TV.FusedMultiplyAdd(d, invM, shared * qh * fs);
+                    TV ssNew = Fma(sf2, ff, Fma(svf, fv, Fma(ssf, fs, Fma(ssv, sv, Fma(sv2, vv, ss2 * ss)))));
+                    TV fm = qh * am;
+                    TV aNew = Fma(aF, fm, Fma(aV, bm, aS * am));
+                    if (reset)
+                    {
+                        TV.Store(TV.Zero, ref svRef, i);
+                        TV.Store(TV.Zero, ref vvRef, i);
+                        TV.Store(TV.Zero, ref bRef, i);
+                    }
+                    else
+                    {
+                        TV.Store(Fma(vf2, ff, Fma(vvf, fv, Fma(vsf, fs, Fma(vsv, sv, Fma(vv2, vv, vs2 * ss))))), ref vvRef, i);
+                        TV.Store(Fma(xff, ff, Fma(xvf, fv, Fma(xsf, fs, Fma(xsv, sv, Fma(xvv, vv, xss * ss))))), ref svRef, i);
+                        TV.Store(Fma(bF, fm, Fma(bV, bm, bS * am)), ref bRef, i);
+                    }
+
+                    TV.Store(ssNew, ref ssRef, i);
+                    TV.Store(aNew, ref aRef, i);
+                    ss = ssNew;
+                    TV.Store(TV.FusedMultiplyAdd(g * aNew * aNew, TV.Load(ref initial, i), TV.Load(ref acc0, sumSignalAt + k)), ref acc0, sumSignalAt + k);
                 }
 
-                V d = Vector512.FusedMultiplyAdd(vKappa * l, poly, Power(a, h) * ss);
-                V qh = Power(q, h);
-                V sv = Vector512.LoadUnsafe(ref svRef, i);
-                V vv = Vector512.LoadUnsafe(ref vvRef, i);
-                V am = Vector512.LoadUnsafe(ref aRef, i);
-                V bm = Vector512.LoadUnsafe(ref bRef, i);
-                V fs = qh * ss, fv = qh * sv;
-                V ff = Vector512.FusedMultiplyAdd(d, invM, shared * qh * fs);
-                V ssNew = ss2 * ss + sv2 * vv + sf2 * ff + ssv * sv + ssf * fs + svf * fv;
-                V fm = qh * am;
-                V aNew = aS * am + aV * bm + aF * fm;
-                if (reset)
+                // M_t += x A^t, P_t += x q^{2t}: the powers depend on λ alone, so their chains run ahead of the outer
+                // step and each accumulator waits for x by one FMA only.
+                TV x = g * ss;
+                TV.Store(TV.Load(ref acc0, sumSsAt + k) + x, ref acc0, sumSsAt + k);
+                TV powerA = a, powerQ = q2;
+                nuint mAt = k, pAt = (nuint)h * lanes + k;
+                for (int t = 1; ; t++)
                 {
-                    V.Zero.StoreUnsafe(ref svRef, i);
-                    V.Zero.StoreUnsafe(ref vvRef, i);
-                    V.Zero.StoreUnsafe(ref bRef, i);
-                }
-                else
-                {
-                    (vs2 * ss + vv2 * vv + vf2 * ff + vsv * sv + vsf * fs + vvf * fv).StoreUnsafe(ref vvRef, i);
-                    (xss * ss + xvv * vv + xff * ff + xsv * sv + xsf * fs + xvf * fv).StoreUnsafe(ref svRef, i);
-                    (bS * am + bV * bm + bF * fm).StoreUnsafe(ref bRef, i);
-                }
+                    TV.Store(TV.FusedMultiplyAdd(x, powerA, TV.Load(ref acc0, mAt)), ref acc0, mAt);
+                    TV.Store(TV.FusedMultiplyAdd(x, powerQ, TV.Load(ref acc0, pAt)), ref acc0, pAt);
+                    if (t == h)
+                    {
+                        break;
+                    }
 
-                ssNew.StoreUnsafe(ref ssRef, i);
-                aNew.StoreUnsafe(ref aRef, i);
-                ss = ssNew;
-                sumSignal = Vector512.FusedMultiplyAdd(g * aNew * aNew, Vector512.LoadUnsafe(ref initial, i), sumSignal);
-            }
-
-            V x = g * ss;
-            sumSs += x;
-            V y = x;
-            for (int t = 0; t < h; t++)
-            {
-                x *= a;
-                y *= q2;
-                Unsafe.Add(ref acc0, t) += x;
-                Unsafe.Add(ref acc0, h + t) += y;
+                    powerA *= a;
+                    powerQ *= q2;
+                    mAt += lanes;
+                    pAt += lanes;
+                }
             }
         }
-
-        acc[2 * h] = sumSs;
-        acc[2 * h + 1] = sumSignal;
     }
 
     /// <summary>
-    /// Runs <see cref="Pass"/> on the last <paramref name="count"/> (&lt; <see cref="Width"/>) atoms of
-    /// <paramref name="atoms"/> through zero-padded copies in <paramref name="scratch"/> (8 × Width doubles) and copies
+    /// Runs <see cref="Pass"/> on the last <paramref name="count"/> (&lt; <see cref="Lanes"/>) atoms of
+    /// <paramref name="atoms"/> through zero-padded copies in <paramref name="scratch"/> (8 × Lanes doubles) and copies
     /// the state back; padding atoms have λ = w λ = 0 and add nothing.
     /// </summary>
-    public static void Tail(in AtomBlock atoms, int count, in RoundConstants p, ReadOnlySpan<V> forcing, bool reset, Span<V> acc, Span<double> scratch)
+    public static void Tail(LaneWidth width, in AtomBlock atoms, int count, in RoundConstants p, ReadOnlySpan<double> forcing, bool reset, Span<double> acc, Span<double> scratch)
     {
         if (count == 0)
         {
             return;
         }
 
-        int w = Width;
+        const int w = Lanes;
         int start = atoms.Lambda.Length - count;
         scratch[..(8 * w)].Clear();
         var pad = new AtomBlock(scratch[..w], scratch.Slice(w, w), scratch.Slice(2 * w, w), scratch.Slice(3 * w, w),
@@ -160,7 +204,7 @@ internal static class RoundKernel
         atoms.Vv[start..].CopyTo(pad.Vv);
         atoms.A[start..].CopyTo(pad.A);
         atoms.B[start..].CopyTo(pad.B);
-        Pass(pad, p, forcing, reset, acc);
+        Pass(width, pad, p, forcing, reset, acc);
         pad.Ss[..count].CopyTo(atoms.Ss[start..]);
         pad.Sv[..count].CopyTo(atoms.Sv[start..]);
         pad.Vv[..count].CopyTo(atoms.Vv[start..]);
@@ -168,11 +212,16 @@ internal static class RoundKernel
         pad.B[..count].CopyTo(atoms.B[start..]);
     }
 
+    // c·x + rest, one rounding: the quadratic and linear forms of the outer map as FMA chains (one live sum each), the
+    // fast-weight term, which comes last (after Horner's rule), added last.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Fma<TV>(TV c, TV x, TV rest) where TV : struct, ILanes<TV> => TV.FusedMultiplyAdd(c, x, rest);
+
     // q^h by binary powering (the exponent is the same in every lane).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static V Power(V q, int h)
+    private static TV Power<TV>(TV q, int h) where TV : struct, ILanes<TV>
     {
-        V result = V.One;
+        TV result = TV.Create(1.0);
         while (h > 0)
         {
             if ((h & 1) != 0)

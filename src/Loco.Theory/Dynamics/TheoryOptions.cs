@@ -1,4 +1,5 @@
 using Loco.Core.Family;
+using Loco.Core.Numerics;
 
 namespace Loco.Theory.Dynamics;
 
@@ -28,6 +29,12 @@ public sealed record TheoryOptions
 
     /// <summary>How the inner phase is computed (the same numbers either way, up to rounding).</summary>
     public TheoryKernel Kernel { get; init; } = TheoryKernel.OnePass;
+
+    /// <summary>
+    /// The vector width of the kernels (default: the widest the hardware accelerates). Every width gives the same bits;
+    /// tests set it to prove that.
+    /// </summary>
+    internal LaneWidth Width { get; init; } = LaneWidth.Auto;
 
     /// <summary>The atom count from which <see cref="Threads"/> &gt; 1 splits the pass.</summary>
     public const int ThreadedAtoms = 50_000;

@@ -52,7 +52,7 @@ public sealed class NtkStudyRunTests : IDisposable
         double[] lrs = [0.5, 4];
         double[] momenta = [0, 0.9];
         int calls = 0;
-        NtkGridResult result = NtkGridStudy.Run(problem, mu, family, lrs, momenta, rounds: 20, margin: 0.9, _folder, () => calls++);
+        NtkGridResult result = NtkGridStudy.Run(problem, mu, family, lrs, momenta, rounds: 20, margin: 0.1, _folder, () => calls++);
 
         Assert.Equal(NtkGridStudy.Cells(lrs, momenta), calls);
         Assert.Equal(["spectrum.csv", "grid.csv", "grid.png"], result.Written.Select(Path.GetFileName));

@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Loco.Core.Numerics;
+
+/// <summary>
+/// Reductions whose bits do not depend on the CPU: the same result with AVX-512, AVX2, SSE, Arm64 NEON or no SIMD at
+/// all. (TensorPrimitives.Dot and Sum do not have this property: their order of additions follows the vector width.)
+/// </summary>
+/// <remarks>
+/// Element i goes to logical lane i mod <see cref="Lanes"/>; each lane adds its terms in increasing i, each term
+/// rounded (x_i·y_i, then the sum: no FMA, so no path depends on a hardware FMA); the sixteen lane sums are then
+/// added in a fixed tree, (l_j + l_{j+8}), then (j, j+4), (j, j+2), (0, 1). Vector512 holds lanes 0–7 and 8–15 in two
+/// registers, Vector256 in four and Vector128 in eight; the scalar loop keeps sixteen sums: all four are the same
+/// arithmetic.
+/// </remarks>
+public static class FixedOrder
+{
+    /// <summary>Logical lanes of every reduction.</summary>
+    public const int Lanes = 16;
+
+    /// <summary>Σ x_i y_i in the fixed order.</summary>
+    public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        if (x.Length != y.Length)
+        {
+            throw new ArgumentException($"The spans differ in length ({x.Length} and {y.Length}).");
+        }
+
+        return Dot(LaneWidth.Auto, x, y);
+    }
+
+    internal static double Dot(LaneWidth width, ReadOnlySpan<double> x, ReadOnlySpan<double> y) => LaneDispatch.ResolveWithoutFma(width) switch
+    {
+        LaneWidth.W512 => Dot<Lanes512>(x, y),
+        LaneWidth.W256 => Dot<Lanes256>(x, y),
+        LaneWidth.W128 => Dot<Lanes128>(x, y),
+        _ => Dot<Lanes64>(x, y),
+    };
+
+    /// <summary>The tree of the remarks over sixteen lane sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double ReduceLanes(ReadOnlySpan<double> l)
+    {
+        double a0 = l[0] + l[8], a1 = l[1] + l[9], a2 = l[2] + l[10], a3 = l[3] + l[11];
+        double a4 = l[4] + l[12], a5 = l[5] + l[13], a6 = l[6] + l[14], a7 = l[7] + l[15];
+        double b0 = a0 + a4, b1 = a1 + a5, b2 = a2 + a6, b3 = a3 + a7;
+        return (b0 + b2) + (b1 + b3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double Dot<TV>(ReadOnlySpan<double> x, ReadOnlySpan<double> y) where TV : struct, ILanes<TV>
+    {
+        // 16 / Count vectors of lane sums, in registers except on the scalar path.
+        Span<double> lanes = stackalloc double[Lanes];
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        nuint n = (nuint)x.Length;
+        nuint whole = n - n % Lanes;
+        int w = TV.Count;
+        if (w == 8)
+        {
+            TV s0 = TV.Zero, s1 = TV.Zero;
+            for (nuint i = 0; i < whole; i += Lanes)
+            {
+                s0 += TV.Load(ref xr, i) * TV.Load(ref yr, i);
+                s1 += TV.Load(ref xr, i + 8) * TV.Load(ref yr, i + 8);
+            }
+
+            ref double l0 = ref MemoryMarshal.GetReference(lanes);
+            TV.Store(s0, ref l0, 0);
+            TV.Store(s1, ref l0, 8);
+        }
+        else if (w == 4)
+        {
+            TV s0 = TV.Zero, s1 = TV.Zero, s2 = TV.Zero, s3 = TV.Zero;
+            for (nuint i = 0; i < whole; i += Lanes)
+            {
+                s0 += TV.Load(ref xr, i) * TV.Load(ref yr, i);
+                s1 += TV.Load(ref xr, i + 4) * TV.Load(ref yr, i + 4);
+                s2 += TV.Load(ref xr, i + 8) * TV.Load(ref yr, i + 8);
+                s3 += TV.Load(ref xr, i + 12) * TV.Load(ref yr, i + 12);
+            }
+
+            ref double l0 = ref MemoryMarshal.GetReference(lanes);
+            TV.Store(s0, ref l0, 0);
+            TV.Store(s1, ref l0, 4);
+            TV.Store(s2, ref l0, 8);
+            TV.Store(s3, ref l0, 12);
+        }
+        else if (w == 2)
+        {
+            TV s0 = TV.Zero, s1 = TV.Zero, s2 = TV.Zero, s3 = TV.Zero, s4 = TV.Zero, s5 = TV.Zero, s6 = TV.Zero, s7 = TV.Zero;
+            for (nuint i = 0; i < whole; i += Lanes)
+            {
+                s0 += TV.Load(ref xr, i) * TV.Load(ref yr, i);
+                s1 += TV.Load(ref xr, i + 2) * TV.Load(ref yr, i + 2);
+                s2 += TV.Load(ref xr, i + 4) * TV.Load(ref yr, i + 4);
+                s3 += TV.Load(ref xr, i + 6) * TV.Load(ref yr, i + 6);
+                s4 += TV.Load(ref xr, i + 8) * TV.Load(ref yr, i + 8);
+                s5 += TV.Load(ref xr, i + 10) * TV.Load(ref yr, i + 10);
+                s6 += TV.Load(ref xr, i + 12) * TV.Load(ref yr, i + 12);
+                s7 += TV.Load(ref xr, i + 14) * TV.Load(ref yr, i + 14);
+            }
+
+            ref double l0 = ref MemoryMarshal.GetReference(lanes);
+            TV.Store(s0, ref l0, 0);
+            TV.Store(s1, ref l0, 2);
+            TV.Store(s2, ref l0, 4);
+            TV.Store(s3, ref l0, 6);
+            TV.Store(s4, ref l0, 8);
+            TV.Store(s5, ref l0, 10);
+            TV.Store(s6, ref l0, 12);
+            TV.Store(s7, ref l0, 14);
+        }
+        else
+        {
+            // Scalar: sixteen sums kept in memory.
+            lanes.Clear();
+            ref double l0 = ref MemoryMarshal.GetReference(lanes);
+            for (nuint i = 0; i < whole; i += Lanes)
+            {
+                for (nuint k = 0; k < Lanes; k += (nuint)w)
+                {
+                    TV.Store(TV.Load(ref l0, k) + TV.Load(ref xr, i + k) * TV.Load(ref yr, i + k), ref l0, k);
+                }
+            }
+        }
+
+        // The remainder joins lanes 0.. in the same order (product rounded, then added).
+        for (nuint i = whole; i < n; i++)
+        {
+            double p = Unsafe.Add(ref xr, i) * Unsafe.Add(ref yr, i);
+            lanes[(int)(i - whole)] += p;
+        }
+
+        return ReduceLanes(lanes);
+    }
+}
