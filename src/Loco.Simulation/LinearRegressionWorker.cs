@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
-using Loco.Core.Optimizers;
 using Loco.Core.Numerics;
+using Loco.Core.Optimizers;
 using Loco.Core.Problems;
 using Loco.Core.Random;
 using Loco.Core.Rounds;

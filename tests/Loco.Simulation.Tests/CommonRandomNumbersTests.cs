@@ -1,6 +1,6 @@
 using Loco.Core.Family;
-using Loco.Core.Optimizers;
 using Loco.Core.Numerics;
+using Loco.Core.Optimizers;
 using Loco.Core.Problems;
 using Loco.Core.Random;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Loco.Core.Family;
-using Loco.Torch.Data;
 using Loco.Studies.Sweep;
+using Loco.Torch.Data;
 
 namespace Loco.Studies.Tests;
 

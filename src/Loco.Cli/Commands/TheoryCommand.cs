@@ -225,7 +225,7 @@ internal sealed class TheoryCommand
             {
                 bool has = k <= sim.RoundsCompleted;
                 cells.Add(has ? $"{G(sim.Risk[k])} ± {sim.RiskStdErr[k]:G2}" : "");
-                cells.Add(has && k > 0 && sim.RiskStdErr[k] > 1e-12 * sim.Risk[k] ? ((theory.Risk[k] - sim.Risk[k]) / sim.RiskStdErr[k]).ToString("F2", CultureInfo.InvariantCulture) : "");
+                cells.Add(has && k > 0 && ZScore(theory, sim, k) is double z ? z.ToString("F2", CultureInfo.InvariantCulture) : "");
             }
 
             table.AddRow(cells.ToArray());
@@ -252,6 +252,10 @@ internal sealed class TheoryCommand
 
     private static string G(double x) => x.ToString("G5", CultureInfo.InvariantCulture);
 
+    // (theory − simulation) / standard error at round k, or null where the simulation has (next to) no spread.
+    private static double? ZScore(TheoryResult theory, SimulationResult sim, int k) =>
+        sim.RiskStdErr[k] > 1e-12 * sim.Risk[k] ? (theory.Risk[k] - sim.Risk[k]) / sim.RiskStdErr[k] : null;
+
     /// <summary>How far the theory lies from the simulation, in standard errors, over rounds 1..T.</summary>
     private sealed record ZSummary(int Rounds, double MaxAbs, double Mean, int Within2, int Within3)
     {
@@ -261,9 +265,9 @@ internal sealed class TheoryCommand
             int last = Math.Min(theory.RoundsCompleted, sim.RoundsCompleted);
             for (int k = 1; k <= last; k++)
             {
-                if (sim.RiskStdErr[k] > 1e-12 * sim.Risk[k])
+                if (ZScore(theory, sim, k) is double score)
                 {
-                    z.Add((theory.Risk[k] - sim.Risk[k]) / sim.RiskStdErr[k]);
+                    z.Add(score);
                 }
             }
 

@@ -57,5 +57,5 @@ internal sealed class TrainCsv(string path, string method, string model, Trainin
             N(c.OuterMomentum), c.OuterKind.Name(), c.OuterForm.Name(), c.RestartPeriod);
     }
 
-    private static string N(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+    private static string N(double v) => Numbers.Format(v);
 }

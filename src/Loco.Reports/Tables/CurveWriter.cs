@@ -1,8 +1,8 @@
-using Loco.Reports.Tables;
 using System.Text;
 using System.Text.Json;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
+using Loco.Reports.Tables;
 using Loco.Simulation;
 using Loco.Theory.Dynamics;
 

@@ -25,13 +25,4 @@ public static class SimulationAgreement
         double gap = Math.Abs(simulation.Risk[k] - theory.Risk[k]);
         return gap <= 4 * simulation.RiskStdErr[k] + 0.02 * theory.ExcessRisk(k);
     }
-
-    /// <summary>The gap in standard errors at the last common round (for notes).</summary>
-    public static double GapInStdErr(TheoryResult theory, SimulationResult simulation)
-    {
-        ArgumentNullException.ThrowIfNull(theory);
-        ArgumentNullException.ThrowIfNull(simulation);
-        int k = Math.Min(theory.RoundsCompleted, simulation.RoundsCompleted);
-        return (simulation.Risk[k] - theory.Risk[k]) / simulation.RiskStdErr[k];
-    }
 }

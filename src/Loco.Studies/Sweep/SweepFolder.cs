@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
+using Loco.Reports.Tables;
 
 namespace Loco.Studies.Sweep;
 
@@ -129,7 +130,7 @@ public sealed class SweepFolder
     public void Begin()
     {
         Directory.CreateDirectory(Path);
-        WriteAtomically(System.IO.Path.Combine(Path, SettingsFile), JsonSerializer.Serialize(_settings, new JsonSerializerOptions { WriteIndented = true }));
+        WriteAtomically(System.IO.Path.Combine(Path, SettingsFile), JsonSerializer.Serialize(_settings, JsonText.Serializer));
         Rewrite(Finished);
     }
 
@@ -160,11 +161,5 @@ public sealed class SweepFolder
         }
     }
 
-    /// <summary>Writes <paramref name="contents"/> to a temporary file beside <paramref name="path"/>, then renames it over.</summary>
-    public static void WriteAtomically(string path, string contents)
-    {
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, contents);
-        File.Move(temporary, path, overwrite: true);
-    }
+    private static void WriteAtomically(string path, string contents) => OutputFile.Write(path, contents);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Loco.Core.Optimizers;
+using Loco.Reports.Tables;
 
 namespace Loco.Studies.Sweep;
 
@@ -73,8 +74,7 @@ public static class SweepTable
         return new SweepCellResult(cell, initial, final, train, completed, f[16] == "true", diverged, seconds);
     }
 
-    private static string N(double value) =>
-        double.IsNaN(value) ? "" : double.IsPositiveInfinity(value) ? "inf" : double.IsNegativeInfinity(value) ? "-inf" : value.ToString("R", CultureInfo.InvariantCulture);
+    private static string N(double value) => Numbers.Format(value);
 
     private static bool TryDouble(string text, out double value)
     {

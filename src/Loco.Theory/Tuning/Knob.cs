@@ -1,5 +1,5 @@
-using Loco.Core.Optimizers;
 using Loco.Core.Family;
+using Loco.Core.Optimizers;
 
 namespace Loco.Theory.Tuning;
 

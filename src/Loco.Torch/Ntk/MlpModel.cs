@@ -1,5 +1,5 @@
-using TorchSharp;
 using System.Runtime.InteropServices;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Loco.Torch.Ntk;

@@ -1,8 +1,8 @@
 using Loco.Core.Family;
 using Loco.Core.Optimizers;
+using Loco.Simulation;
 using Loco.Studies.Claims;
 using Loco.Studies.Tuning;
-using Loco.Simulation;
 using Loco.Theory.Analysis;
 
 namespace Loco.Studies.Tests.Claims;

@@ -1,6 +1,6 @@
 using Loco.Core.Optimizers;
-using Loco.Theory.Analysis;
 using Loco.Studies.Ntk;
+using Loco.Theory.Analysis;
 using Loco.Torch.Ntk;
 
 namespace Loco.Studies.Tests.Ntk;
