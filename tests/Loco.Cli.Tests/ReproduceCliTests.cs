@@ -35,10 +35,10 @@ public sealed class ReproduceCliTests() : CliTestBase("reproduce")
         var (code, output, err) = Loco("reproduce", "restart-contraction", "--out", outFolder, "--quick", "--json");
         Assert.True(code == 0, err + output);
         using var doc = System.Text.Json.JsonDocument.Parse(output);
-        System.Text.Json.JsonElement claim = doc.RootElement.GetProperty("claims")[0];
+        System.Text.Json.JsonElement claim = Assert.Single(doc.RootElement.GetProperty("entries").EnumerateArray());
         Assert.Equal("restart-contraction", claim.GetProperty("id").GetString());
         Assert.True(claim.GetProperty("passed").GetBoolean());
-        Assert.Equal(1, doc.RootElement.GetProperty("passed").GetInt32());
+        Assert.Contains("contraction.png", claim.GetProperty("figures")[0].GetString());
         Assert.Contains("restart-contraction: PASS", err); // the progress line moved to standard error
     }
 

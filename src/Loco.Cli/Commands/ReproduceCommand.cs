@@ -1,12 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Reports.Html;
-using Loco.Reports.Tables;
 using Loco.Studies.Claims;
 using Spectre.Console;
 
@@ -92,7 +89,7 @@ internal sealed class ReproduceCommand
         (string report, IReadOnlyList<ReportEntry> all) = Files.Write("--out", () => ReportWriter.Update(outFolder, entries, ClaimRegistry.Ids));
         if (json)
         {
-            terminal.Out.WriteLine(Json(entries, report, quick));
+            terminal.Out.WriteLine(ReportWriter.Json(outFolder, entries));
             return entries.All(e => e.Passed) ? ExitCodes.Ok : ExitCodes.Failure;
         }
 
@@ -112,51 +109,6 @@ internal sealed class ReproduceCommand
         string others = all.Count > entries.Count ? $" (it also keeps {all.Count - entries.Count} earlier claim{(all.Count - entries.Count == 1 ? "" : "s")}: {string.Join(", ", all.Select(e => e.Id).Except(entries.Select(e => e.Id)))})" : "";
         terminal.Out.WriteLine($"{passed} of {entries.Count} claims PASS; report written to {report}{others}");
         return passed == entries.Count ? ExitCodes.Ok : ExitCodes.Failure;
-    }
-
-    private static string Json(IReadOnlyList<ReportEntry> entries, string report, bool quick)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, JsonText.Options))
-        {
-            w.WriteStartObject();
-            w.WriteString("size", quick ? "quick" : "full");
-            w.WriteString("report", report);
-            w.WriteNumber("passed", entries.Count(e => e.Passed));
-            w.WriteNumber("total", entries.Count);
-            w.WriteStartArray("claims");
-            foreach (ReportEntry e in entries)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", e.Id);
-                w.WriteString("title", e.Title);
-                w.WriteString("paper", e.Paper);
-                w.WriteString("criterion", e.Criterion);
-                w.WriteBoolean("passed", e.Passed);
-                w.WriteString("measured", e.Measured);
-                w.WriteNumber("seconds", Math.Round(e.Elapsed.TotalSeconds, 3));
-                w.WriteStartArray("figures");
-                foreach (string f in e.Figures)
-                {
-                    w.WriteStringValue(f);
-                }
-
-                w.WriteEndArray();
-                w.WriteStartArray("tables");
-                foreach (string t in e.Tables)
-                {
-                    w.WriteStringValue(t);
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
     }
 
     private static ClaimResult RunOne(IClaim claim, string folder, bool quick, Terminal terminal)

@@ -64,7 +64,7 @@ public static class ReportWriter
         }
 
         ReportEntry[] sorted = [.. merged.OrderBy(Rank)];
-        OutputFile.Write(Path.Combine(folder, IndexFile), Index(folder, sorted));
+        OutputFile.Write(Path.Combine(folder, IndexFile), Json(folder, sorted));
         return (Write(Path.Combine(folder, HtmlFile), sorted, generated), sorted);
     }
 
@@ -100,8 +100,10 @@ public static class ReportWriter
         }
     }
 
-    private static string Index(string folder, IReadOnlyList<ReportEntry> entries)
+    /// <summary>The entries as JSON (the report's <c>report.json</c>; paths relative to <paramref name="folder"/>).</summary>
+    public static string Json(string folder, IReadOnlyList<ReportEntry> entries)
     {
+        ArgumentNullException.ThrowIfNull(entries);
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, JsonText.Options))
         {
