@@ -124,4 +124,24 @@ public class SettingsTests
         Assert.Equal(0.5, new FamilySettings { InnerKind = InnerKind.Nesterov, InnerMomentum = 0.5 }.Resolve().InnerMomentum);
         Assert.Equal(3, new FamilySettings { Preset = Preset.Sla, RestartPeriod = 3 }.Resolve().RestartPeriod);
     }
+
+    [Theory]
+    [InlineData(Preset.Sgd, "sgd")]
+    [InlineData(Preset.La, "la")]
+    [InlineData(Preset.LaDiloco, "la-diloco")]
+    [InlineData(Preset.Sla, "sla")]
+    [InlineData(Preset.Diloco, "diloco")]
+    public void EachPresetIsLabelledByItsName(Preset preset, string label) =>
+        Assert.Equal(label, Presets.Label(new FamilySettings { Preset = preset }.Resolve()));
+
+    [Fact]
+    public void TheLabelFollowsTheSettingsNotTheDefaults()
+    {
+        // loco train's default is DiLoCo; with inner SGD it is SLA (outer Nesterov over SGD), not "diloco".
+        FamilyConfig diloco = new FamilySettings { Preset = Preset.Diloco }.Resolve();
+        Assert.Equal("sla", Presets.Label(diloco with { InnerKind = InnerKind.Sgd }));
+        Assert.Equal("custom", Presets.Label(diloco with { OuterKind = OuterKind.HeavyBall }));
+        Assert.Equal("la-diloco", Presets.Label(new FamilySettings { Workers = 3 }.Resolve()));
+        Assert.Equal("la", Presets.Label(new FamilySettings { InnerSteps = 1, OuterLr = 0.5 }.Resolve()));
+    }
 }

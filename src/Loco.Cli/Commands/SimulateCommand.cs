@@ -40,7 +40,7 @@ internal sealed class SimulateCommand
         LinearRegressionProblem problem = _problem.Read(r);
         string? csv = r.GetValue(_csv);
         bool json = r.GetValue(_json);
-        string method = r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "custom";
+        string method = Presets.Label(config);
 
         var progress = new SimulationProgress();
         SimulationResult result = terminal.WithProgress("simulating",

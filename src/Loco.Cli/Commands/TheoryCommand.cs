@@ -78,7 +78,7 @@ internal sealed class TheoryCommand
         ResultMemory.EnsureTheoryFits(r.GetValue(_problem.SpectrumFile) is null && (r.GetValue(_atoms) is not null || dim > ExactAtomLimit) ? r.GetValue(_atoms) ?? DefaultAtoms : dim,
             rounds, config, r.GetValue(_innerCurve), r.GetValue(_modes) is not null, compareRuns, dim, threads);
         (AtomSpectrum spectrum, LinearRegressionProblem? problem, double noise) = ReadSpectrum(r, compareRuns is not null);
-        string method = r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "custom";
+        string method = Presets.Label(config);
         string? csv = r.GetValue(_csv);
         string? modesPath = r.GetValue(_modes);
         bool json = r.GetValue(_json);

@@ -110,7 +110,7 @@ internal sealed class TrainCommand
         string tokenizer = (r.GetValue(_tokenizer) ?? Tokenizers.Default).Trim().ToLowerInvariant();
         bool raw = r.GetValue(_tokenizer) is not null && tokenizer == "byte";
         string? corpus = r.GetValue(_corpus) is string c ? Path.GetFullPath(c) : null;
-        return new Setup(r.GetValue(_family.Preset)?.ToLowerInvariant() ?? "diloco", model, corpus, tokenizer, raw, options);
+        return new Setup(Presets.Label(options.Family), model, corpus, tokenizer, raw, options);
     }
 
     /// <summary>The settings flags given on the command line (flag → value as given; the corpus as a full path).</summary>

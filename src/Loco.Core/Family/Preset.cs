@@ -24,6 +24,34 @@ public static class Presets
     /// <summary>The command-line name of a preset.</summary>
     public static string Name(this Preset preset) => Names[(int)preset];
 
+    /// <summary>
+    /// The name a run is labelled with: the named member (DESIGN.md §1) whose settings <paramref name="c"/> has, or
+    /// <c>custom</c>. The label follows the settings, not the command's defaults: inner SGD with outer Nesterov is
+    /// <c>sla</c>, not <c>diloco</c>.
+    /// </summary>
+    public static string Label(FamilyConfig c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        bool plain = c.OuterKind == Optimizers.OuterKind.Plain;
+        bool sgd = c.InnerKind == Optimizers.InnerKind.Sgd;
+        if (c.InnerKind == Optimizers.InnerKind.AdamW && c.OuterKind == Optimizers.OuterKind.Nesterov)
+        {
+            return Preset.Diloco.Name();
+        }
+
+        if (!sgd)
+        {
+            return "custom";
+        }
+
+        if (plain && c.Workers == 1 && c.InnerSteps == 1 && c.OuterLr == 1)
+        {
+            return Preset.Sgd.Name();
+        }
+
+        return plain ? (c.Workers == 1 ? Preset.La : Preset.LaDiloco).Name() : Preset.Sla.Name();
+    }
+
     /// <summary>Parses a command-line name; throws <see cref="InvalidInputException"/> naming <paramref name="flag"/>.</summary>
     public static Preset Parse(string text, string flag = "--preset")
     {
