@@ -9,6 +9,21 @@ public sealed class TrainTests() : CliTestBase("train")
         ["train", "--steps", "8", "--inner-steps", "4", "--batch", "2", "--context", "8", "--eval-every", "1", "--out", outFolder, .. more];
 
     [Fact]
+    public void JsonSummaryOnStandardOutputProgressOnStandardError()
+    {
+        string outFolder = PathOf("json");
+        var (code, output, err) = Loco(Small(outFolder, "--inner", "sgd", "--inner-lr", "0.05", "--json"));
+        Assert.True(code == 0, err);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal("sla", doc.RootElement.GetProperty("method").GetString()); // inner SGD, outer Nesterov: not "diloco"
+        Assert.Equal(2, doc.RootElement.GetProperty("rounds").GetInt32());
+        Assert.Equal(2L * 8 * 2 * 8, doc.RootElement.GetProperty("tokens").GetInt64());
+        Assert.True(doc.RootElement.GetProperty("final_validation_loss").GetDouble() > 0);
+        Assert.Contains("round 2/2 step 8 train ", err);
+        Assert.StartsWith("sla,tiny,0.05,", File.ReadAllLines(Path.Combine(outFolder, "train.csv"))[1]);
+    }
+
+    [Fact]
     public void WritesCsvPlotAndCheckpointAndResumesAFinishedRun()
     {
         string outFolder = PathOf("run");

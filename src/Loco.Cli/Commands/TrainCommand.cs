@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Loco.Cli.Output;
 using Loco.Core.Family;
 using Loco.Reports.Figures;
+using Loco.Reports.Tables;
 using Loco.Torch.Data;
 using Loco.Torch.Models;
 using Loco.Torch.Training;
@@ -41,14 +42,16 @@ internal sealed class TrainCommand
         "Continue the run in this folder (an --out folder, or its checkpoint/) from its last checkpoint, bit-identically to an uninterrupted run; " +
         "every setting comes from the checkpoint, and a flag given again must agree with it.");
 
+    private readonly Option<bool> _json = Options.Flag("--json", "Print the run's summary as JSON on standard output (the progress lines go to standard error).");
+
     private Command? _command;
 
     /// <summary>The flags that are not settings of the run: they may differ on resume and are not saved.</summary>
-    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume];
+    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json];
 
     private IEnumerable<Option> All =>
         new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
-            .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _checkpointEvery, _resume]);
+            .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _checkpointEvery, _resume, _json]);
 
     public Command Build(Terminal terminal)
     {
@@ -246,11 +249,13 @@ internal sealed class TrainCommand
             RemoveRun(outFolder);
         }
 
-        terminal.Out.WriteLine($"loco train: {corpus.Name}; model {setup.Model} ({run.ParameterCount:N0} weights); {options.Family}; " +
+        bool json = r.GetValue(_json);
+        TextWriter lines = json ? terminal.Error : terminal.Out;
+        lines.WriteLine($"loco train: {corpus.Name}; model {setup.Model} ({run.ParameterCount:N0} weights); {options.Family}; " +
                                $"{options.Rounds} rounds of H = {options.Family.InnerSteps}, context {options.Context}, device {options.Device}.");
         if (resume is not null)
         {
-            terminal.Out.WriteLine($"loco train: resuming at round {resumedAt} of {options.Rounds} from {checkpointFolder}.");
+            lines.WriteLine($"loco train: resuming at round {resumedAt} of {options.Rounds} from {checkpointFolder}.");
         }
 
         var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options);
@@ -275,7 +280,7 @@ internal sealed class TrainCommand
         {
             if (report.Round > 0)
             {
-                terminal.Out.WriteLine(RoundLine(report, options, (run.Tokens - tokensAtStart) / clock.Elapsed.TotalSeconds));
+                lines.WriteLine(RoundLine(report, options, (run.Tokens - tokensAtStart) / clock.Elapsed.TotalSeconds));
             }
         };
         TrainingOutcome outcome;
@@ -314,6 +319,12 @@ internal sealed class TrainCommand
             terminal.Error.WriteLine($"loco train: stopped after round {run.Trainer.CompletedRounds} of {options.Rounds}; checkpoint in {checkpointFolder}. " +
                                      $"Continue with: loco train --resume {outFolder}");
             return ExitCodes.Interrupted;
+        }
+
+        if (json)
+        {
+            terminal.Out.WriteLine(SummaryJson(setup, run, corpus.EntropyFloorNats, outFolder));
+            return ExitCodes.Ok;
         }
 
         PrintSummary(terminal, run, corpus.EntropyFloorNats, outFolder);
@@ -423,6 +434,32 @@ internal sealed class TrainCommand
             references: floor is double f ? [new ReferenceLine("entropy floor", f)] : null,
             xRange: (0, options.Rounds),
             markers: diverged is null ? null : [new VerticalMarker($"diverged in round {diverged.Round}", diverged.Round)]));
+    }
+
+    private static string SummaryJson(Setup setup, LanguageModelTraining run, double? floor, string folder)
+    {
+        IReadOnlyList<RoundReport> history = run.History;
+        RoundReport last = history[^1];
+        using var stream = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(stream, JsonText.Options))
+        {
+            w.WriteStartObject();
+            w.WriteString("method", setup.Method);
+            w.WriteString("model", setup.Model);
+            w.WriteString("family", run.Options.Family.ToString());
+            w.WriteNumber("rounds", last.Round);
+            w.WriteNumber("tokens", run.Tokens);
+            w.WriteNumber("seconds", last.Seconds);
+            w.WriteNumberOrNull("final_train_loss", last.TrainLoss);
+            w.WriteNumberOrNull("final_validation_loss", history.Last(h => !double.IsNaN(h.ValidationLoss)).ValidationLoss);
+            w.WriteNumberOrNull("entropy_floor", floor ?? double.NaN);
+            w.WriteNumber("bytes_per_worker_per_round", run.Trainer.BytesPerWorkerPerRound);
+            w.WriteString("train_csv", Path.Combine(folder, "train.csv"));
+            w.WriteString("checkpoint", Path.Combine(folder, TrainingCheckpoint.FolderName));
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
     private static void PrintSummary(Terminal terminal, LanguageModelTraining run, double? floor, string folder)
