@@ -55,7 +55,7 @@ internal static class SweepChildProcess
 
     private static (int ExitCode, string Output, string Error) RunChild(SweepOptions options, string? corpus, int index, CancellationToken token)
     {
-        (string file, List<string> args) = Command();
+        (string file, List<string> args) = LocoProcess.Command();
         args.AddRange(Arguments(options, corpus, index));
         var start = new ProcessStartInfo(file)
         {
@@ -96,22 +96,6 @@ internal static class SweepChildProcess
         }
 
         throw new ArgumentException($"{cell} is not a cell of the sweep.", nameof(cell));
-    }
-
-    /// <summary>How to start loco again: the apphost itself, or the .NET host with loco.dll.</summary>
-    private static (string File, List<string> Args) Command()
-    {
-        string dll = typeof(LocoApp).Assembly.Location;
-        string? self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("loco", StringComparison.OrdinalIgnoreCase))
-        {
-            return (self, []);
-        }
-
-        string host = self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
-            ? self
-            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
-        return (host, ["exec", dll]);
     }
 
     /// <summary>The child's arguments: every setting of <paramref name="options"/> as a flag, and the cell's index.</summary>

@@ -1,7 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Net;
 using System.Runtime.InteropServices;
 using Loco.Cli.Output;
+using Loco.Cluster;
+using Loco.Cluster.Hosting;
+using Loco.Cluster.Protocol;
 using Loco.Core.Family;
 using Loco.Reports.Figures;
 using Loco.Reports.Tables;
@@ -18,9 +22,16 @@ namespace Loco.Cli.Commands;
 /// (<see cref="LanguageModelTraining.Train"/>); writes train.csv (a row per round as it finishes), loss.png and
 /// checkpoints; stops cleanly on Ctrl-C; resumes from its folder alone.
 /// </summary>
-internal sealed class TrainCommand
+internal sealed class TrainCommand(bool coordinator = false)
 {
     private readonly FamilyOptions _family = new();
+    private readonly Option<int?> _processes = Options.Int("--processes",
+        "Run the workers in this many separate processes on this machine (one worker each; --workers defaults to it): starts `loco coordinator` and the " +
+        "`loco worker` processes, shows their progress, and stops them all when done or on Ctrl-C. Gives the same losses and weights as the in-process run.");
+    private readonly Option<string?> _listen = Options.Text("--listen", "HOST:PORT where workers join (the Orleans gateway); the silo-to-silo port is PORT+1. Default: 127.0.0.1:11111.");
+    private readonly Option<string?> _store = Options.Text("--store", "Where the committed rounds survive the coordinator: file (under --out/cluster, the default) or redis (Orleans membership and the manifest in Redis; blobs under --out/cluster/blobs).");
+    private readonly Option<string?> _redis = Options.Text("--redis", "HOST:PORT of the Redis server for --store redis.");
+    private readonly Option<int?> _shards = Options.Int("--shards", "Shards the flat weights are cut into (each a grain that holds its slice of the weights and outer momentum and takes the outer step). Default: 2.");
     private readonly Option<string?> _model = Options.Text("--model", "Model shape: tiny (~0.9M weights), small (~10.7M), 150m (hidden 1024, 12 layers, 16 heads, FFN 4096). Default: tiny.");
     private readonly Option<string?> _corpus = Options.Text("--corpus",
         "Training text: a file (.txt, .jsonl, .jsonl.gz, or a .bin token file) or a folder of them, in UTF-8; the last 5% of tokens are the validation split. " +
@@ -47,15 +58,20 @@ internal sealed class TrainCommand
     private Command? _command;
 
     /// <summary>The flags that are not settings of the run: they may differ on resume and are not saved.</summary>
-    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json];
+    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards];
 
     private IEnumerable<Option> All =>
         new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
-            .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _checkpointEvery, _resume, _json]);
+            .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _json])
+            .Concat(coordinator ? [_listen, _store, _redis, _shards] : [_checkpointEvery, _resume, _processes]);
 
     public Command Build(Terminal terminal)
     {
-        var command = new Command("train",
+        var command = coordinator ? new Command("coordinator",
+            "Holds a training run for workers in other processes or on other machines (Microsoft Orleans): the run grain (worker slots, the round " +
+            "barrier, the restart counters, the manifest of committed rounds) and the shard grains (each a slice of the global weights and of the outer " +
+            "momentum, to which it applies the outer step). Takes every `loco train` setting; waits for --workers `loco worker --join HOST:PORT` " +
+            "processes; writes train.csv, loss.png and the final checkpoint in --out as `loco train` does.") : new Command("train",
             "Trains a LLaMA-style language model (RMSNorm, rotary attention, SwiGLU) with a two-phase optimizer — by default DiLoCo: " +
             "inner AdamW, outer Nesterov α=0.7, β=0.9, M=2 workers on disjoint shards, H=20 — and reports the validation loss " +
             "against the entropy floor of the generated corpus. Losses are in nats per token. Ctrl-C stops after the current round " +
@@ -201,8 +217,34 @@ internal sealed class TrainCommand
         return original;
     }
 
+    /// <summary>
+    /// The data and settings of a run from its flags (as a coordinator sends them to its workers); <see cref="Build"/>
+    /// first.
+    /// </summary>
+    internal (TokenCorpus Corpus, TrainingOptions Options) FromFlags(IReadOnlyDictionary<string, string> flags)
+    {
+        Setup setup = Read(Parse(flags, "the coordinator's flags"), flags);
+        TokenCorpus corpus = LoadCorpus(setup.Corpus, setup.Tokenizer, setup.RawBytes);
+        return (corpus, setup.Options with { Model = setup.Options.Model with { VocabularySize = corpus.VocabularySize } });
+    }
+
     private int Execute(ParseResult r, Terminal terminal)
     {
+        if (coordinator)
+        {
+            return ExecuteCoordinator(r, terminal);
+        }
+
+        if (r.GetValue(_processes) is int processes)
+        {
+            if (r.GetValue(_resume) is not null)
+            {
+                throw new InvalidInputException("--processes", "a cluster run cannot be resumed with --resume yet; start it again.");
+            }
+
+            return ClusterProcesses.Run(terminal, processes, GivenFlags(r), r.GetValue(_out) ?? Path.Combine("loco-out", "train"), r.GetValue(_overwrite), r.GetValue(_json));
+        }
+
         // Everything is read and checked before anything is trained or written.
         string? resume = r.GetValue(_resume);
         string outFolder;
@@ -331,6 +373,119 @@ internal sealed class TrainCommand
         return ExitCodes.Ok;
     }
 
+    private int ExecuteCoordinator(ParseResult r, Terminal terminal)
+    {
+        string outFolder = r.GetValue(_out) ?? Path.Combine("loco-out", "train");
+        Setup setup = Read(r, GivenFlags(r));
+        IPEndPoint listen = Endpoints.Parse(r.GetValue(_listen) ?? "127.0.0.1:11111", "--listen");
+        string store = (r.GetValue(_store) ?? "file").Trim().ToLowerInvariant();
+        string? redis = r.GetValue(_redis);
+        if (store is not ("file" or "redis"))
+        {
+            throw new InvalidInputException("--store", $"unknown store '{store}'; choose file or redis.");
+        }
+
+        if (store == "redis" && redis is null)
+        {
+            throw new InvalidInputException("--redis", "--store redis needs the server as --redis HOST:PORT.");
+        }
+
+        if (store == "file" && redis is not null)
+        {
+            throw new InvalidInputException("--redis", "--redis is for --store redis; leave it out or add --store redis.");
+        }
+
+        if (redis is not null)
+        {
+            Endpoints.Parse(redis, "--redis");
+        }
+
+        int shards = r.GetValue(_shards) ?? 2;
+        InputChecks.AtLeastOne(shards, "--shards", "number of shards");
+        OutFolder.EnsureWritable(outFolder);
+        bool overwrite = r.GetValue(_overwrite);
+        if (!overwrite && HoldsRun(outFolder) is string what)
+        {
+            throw new InvalidInputException("--out", $"the folder '{outFolder}' holds another run ({what}); replace it with --overwrite, or choose another --out.");
+        }
+
+        TokenCorpus corpus = LoadCorpus(setup.Corpus, setup.Tokenizer, setup.RawBytes);
+        TrainingOptions options = setup.Options with { Model = setup.Options.Model with { VocabularySize = corpus.VocabularySize } };
+        if (overwrite)
+        {
+            RemoveRun(outFolder);
+        }
+
+        bool json = r.GetValue(_json);
+        TextWriter lines = json ? terminal.Error : terminal.Out;
+        ClusterCoordinator cluster;
+        try
+        {
+            cluster = ClusterCoordinator.StartAsync(new CoordinatorOptions { Listen = listen, OutFolder = outFolder, Redis = redis, Shards = shards }, corpus, options)
+                .GetAwaiter().GetResult();
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            throw new InvalidInputException(redis is null ? "--listen" : "--redis", ex.Message);
+        }
+
+        try
+        {
+            RunSpec spec = cluster.Spec;
+            lines.WriteLine($"loco coordinator: {corpus.Name}; model {setup.Model} ({spec.Layout.Dimension:N0} weights in {spec.Layout.Shards} shards); {options.Family}; " +
+                            $"{options.Rounds} rounds of H = {options.Family.InnerSteps}; store: {cluster.StoreDescription}.");
+            lines.WriteLine($"loco coordinator: listening on {cluster.Gateway}; waiting for {spec.Workers} workers (loco worker --join {cluster.Gateway}).");
+            var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options);
+            Files.Write("--out", () => csv.Begin([]));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long tokens = 0;
+            CoordinatorOutcome outcome = cluster.RunAsync(new CoordinatorLoop
+            {
+                CheckpointFolder = Path.Combine(outFolder, TrainingCheckpoint.FolderName),
+                OnRound = (report, commit) =>
+                {
+                    csv.Append(report);
+                    tokens += report.Items;
+                    if (commit is not null)
+                    {
+                        double seconds = clock.Elapsed.TotalSeconds;
+                        lines.WriteLine($"{RoundLine(report, options, tokens / seconds)} workers [{string.Join(",", commit.Contributors)}] " +
+                                        $"sent {commit.Reports.Sum(x => x.BytesSent):N0} B reduce {commit.ReduceSeconds:F2} s{(commit.Restarted ? " restart" : "")}");
+                    }
+                },
+            }, terminal.Cancellation).GetAwaiter().GetResult();
+            WritePlot(outFolder, setup, options, outcome.History, corpus.EntropyFloorNats, null);
+            if (outcome.Failure is string failure)
+            {
+                terminal.Error.WriteLine($"loco coordinator: the run stopped after round {outcome.History[^1].Round}: {failure}");
+                return failure.Contains("diverged", StringComparison.Ordinal) ? ExitCodes.Diverged : ExitCodes.Failure;
+            }
+
+            if (outcome.Stopped)
+            {
+                terminal.Error.WriteLine($"loco coordinator: stopped after round {outcome.History[^1].Round} of {options.Rounds}.");
+                return ExitCodes.Interrupted;
+            }
+
+            RoundReport last = outcome.History[^1];
+            double validation = outcome.History.Last(h => !double.IsNaN(h.ValidationLoss)).ValidationLoss;
+            lines.WriteLine($"loco coordinator: done: {last.Round} rounds, final train loss {last.TrainLoss:F4}, validation loss {validation:F4}" +
+                            (corpus.EntropyFloorNats is double f ? $" (floor {f:F4})" : "") +
+                            $"; {outcome.BytesReceived:N0} bytes received; outputs in {outFolder}.");
+            if (json)
+            {
+                terminal.Out.WriteLine($"{{\"rounds\":{last.Round},\"final_train_loss\":{Numbers.Format(last.TrainLoss)},\"final_validation_loss\":{Numbers.Format(validation)}," +
+                                       $"\"bytes_received\":{outcome.BytesReceived},\"train_csv\":{System.Text.Json.JsonSerializer.Serialize(Path.Combine(outFolder, "train.csv"))}}}");
+            }
+
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     private static TrainingOutcome Train(Terminal terminal, LanguageModelTraining run, TrainingLoop loop, CancellationToken stop,
         long tokensAtStart, System.Diagnostics.Stopwatch clock)
     {
@@ -376,7 +531,7 @@ internal sealed class TrainCommand
     /// <summary>What of a run the folder holds (null when none).</summary>
     private static string? HoldsRun(string folder)
     {
-        string[] found = [.. new[] { "train.csv", TrainingCheckpoint.FolderName, TrainingCheckpoint.FolderName + ".partial", TrainingCheckpoint.FolderName + ".previous" }
+        string[] found = [.. new[] { "train.csv", "cluster", TrainingCheckpoint.FolderName, TrainingCheckpoint.FolderName + ".partial", TrainingCheckpoint.FolderName + ".previous" }
             .Where(name => File.Exists(Path.Combine(folder, name)) || Directory.Exists(Path.Combine(folder, name)))];
         return found.Length > 0 ? string.Join(", ", found) : null;
     }
@@ -399,9 +554,20 @@ internal sealed class TrainCommand
                 }
             }
 
-            foreach (string name in new[] { "train.csv", "loss.png" })
+            foreach (string name in new[] { "train.csv", "loss.png", "coordinator.log" })
             {
                 File.Delete(Path.Combine(folder, name));
+            }
+
+            foreach (string log in Directory.EnumerateFiles(folder, "worker*.log"))
+            {
+                File.Delete(log);
+            }
+
+            string cluster = Path.Combine(folder, "cluster");
+            if (Directory.Exists(cluster))
+            {
+                Directory.Delete(cluster, recursive: true);
             }
         });
     }

@@ -119,6 +119,14 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
         }
 
         double loss = MeanLoss();
+        if (Reducer is IRemoteOuterStep<T> remote)
+        {
+            // The outer step is taken where the global weights live (a cluster's shards): hand over each Δ_m, then take
+            // the committed weights back.
+            SynchroniseRemotely(remote, global, state);
+            return;
+        }
+
         if (Dimension < Chunks.ParallelThreshold)
         {
             // One pass on this thread, allocation-free.
@@ -137,6 +145,20 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
         }
 
         SynchroniseInSlices(global, state, loss);
+    }
+
+    private void SynchroniseRemotely(IRemoteOuterStep<T> remote, Span<T> global, OuterState<T> state)
+    {
+        T[] scratch = _scratch;
+        remote.Begin(Dimension, _workers.Length);
+        for (int m = 0; m < _workers.Length; m++)
+        {
+            _workers[m].CopyWeights(scratch);
+            TensorPrimitives.Subtract(global, scratch, scratch);
+            remote.Add(m, scratch);
+        }
+
+        remote.Commit(global, state);
     }
 
     // Long vectors: the same element-by-element arithmetic in slices across cores (a few closures per round, so kept

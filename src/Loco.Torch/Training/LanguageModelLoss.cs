@@ -67,6 +67,9 @@ public sealed class ValidationLoss : IDisposable
         _targets = new long[batches.BatchSize * batches.Context];
     }
 
+    /// <summary>The parameters of the evaluated model, by name and shape, as one vector.</summary>
+    public FlatParameters Parameters => _flat;
+
     /// <summary>Tokens one evaluation scores.</summary>
     public long Tokens => (long)_batches.Windows * _batches.Context;
 

@@ -59,6 +59,15 @@ public sealed record TrainingOptions
     /// <summary>How the workers' pseudo-gradients are averaged; null = in process (<see cref="InProcessReducer{T}"/>).</summary>
     public IReducer<float>? Reducer { get; init; }
 
+    /// <summary>
+    /// The indices of the workers this process runs (each with its own model, optimizer and data shard m of M); null =
+    /// all M. A cluster worker process runs its own index alone, with a reducer that reaches the others.
+    /// </summary>
+    public IReadOnlyList<int>? LocalWorkers { get; init; }
+
+    /// <summary>Whether this process evaluates the validation loss of the global weights (a cluster's workers leave it to the coordinator).</summary>
+    public bool Evaluates { get; init; } = true;
+
     /// <summary>Whole rounds of the run.</summary>
     public int Rounds => Steps / Family.InnerSteps;
 
@@ -91,6 +100,11 @@ public sealed record TrainingOptions
         if (Context > Model.MaxContext)
         {
             throw new InvalidInputException("--context", $"{Context} exceeds the model's longest context {Model.MaxContext}.");
+        }
+
+        if (LocalWorkers is { } local && (local.Count == 0 || local.Any(m => m < 0 || m >= Family.Workers) || local.Distinct().Count() != local.Count))
+        {
+            throw new InvalidInputException("--workers", $"the local workers [{string.Join(", ", local)}] must be distinct indices in 0..{Family.Workers - 1}.");
         }
 
         Model.Validate();
@@ -227,7 +241,7 @@ public sealed class LanguageModelTraining : IDisposable
         };
 
         var workers = new List<ModuleWorker>();
-        for (int m = 0; m < family.Workers; m++)
+        foreach (int m in options.LocalWorkers ?? [.. Enumerable.Range(0, family.Workers)])
         {
             Llama model = NewModel(options, device);
             var sampler = new BatchSampler(corpus.Train, m, family.Workers, options.Seed, "--corpus");
@@ -235,8 +249,29 @@ public sealed class LanguageModelTraining : IDisposable
         }
 
         var validation = new ValidationLoss(NewModel(options, device), validationBatches, device);
-        var trainer = new DiLoCoTrainer(workers, family.OuterOptimizer, family.InnerSteps, validation.Compute, options.EvalEvery, options.Reducer);
+        var trainer = new DiLoCoTrainer(workers, family.OuterOptimizer, family.InnerSteps, options.Evaluates ? validation.Compute : null,
+            options.Evaluates ? options.EvalEvery : 0, options.Reducer);
         return new LanguageModelTraining(corpus, options, device, trainer, validation);
+    }
+
+    /// <summary>
+    /// What a process that holds the global weights but no worker needs (a cluster's coordinator): the initial global
+    /// weights of the run (those of every worker's seeded model, as <see cref="Create"/> starts from) and the validation
+    /// loss of given global weights, computed as the in-process run computes it.
+    /// </summary>
+    public static (float[] Initial, ValidationLoss Validation) CreateEvaluator(TokenCorpus corpus, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        options.Validate();
+        var validationBatches = new ValidationBatches(corpus.Validation, options.Family.BatchSize, options.Context, options.ValidationWindows, "--corpus");
+        Device device = ResolveDevice(options.Device);
+        set_num_threads(options.Threads);
+        random.manual_seed((long)(options.Seed & long.MaxValue));
+        Llama model = NewModel(options, device);
+        var flat = FlatParameters.Of(model);
+        float[] initial = new float[flat.Length];
+        flat.CopyTo(initial);
+        return (initial, new ValidationLoss(model, validationBatches, device));
     }
 
     private static Llama NewModel(TrainingOptions options, Device device)

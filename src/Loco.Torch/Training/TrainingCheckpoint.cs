@@ -105,6 +105,39 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>
+    /// Writes a checkpoint of the global weights and outer momentum alone, in the layout of <see cref="Save"/>
+    /// (global.safetensors and state.json with the counters, the history and the flags; no worker files): what a
+    /// cluster's coordinator holds, whose workers keep their own state in their own processes.
+    /// </summary>
+    public static void SaveGlobal(string folder, GlobalCheckpoint c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        int n = c.Global.Length;
+        if (c.Momentum.Length != n)
+        {
+            throw new ArgumentException($"The momentum has {c.Momentum.Length} entries; the weights {n}.", nameof(c));
+        }
+
+        var extra = new JsonObject
+        {
+            ["rounds_since_restart"] = c.RoundsSinceRestart,
+            ["cluster"] = true,
+            ["history"] = JsonSerializer.SerializeToNode(c.History.Select(h => new[] { h.Round, h.TrainLoss, h.ValidationLoss, h.Items, h.Seconds }).ToArray(), NanJson),
+            ["flags"] = JsonSerializer.SerializeToNode(c.Options.Flags ?? new Dictionary<string, string>()),
+        };
+        CheckpointStore.Save(folder,
+            [CheckpointFile.SafeTensors(GlobalFile, [SafeTensor.Of("global", c.Global, n), SafeTensor.Of("outer_momentum", c.Momentum, n)])],
+            new CheckpointState
+            {
+                Config = Settings(c.Corpus, c.Options),
+                Round = c.Round,
+                RestartCount = c.Restarts,
+                ModelShape = c.Shape,
+                Extra = extra,
+            });
+    }
+
+    /// <summary>
     /// Restores <paramref name="run"/> (freshly created with the same settings) from the checkpoint at
     /// <paramref name="folder"/> (see <see cref="Locate"/>), including its history; returns the checkpoint's round.
     /// A checkpoint of another model shape or configuration, or a damaged one, is an <see cref="InvalidInputException"/>
@@ -244,16 +277,23 @@ public static class TrainingCheckpoint
     private static string Shape(long[]? shape) => shape is null ? "none" : $"[{string.Join(", ", shape)}]";
 
     /// <summary>The settings a resumed run must share with the one that wrote the checkpoint.</summary>
-    private static JsonObject Config(LanguageModelTraining run)
+    private static JsonObject Config(LanguageModelTraining run) => Settings(run.Corpus, run.Options);
+
+    /// <summary>
+    /// The settings of a run of <paramref name="o"/> on <paramref name="corpus"/> as a checkpoint's state.json records
+    /// them: what a resumed run, or every process of a cluster run, must share.
+    /// </summary>
+    public static JsonObject Settings(TokenCorpus corpus, TrainingOptions o)
     {
-        TrainingOptions o = run.Options;
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(o);
         FamilyConfig f = o.Family;
         return new JsonObject
         {
             ["model"] = JsonSerializer.SerializeToNode(o.Model),
-            ["corpus"] = run.Corpus.Name,
-            ["vocabulary"] = run.Corpus.VocabularySize,
-            ["train_tokens"] = run.Corpus.Train.Length,
+            ["corpus"] = corpus.Name,
+            ["vocabulary"] = corpus.VocabularySize,
+            ["train_tokens"] = corpus.Train.Length,
             ["family"] = f.ToString(),
             ["inner_lr"] = f.InnerLr,
             ["inner_steps"] = f.InnerSteps,
@@ -276,3 +316,16 @@ public static class TrainingCheckpoint
         };
     }
 }
+
+/// <summary>What <see cref="TrainingCheckpoint.SaveGlobal"/> writes.</summary>
+/// <param name="Corpus">The run's data (its name and size are part of the settings).</param>
+/// <param name="Options">The run's settings (with the flags that built it).</param>
+/// <param name="Global">The global weights.</param>
+/// <param name="Momentum">The outer momentum.</param>
+/// <param name="Round">Rounds completed.</param>
+/// <param name="RoundsSinceRestart">The restart counter.</param>
+/// <param name="Restarts">Restarts so far.</param>
+/// <param name="History">The run's history (round 0 and every completed round).</param>
+/// <param name="Shape">The model's parameters by name, with their shapes.</param>
+public sealed record GlobalCheckpoint(TokenCorpus Corpus, TrainingOptions Options, float[] Global, float[] Momentum, long Round, long RoundsSinceRestart,
+    long Restarts, IReadOnlyList<RoundReport> History, IReadOnlyDictionary<string, long[]> Shape);

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Loco.Cluster.Grains;
+using Loco.Cluster.Protocol;
+using Loco.Core.Optimizers;
+using Loco.Core.Rounds.Reducers;
+
+namespace Loco.Cluster;
+
+/// <summary>
+/// A worker process's side of the cluster, to Loco.Core a reducer whose outer step is taken elsewhere
+/// (<see cref="IRemoteOuterStep{T}"/>): <see cref="Add"/> cuts the worker's Δ_m into chunks and uploads them to the
+/// shards (fp32 bytes, checksummed, keyed by round, worker, incarnation and chunk); <see cref="Commit"/> tells the
+/// coordinator, waits for the round's commit and downloads the new global weights. Nothing in Loco.Core or Loco.Torch
+/// knows Orleans: the round and the training loop are the in-process ones.
+/// </summary>
+public sealed class ClusterReducer : IRemoteOuterStep<float>
+{
+    private readonly IGrainFactory _grains;
+    private readonly IRunGrain _run;
+    private readonly Func<(double RoundMeanLoss, double LastLoss)> _losses;
+    private readonly Stopwatch _sinceCommit = Stopwatch.StartNew();
+    private long _round;
+    private int _added = -1;
+    private double _uploadSeconds;
+    private long _bytes;
+
+    /// <summary>The reducer of worker <paramref name="ticket"/>.Worker (incarnation <paramref name="incarnation"/>).</summary>
+    /// <param name="grains">The connection's grain factory.</param>
+    /// <param name="ticket">What the coordinator assigned.</param>
+    /// <param name="incarnation">This process's incarnation.</param>
+    /// <param name="losses">The worker's round-mean and last losses, read when the round is submitted.</param>
+    public ClusterReducer(IGrainFactory grains, JoinTicket ticket, Guid incarnation, Func<(double RoundMeanLoss, double LastLoss)> losses)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(ticket);
+        ArgumentNullException.ThrowIfNull(losses);
+        _grains = grains;
+        _run = grains.GetGrain<IRunGrain>(IRunGrain.Key);
+        Ticket = ticket;
+        Incarnation = incarnation;
+        _losses = losses;
+        _round = ticket.CommittedRound;
+    }
+
+    /// <summary>The worker's ticket.</summary>
+    public JoinTicket Ticket { get; }
+
+    /// <summary>This process's incarnation.</summary>
+    public Guid Incarnation { get; }
+
+    /// <summary>The last commit this worker saw.</summary>
+    public RoundCommit? LastCommit { get; private set; }
+
+    /// <summary>Payload bytes uploaded over the run.</summary>
+    public long BytesSent { get; private set; }
+
+    /// <summary>Where the time of the last round went: compute (inner steps), upload, waiting for the commit (the others and the reduce), download.</summary>
+    public (double Compute, double Upload, double Wait, double Download) LastRoundSeconds { get; private set; }
+
+    private ShardLayout Layout => Ticket.Spec.Layout;
+
+    /// <inheritdoc />
+    public void Begin(int dimension, int localWorkers)
+    {
+        if (dimension != Layout.Dimension)
+        {
+            throw new InvalidOperationException($"this worker's model has {dimension} weights; the run's has {Layout.Dimension}.");
+        }
+
+        if (localWorkers != 1)
+        {
+            throw new InvalidOperationException($"a cluster worker process runs one worker; this one has {localWorkers}.");
+        }
+
+        _added = 0;
+    }
+
+    /// <inheritdoc />
+    public void Add(int worker, ReadOnlySpan<float> pseudoGradient)
+    {
+        if (_added != 0 || worker != 0)
+        {
+            throw new InvalidOperationException("Add once per round, after Begin.");
+        }
+
+        double compute = _sinceCommit.Elapsed.TotalSeconds;
+        var clock = Stopwatch.StartNew();
+        long round = _round + 1;
+        int m = Ticket.Worker;
+        // Encode every chunk now (the span is only valid during this call), then send the shards' chunks in parallel.
+        var uploads = new List<Task>();
+        long bytes = 0;
+        for (int k = 0; k < Layout.Shards; k++)
+        {
+            (int sliceOffset, _) = Layout.Slice(k);
+            var chunks = new List<(int Chunk, byte[] Payload)>();
+            for (int c = 0; c < Layout.ChunkCount(k); c++)
+            {
+                (int offset, int length) = Layout.Chunk(k, c);
+                byte[] payload = MemoryMarshal.AsBytes(pseudoGradient.Slice(sliceOffset + offset, length)).ToArray();
+                chunks.Add((c, payload));
+                bytes += payload.Length;
+            }
+
+            IShardGrain shard = _grains.GetGrain<IShardGrain>(k);
+            uploads.Add(SendAsync(shard, round, m, chunks));
+        }
+
+        Task.WhenAll(uploads).GetAwaiter().GetResult();
+        _uploadSeconds = clock.Elapsed.TotalSeconds;
+        _bytes = bytes;
+        BytesSent += bytes;
+        LastRoundSeconds = (compute, _uploadSeconds, 0, 0);
+        _added = 1;
+    }
+
+    // Chunks go out with up to InFlight calls outstanding over all shards (measured: several calls in flight move 1–4 MB
+    // chunks 30–70% faster on loopback than one at a time).
+    private async Task SendAsync(IShardGrain shard, long round, int worker, List<(int Chunk, byte[] Payload)> chunks)
+    {
+        await Task.WhenAll(chunks.Select(async c =>
+        {
+            await _inFlight.WaitAsync();
+            try
+            {
+                await shard.Upload(round, worker, Incarnation, c.Chunk, c.Payload, Checksum.Of(c.Payload));
+            }
+            finally
+            {
+                _inFlight.Release();
+            }
+        }));
+    }
+
+    /// <summary>Upload calls outstanding at once.</summary>
+    public const int InFlight = 4;
+
+    private readonly SemaphoreSlim _inFlight = new(InFlight, InFlight);
+
+    /// <inheritdoc />
+    public void Mean(Span<float> destination) =>
+        throw new InvalidOperationException("The cluster takes the outer step on its shards: the round calls Commit, not Mean.");
+
+    /// <inheritdoc />
+    public void Commit(Span<float> global, OuterState<float> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (_added != 1)
+        {
+            throw new InvalidOperationException("Commit after the worker's Add.");
+        }
+
+        long round = _round + 1;
+        var clock = Stopwatch.StartNew();
+        (double mean, double last) = _losses();
+        _run.Submit(Ticket.Worker, Incarnation, round, new WorkerRoundReport(mean, last, _bytes, LastRoundSeconds.Compute, _uploadSeconds)).GetAwaiter().GetResult();
+        RoundCommit? commit = null;
+        while (commit is null)
+        {
+            commit = _run.AwaitCommit(round, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        }
+
+        double wait = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        Download(round, global);
+        state.Restore(round, commit.RoundsSinceRestart, commit.Restarts);
+        _round = round;
+        _added = -1;
+        LastCommit = commit;
+        LastRoundSeconds = LastRoundSeconds with { Wait = wait, Download = clock.Elapsed.TotalSeconds };
+        _sinceCommit.Restart();
+    }
+
+    /// <summary>Downloads the global weights after committed round <paramref name="round"/> into <paramref name="global"/>.</summary>
+    public void Download(long round, Span<float> global)
+    {
+        if (global.Length != Layout.Dimension)
+        {
+            throw new ArgumentException($"The weights have {global.Length} entries; the run has {Layout.Dimension}.", nameof(global));
+        }
+
+        var parts = new List<(int Offset, Task<byte[]> Bytes)>();
+        for (int k = 0; k < Layout.Shards; k++)
+        {
+            (int sliceOffset, _) = Layout.Slice(k);
+            IShardGrain shard = _grains.GetGrain<IShardGrain>(k);
+            for (int c = 0; c < Layout.ChunkCount(k); c++)
+            {
+                parts.Add((sliceOffset + Layout.Chunk(k, c).Offset, shard.Download(round, c)));
+            }
+        }
+
+        Task.WhenAll(parts.Select(p => p.Bytes)).GetAwaiter().GetResult();
+        foreach ((int offset, Task<byte[]> bytes) in parts)
+        {
+            ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(bytes.Result);
+            values.CopyTo(global.Slice(offset, values.Length));
+        }
+
+        _sinceCommit.Restart();
+    }
+}

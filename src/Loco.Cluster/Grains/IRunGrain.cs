@@ -1,0 +1,57 @@
+using Loco.Cluster.Protocol;
+using Orleans.Concurrency;
+
+namespace Loco.Cluster.Grains;
+
+/// <summary>
+/// The run coordinator (DESIGN.md §7): the run's spec and config hash, the worker slots (incarnation, last contact),
+/// the round barrier, the restart rule's counters and decisions, and the manifest of committed rounds. One per cluster,
+/// key <see cref="Key"/>.
+/// </summary>
+public interface IRunGrain : IGrainWithStringKey
+{
+    /// <summary>The key of the one run grain of a cluster.</summary>
+    const string Key = "run";
+
+    /// <summary>Starts the run at a committed round: loads every shard from its blob (the coordinator host calls it once).</summary>
+    [ResponseTimeout("00:10:00")]
+    Task Start(RunSpec spec, long round, long roundsSinceRestart, long restarts, BlobRef[] blobs);
+
+    /// <summary>A worker process (a fresh <paramref name="incarnation"/> per start) asks for a slot; it enters at the next round boundary.</summary>
+    Task<JoinTicket> Join(Guid incarnation, string host);
+
+    /// <summary>Waits up to <paramref name="wait"/> for every worker slot to be taken (the first round's barrier); true when they are.</summary>
+    [AlwaysInterleave]
+    Task<bool> AwaitStart(TimeSpan wait);
+
+    /// <summary>
+    /// Worker <paramref name="worker"/> has uploaded every chunk of round <paramref name="round"/>: the round commits once
+    /// every participant has (the last call returns after the commit).
+    /// </summary>
+    [ResponseTimeout("00:10:00")]
+    Task Submit(int worker, Guid incarnation, long round, WorkerRoundReport report);
+
+    /// <summary>The commit of round <paramref name="round"/>, waiting up to <paramref name="wait"/> for it (null when it has not come).</summary>
+    [AlwaysInterleave]
+    Task<RoundCommit?> AwaitCommit(long round, TimeSpan wait);
+
+    /// <summary>The worker's lease: false when this incarnation is not (or no longer) part of the run.</summary>
+    [AlwaysInterleave]
+    Task<bool> Heartbeat(int worker, Guid incarnation);
+
+    /// <summary>The worker is done (the run finished) and leaves.</summary>
+    [AlwaysInterleave]
+    Task Leave(int worker, Guid incarnation);
+
+    /// <summary>The worker cannot go on (its training diverged, or it failed): the run stops with <paramref name="message"/>.</summary>
+    [AlwaysInterleave]
+    Task Fail(int worker, Guid incarnation, string message);
+
+    /// <summary>The run is over: later joins are refused.</summary>
+    [AlwaysInterleave]
+    Task Finish();
+
+    /// <summary>The run as <c>loco status</c> shows it.</summary>
+    [AlwaysInterleave]
+    Task<RunStatus> Status();
+}

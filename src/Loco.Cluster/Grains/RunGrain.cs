@@ -1,0 +1,295 @@
+using Loco.Cluster.Protocol;
+using Loco.Cluster.Storage;
+using Loco.Core.Optimizers;
+using Microsoft.Extensions.Logging;
+
+namespace Loco.Cluster.Grains;
+
+/// <summary>See <see cref="IRunGrain"/>.</summary>
+public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IRunGrain
+{
+    private RunSpec? _spec;
+    private OuterOptimizer? _outer;
+    private OuterState<float>? _counters;
+    private Slot[] _slots = [];
+    private long _committed;
+    private readonly Dictionary<int, WorkerRoundReport> _submitted = [];
+    private readonly Dictionary<long, RoundCommit> _history = [];
+    private readonly Dictionary<long, TaskCompletionSource<RoundCommit>> _waiting = [];
+    private TaskCompletionSource<bool> _allJoined = New<bool>();
+    private string? _failure;
+    private bool _finished;
+    private double _lastTrainLoss = double.NaN;
+    private long[] _dataPositions = [];
+
+    /// <inheritdoc />
+    public async Task Start(RunSpec spec, long round, long roundsSinceRestart, long restarts, BlobRef[] blobs)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(blobs);
+        if (blobs.Length != spec.Layout.Shards)
+        {
+            throw new ArgumentException($"{blobs.Length} blobs for {spec.Layout.Shards} shards.", nameof(blobs));
+        }
+
+        await Task.WhenAll(blobs.Select(b => GrainFactory.GetGrain<IShardGrain>(b.Shard).Load(spec, b, round)));
+        _spec = spec;
+        _outer = Outer.Create(Enum.Parse<OuterKind>(spec.OuterKind), Enum.Parse<OuterForm>(spec.OuterForm), spec.OuterLr, spec.OuterMomentum,
+            RestartSchedule.Parse(spec.Restart));
+        _counters = _outer.Init<float>(1);
+        _counters.Restore(round, roundsSinceRestart, restarts);
+        _committed = round;
+        _slots = [.. Enumerable.Range(0, spec.Workers).Select(m => new Slot(m))];
+        _dataPositions = [.. Enumerable.Repeat(round * spec.InnerSteps, spec.Workers)];
+        log.LogInformation("run {Run}: started at round {Round} of {Rounds} with {Shards} shards", spec.RunId, round, spec.Rounds, spec.Layout.Shards);
+    }
+
+    /// <inheritdoc />
+    public Task<JoinTicket> Join(Guid incarnation, string host)
+    {
+        RunSpec spec = Spec();
+        if (_finished)
+        {
+            throw new RunRefusedException($"run {spec.RunId} has finished ({_committed} of {spec.Rounds} rounds); there is nothing to join.");
+        }
+
+        if (_failure is not null)
+        {
+            throw new RunRefusedException($"run {spec.RunId} has stopped: {_failure}");
+        }
+
+        Slot? slot = _slots.FirstOrDefault(s => s.Incarnation == incarnation) ?? _slots.FirstOrDefault(s => s.Incarnation is null);
+        if (slot is null)
+        {
+            throw new RunRefusedException($"run {spec.RunId} already has its {spec.Workers} workers.");
+        }
+
+        slot.Incarnation = incarnation;
+        slot.Host = host;
+        slot.Touch();
+        log.LogInformation("run {Run}: worker {Worker} joined from {Host} (incarnation {Incarnation})", spec.RunId, slot.Worker, host, incarnation);
+        if (_slots.All(s => s.Incarnation is not null))
+        {
+            _allJoined.TrySetResult(true);
+        }
+
+        return Task.FromResult(new JoinTicket(slot.Worker, spec, _committed));
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> AwaitStart(TimeSpan wait)
+    {
+        Spec();
+        Task done = await Task.WhenAny(_allJoined.Task, Task.Delay(wait));
+        return done == _allJoined.Task;
+    }
+
+    /// <inheritdoc />
+    public async Task Submit(int worker, Guid incarnation, long round, WorkerRoundReport report)
+    {
+        RunSpec spec = Spec();
+        ArgumentNullException.ThrowIfNull(report);
+        ThrowIfFailed();
+        Slot slot = Member(worker, incarnation);
+        if (round != _committed + 1)
+        {
+            throw new RunRefusedException($"worker {worker} submitted round {round}, but round {_committed + 1} is open.");
+        }
+
+        slot.Touch();
+        slot.LastLoss = report.RoundMeanLoss;
+        slot.BytesSent += report.BytesSent;
+        _submitted[worker] = report;
+        if (_submitted.Count == spec.Workers)
+        {
+            await CommitRound(spec, round);
+        }
+    }
+
+    // Every participant has uploaded: the restart decision (the rule on the counters, Loco.Core's), the shards' commit in
+    // parallel, then the manifest by compare-and-set, then the waiters are released.
+    private async Task CommitRound(RunSpec spec, long round)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int[] contributors = [.. _submitted.Keys.Order()];
+        WorkerRoundReport[] reports = [.. contributors.Select(m => _submitted[m])];
+        long restartsBefore = _counters!.Restarts;
+        _outer!.Advance(_counters);
+        bool restart = _counters.Restarts > restartsBefore;
+        BlobRef[] blobs;
+        try
+        {
+            blobs = await Task.WhenAll(Enumerable.Range(0, spec.Layout.Shards).Select(k => GrainFactory.GetGrain<IShardGrain>(k).Commit(round, contributors, restart)));
+            foreach (int m in contributors)
+            {
+                _dataPositions[m] += spec.InnerSteps;
+            }
+
+            await store.WriteManifestAsync(new RunManifest
+            {
+                RunId = spec.RunId,
+                Round = round,
+                RoundsSinceRestart = _counters.RoundsSinceRestart,
+                Restarts = _counters.Restarts,
+                Contributors = contributors,
+                DataPositions = [.. _dataPositions],
+                ConfigHash = spec.ConfigHash,
+                Flags = spec.Flags,
+                Blobs = blobs,
+            }, round - 1);
+        }
+        catch (Exception ex)
+        {
+            Stop($"round {round} could not be committed: {ex.Message}");
+            throw;
+        }
+
+        // The loss in the in-process order: 0 + loss_first + … over the contributors, divided by their count.
+        double loss = 0;
+        foreach (WorkerRoundReport r in reports)
+        {
+            loss += r.RoundMeanLoss;
+        }
+
+        loss /= reports.Length;
+        var commit = new RoundCommit(round, contributors, loss, spec.ItemsPerWorkerRound * contributors.Length, restart, _counters.RoundsSinceRestart,
+            _counters.Restarts, reports, clock.Elapsed.TotalSeconds);
+        _committed = round;
+        _lastTrainLoss = loss;
+        _submitted.Clear();
+        _history[round] = commit;
+        if (_waiting.Remove(round, out TaskCompletionSource<RoundCommit>? waiter))
+        {
+            waiter.TrySetResult(commit);
+        }
+
+        await store.DropBlobsBeforeAsync(round);
+        log.LogInformation("run {Run}: committed round {Round} over workers [{Contributors}]{Restart}", spec.RunId, round, string.Join(", ", contributors),
+            restart ? " (outer momentum reset)" : "");
+    }
+
+    /// <inheritdoc />
+    public async Task<RoundCommit?> AwaitCommit(long round, TimeSpan wait)
+    {
+        Spec();
+        ThrowIfFailed();
+        if (_history.TryGetValue(round, out RoundCommit? done))
+        {
+            return done;
+        }
+
+        if (round <= _committed)
+        {
+            throw new RunRefusedException($"round {round} was committed before this coordinator started (it resumed at round {_committed}).");
+        }
+
+        if (!_waiting.TryGetValue(round, out TaskCompletionSource<RoundCommit>? waiter))
+        {
+            waiter = New<RoundCommit>();
+            _waiting[round] = waiter;
+        }
+
+        Task finished = await Task.WhenAny(waiter.Task, Task.Delay(wait));
+        return finished == waiter.Task ? await waiter.Task : null;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> Heartbeat(int worker, Guid incarnation)
+    {
+        Slot? slot = _slots.ElementAtOrDefault(worker);
+        if (slot is null || slot.Incarnation != incarnation || slot.Left)
+        {
+            return Task.FromResult(false);
+        }
+
+        slot.Touch();
+        return Task.FromResult(true);
+    }
+
+    /// <inheritdoc />
+    public Task Leave(int worker, Guid incarnation)
+    {
+        if (_slots.ElementAtOrDefault(worker) is { } slot && slot.Incarnation == incarnation)
+        {
+            slot.Left = true;
+            slot.Touch();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task Fail(int worker, Guid incarnation, string message)
+    {
+        if (_slots.ElementAtOrDefault(worker) is { } slot && slot.Incarnation == incarnation)
+        {
+            Stop($"worker {worker}: {message}");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task Finish()
+    {
+        _finished = true;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<RunStatus> Status()
+    {
+        RunSpec spec = Spec();
+        var slots = _slots.Where(s => s.Incarnation is not null)
+            .Select(s => new WorkerStatus(s.Worker, s.Host, s.SinceContact, s.LastLoss, s.BytesSent, !s.Left)).ToArray();
+        return Task.FromResult(new RunStatus(spec.RunId, _committed, spec.Rounds, spec.Workers, slots, _lastTrainLoss, slots.Sum(s => s.BytesSent),
+            _finished));
+    }
+
+    private void Stop(string reason)
+    {
+        _failure ??= reason;
+        log.LogError("run stopped: {Reason}", reason);
+        foreach (TaskCompletionSource<RoundCommit> waiter in _waiting.Values)
+        {
+            waiter.TrySetException(new RunRefusedException($"the run has stopped: {reason}"));
+        }
+
+        _waiting.Clear();
+        _allJoined.TrySetException(new RunRefusedException($"the run has stopped: {reason}"));
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is not null)
+        {
+            throw new RunRefusedException($"the run has stopped: {_failure}");
+        }
+    }
+
+    private Slot Member(int worker, Guid incarnation)
+    {
+        Slot? slot = _slots.ElementAtOrDefault(worker);
+        return slot is not null && slot.Incarnation == incarnation && !slot.Left
+            ? slot
+            : throw new RunRefusedException($"worker {worker} (incarnation {incarnation}) is not part of the run.");
+    }
+
+    private RunSpec Spec() => _spec ?? throw new InvalidOperationException("the run has not been started by its coordinator yet.");
+
+    private static TaskCompletionSource<T> New<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class Slot(int worker)
+    {
+        private long _contact = Environment.TickCount64;
+
+        public int Worker { get; } = worker;
+        public Guid? Incarnation { get; set; }
+        public string Host { get; set; } = "";
+        public double LastLoss { get; set; } = double.NaN;
+        public long BytesSent { get; set; }
+        public bool Left { get; set; }
+        public double SinceContact => (Environment.TickCount64 - _contact) / 1000.0;
+        public void Touch() => _contact = Environment.TickCount64;
+    }
+}

@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using System.Net;
+using Loco.Cluster.Grains;
+using Loco.Cluster.Protocol;
+using Loco.Cluster.Storage;
+using Loco.Core.Family;
+using Loco.Torch.Data;
+using Loco.Torch.Training;
+using Microsoft.Extensions.Logging;
+
+namespace Loco.Cluster.Hosting;
+
+/// <summary>How a coordinator runs.</summary>
+public sealed record CoordinatorOptions
+{
+    /// <summary>Where workers join (the silo's gateway); the silo-to-silo port is the next one unless <see cref="SiloPort"/> says otherwise.</summary>
+    public required IPEndPoint Listen { get; init; }
+
+    /// <summary>The run folder: train.csv, loss.png, checkpoint/ and the store's cluster/.</summary>
+    public required string OutFolder { get; init; }
+
+    /// <summary>Redis HOST:PORT for membership and the manifest; null = the embedded file store and in-process membership.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>Shards the weights are cut into (each a grain).</summary>
+    public int Shards { get; init; } = 2;
+
+    /// <summary>The silo-to-silo port (0: the gateway's + 1).</summary>
+    public int SiloPort { get; init; }
+
+    /// <summary>Floats per upload or download chunk.</summary>
+    public int ChunkFloats { get; init; } = ShardLayout.DefaultChunkFloats;
+
+    /// <summary>Orleans' log level on standard error.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+}
+
+/// <summary>What the coordinator reports as it goes.</summary>
+public sealed record CoordinatorLoop
+{
+    /// <summary>Round 0 (the initial weights' validation loss) and every committed round, with its commit (null for round 0).</summary>
+    public Action<RoundReport, RoundCommit?>? OnRound { get; init; }
+
+    /// <summary>Where the final checkpoint (and one on a stop) goes; null: none.</summary>
+    public string? CheckpointFolder { get; init; }
+}
+
+/// <summary>How a coordinator's run ended.</summary>
+/// <param name="History">Round 0 and every committed round.</param>
+/// <param name="Failure">Why the run stopped early (a worker failed or diverged), or null.</param>
+/// <param name="Stopped">Whether the cancellation token stopped it.</param>
+/// <param name="BytesReceived">Payload bytes the shards received.</param>
+public sealed record CoordinatorOutcome(IReadOnlyList<RoundReport> History, string? Failure, bool Stopped, long BytesReceived)
+{
+    /// <summary>Whether every round was committed.</summary>
+    public bool Finished => Failure is null && !Stopped;
+}
+
+/// <summary>
+/// <c>loco coordinator</c>: holds a run. It starts the silo (run grain and shard grains), writes round 0 to the store
+/// (the seeded initial weights and zero momentum as shard blobs, then the manifest), waits for the workers, and as each
+/// round commits reads its weights back from the store to evaluate the validation loss, reports the round, and at the
+/// end writes the checkpoint (global weights and outer momentum, in <c>loco train</c>'s layout).
+/// </summary>
+public sealed class ClusterCoordinator : IAsyncDisposable
+{
+    private readonly CoordinatorSilo _silo;
+    private readonly IRunStore _store;
+    private readonly ValidationLoss _validation;
+    private readonly TokenCorpus _corpus;
+    private readonly TrainingOptions _options;
+    private readonly List<RoundReport> _history = [];
+
+    private ClusterCoordinator(CoordinatorSilo silo, IRunStore store, RunSpec spec, ValidationLoss validation, TokenCorpus corpus, TrainingOptions options, float[] initial)
+    {
+        _silo = silo;
+        _store = store;
+        Spec = spec;
+        _validation = validation;
+        _corpus = corpus;
+        _options = options;
+        Initial = initial;
+    }
+
+    /// <summary>The run.</summary>
+    public RunSpec Spec { get; }
+
+    /// <summary>Where workers join.</summary>
+    public IPEndPoint Gateway => _silo.Gateway;
+
+    /// <summary>The grains, from inside the silo.</summary>
+    public IGrainFactory Grains => _silo.Grains;
+
+    /// <summary>The run's initial global weights.</summary>
+    public float[] Initial { get; }
+
+    /// <summary>The store's description.</summary>
+    public string StoreDescription => _store.Description;
+
+    /// <summary>
+    /// Starts the coordinator of a run of <paramref name="options"/> (its <see cref="TrainingOptions.Flags"/> are what the
+    /// workers receive) on <paramref name="corpus"/>.
+    /// </summary>
+    public static async Task<ClusterCoordinator> StartAsync(CoordinatorOptions o, TokenCorpus corpus, TrainingOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Family.Restart.ObservesRound)
+        {
+            throw new InvalidInputException("--restart",
+                $"the rule '{options.Family.Restart.Spec}' reads each round's pseudo-gradient across all weights; the cluster's shards each see a slice, " +
+                "so it runs in process only (loco train without --processes). Rules on the round counters (every:K) run on the cluster.");
+        }
+
+        if (options.Flags is null)
+        {
+            throw new ArgumentException("The workers rebuild the run from its flags: TrainingOptions.Flags must be set.", nameof(options));
+        }
+
+        Endpoints.EnsureFree(o.Listen, "--listen");
+        string runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
+        string clusterFolder = Path.Combine(Path.GetFullPath(o.OutFolder), "cluster");
+        IRunStore store = o.Redis is null ? new FileRunStore(clusterFolder) : new RedisRunStore(o.Redis, runId, Path.Combine(clusterFolder, "blobs"));
+        (float[] initial, ValidationLoss validation) = LanguageModelTraining.CreateEvaluator(corpus, options);
+        string settings = RunSettings.Of(corpus, options);
+        var layout = ShardLayout.Of(initial.Length, o.Shards, o.ChunkFloats);
+        var spec = new RunSpec
+        {
+            RunId = runId,
+            Flags = options.Flags,
+            ConfigHash = RunSettings.Hash(settings),
+            Settings = settings,
+            Layout = layout,
+            Workers = options.Family.Workers,
+            Rounds = options.Rounds,
+            InnerSteps = options.Family.InnerSteps,
+            ItemsPerWorkerRound = (long)options.Family.BatchSize * options.Context * options.Family.InnerSteps,
+            OuterKind = options.Family.OuterKind.ToString(),
+            OuterForm = options.Family.OuterForm.ToString(),
+            OuterLr = options.Family.OuterLr,
+            OuterMomentum = options.Family.OuterMomentum,
+            Restart = options.Family.Restart.Spec,
+        };
+
+        // Round 0: the initial weights and zero momentum as blobs, then the manifest (nothing exists before it).
+        var blobs = new BlobRef[layout.Shards];
+        for (int k = 0; k < layout.Shards; k++)
+        {
+            (int offset, int length) = layout.Slice(k);
+            blobs[k] = await store.WriteBlobAsync(k, 0, initial.AsMemory(offset, length), new float[length]);
+        }
+
+        await store.WriteManifestAsync(new RunManifest
+        {
+            RunId = runId,
+            Round = 0,
+            RoundsSinceRestart = 0,
+            Restarts = 0,
+            Contributors = [],
+            DataPositions = new long[spec.Workers],
+            ConfigHash = spec.ConfigHash,
+            Flags = spec.Flags,
+            Blobs = blobs,
+        }, o.Redis is null ? null : null);
+
+        CoordinatorSilo silo = await CoordinatorSilo.StartAsync(o.Listen, store, o.Redis, o.SiloPort, o.LogLevel, cancellationToken);
+        try
+        {
+            await silo.Grains.GetGrain<IRunGrain>(IRunGrain.Key).Start(spec, 0, 0, 0, blobs);
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+
+        return new ClusterCoordinator(silo, store, spec, validation, corpus, options, initial);
+    }
+
+    /// <summary>
+    /// Runs to the last round: evaluates round 0, then waits for each commit, evaluates every
+    /// <see cref="TrainingOptions.EvalEvery"/> rounds and after the last, reports, and writes the final checkpoint.
+    /// </summary>
+    public async Task<CoordinatorOutcome> RunAsync(CoordinatorLoop loop, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        IRunGrain run = Grains.GetGrain<IRunGrain>(IRunGrain.Key);
+        var clock = Stopwatch.StartNew();
+        _history.Add(new RoundReport(0, double.NaN, _validation.Compute(Initial), 0));
+        loop.OnRound?.Invoke(_history[0], null);
+        float[] global = Initial, momentum = new float[Initial.Length];
+        RoundCommit? last = null;
+        string? failure = null;
+        bool stopped = false;
+        for (long r = 1; r <= Spec.Rounds; r++)
+        {
+            RoundCommit? commit = null;
+            try
+            {
+                while (commit is null && !cancellationToken.IsCancellationRequested)
+                {
+                    commit = await run.AwaitCommit(r, TimeSpan.FromSeconds(1));
+                }
+            }
+            catch (RunRefusedException ex)
+            {
+                failure = ex.Message;
+                break;
+            }
+
+            if (commit is null)
+            {
+                stopped = true;
+                break;
+            }
+
+            last = commit;
+            bool final = r == Spec.Rounds;
+            double validation = double.NaN;
+            if (final || (_options.EvalEvery > 0 && r % _options.EvalEvery == 0) || loop.CheckpointFolder is not null && final)
+            {
+                (global, momentum) = await ReadCommittedAsync();
+                validation = _validation.Compute(global);
+            }
+
+            _history.Add(new RoundReport(r, commit.TrainLoss, validation, commit.Items, clock.Elapsed.TotalSeconds));
+            loop.OnRound?.Invoke(_history[^1], commit);
+        }
+
+        await run.Finish();
+        if (loop.CheckpointFolder is string folder && last is not null)
+        {
+            (global, momentum) = await ReadCommittedAsync();
+            TrainingCheckpoint.SaveGlobal(folder, new GlobalCheckpoint(_corpus, _options, global, momentum, last.Round, last.RoundsSinceRestart, last.Restarts,
+                _history, _validation.Parameters.Names.Select((n, i) => (n, _validation.Parameters.Shapes[i])).ToDictionary(p => p.n, p => p.Item2)));
+        }
+
+        RunStatus status = await run.Status();
+        if (failure is null && !stopped)
+        {
+            // Let the workers see the last commit and leave before the silo goes (bounded).
+            var wait = Stopwatch.StartNew();
+            while (status.Slots.Any(s => s.Connected) && wait.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(100, CancellationToken.None);
+                status = await run.Status();
+            }
+        }
+
+        return new CoordinatorOutcome(_history, failure, stopped, status.BytesReceived);
+    }
+
+    // The weights and momentum of the manifest's round, from the store (the shards wrote them there before the commit).
+    private async Task<(float[] Global, float[] Momentum)> ReadCommittedAsync()
+    {
+        RunManifest manifest = await _store.ReadManifestAsync() ?? throw new InvalidDataException($"{_store.Description}: the run's manifest is missing.");
+        float[] global = new float[Spec.Layout.Dimension], momentum = new float[Spec.Layout.Dimension];
+        foreach (BlobRef blob in manifest.Blobs)
+        {
+            (int offset, int length) = Spec.Layout.Slice(blob.Shard);
+            (float[] w, float[] v) = await _store.ReadBlobAsync(blob, length);
+            w.CopyTo(global, offset);
+            v.CopyTo(momentum, offset);
+        }
+
+        return (global, momentum);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _silo.DisposeAsync();
+        _validation.Dispose();
+        (_store as IDisposable)?.Dispose();
+    }
+}

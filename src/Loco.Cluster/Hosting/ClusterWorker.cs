@@ -1,0 +1,153 @@
+using System.Net;
+using Loco.Cluster.Grains;
+using Loco.Cluster.Protocol;
+using Loco.Torch.Data;
+using Loco.Torch.Training;
+
+namespace Loco.Cluster.Hosting;
+
+/// <summary>How a worker process joins.</summary>
+/// <param name="Join">The coordinator's gateway.</param>
+/// <param name="Device">cpu or cuda (null: the run's).</param>
+/// <param name="Threads">TorchSharp threads (null: the run's).</param>
+/// <param name="ConnectWait">How long to keep trying to reach the coordinator.</param>
+public sealed record WorkerOptions(IPEndPoint Join, string? Device = null, int? Threads = null, TimeSpan? ConnectWait = null)
+{
+    /// <summary>The host name the worker reports.</summary>
+    public string Host { get; init; } = Environment.MachineName;
+}
+
+/// <summary>How a worker process ended.</summary>
+/// <param name="Worker">Its index.</param>
+/// <param name="Outcome">The training loop's outcome.</param>
+/// <param name="BytesSent">Payload bytes it uploaded.</param>
+public sealed record WorkerResult(int Worker, TrainingOutcome Outcome, long BytesSent);
+
+/// <summary>
+/// <c>loco worker</c>: joins a coordinator, rebuilds the run's settings from the flags it is given (checking that they
+/// hash to the coordinator's), and trains its one worker through the one training loop of Loco.Torch
+/// (<see cref="LanguageModelTraining.Train"/>) with a <see cref="ClusterReducer"/>; heartbeats while it runs; leaves when
+/// the run is done.
+/// </summary>
+public static class ClusterWorker
+{
+    /// <summary>Builds the run's data and settings from its flags (the command line's own parser).</summary>
+    public delegate (TokenCorpus Corpus, TrainingOptions Options) RunBuilder(IReadOnlyDictionary<string, string> flags);
+
+    /// <summary>Runs one worker process to the end of the run.</summary>
+    public static async Task<WorkerResult> RunAsync(WorkerOptions options, RunBuilder build, TextWriter log, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(build);
+        ArgumentNullException.ThrowIfNull(log);
+        await using WorkerConnection connection = await WorkerConnection.ConnectAsync(options.Join, options.ConnectWait ?? TimeSpan.FromSeconds(30),
+            cancellationToken: cancellationToken);
+        var incarnation = Guid.NewGuid();
+        IRunGrain run = connection.Client.GetGrain<IRunGrain>(IRunGrain.Key);
+        JoinTicket ticket = await run.Join(incarnation, options.Host);
+        int m = ticket.Worker;
+        try
+        {
+            (TokenCorpus corpus, TrainingOptions settings) = build(ticket.Spec.Flags);
+            settings = settings with
+            {
+                Device = options.Device ?? settings.Device,
+                Threads = options.Threads ?? settings.Threads,
+                LocalWorkers = [m],
+                Evaluates = false,
+            };
+            RunSettings.EnsureSame(ticket.Spec.Settings, RunSettings.Of(corpus, settings));
+            ModuleWorker? worker = null;
+            var reducer = new ClusterReducer(connection.Client, ticket, incarnation, () => (worker!.RoundMeanLoss, worker.LastLoss));
+            using LanguageModelTraining training = LanguageModelTraining.Create(corpus, settings with { Reducer = reducer });
+            worker = training.Trainer.Workers[0];
+            log.WriteLine($"loco worker {m}: joined {options.Join} as worker {m} of {ticket.Spec.Workers} (run {ticket.Spec.RunId}; {training.ParameterCount:N0} weights, " +
+                          $"{ticket.Spec.Layout.Shards} shards); round {ticket.CommittedRound} is committed.");
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task heartbeat = HeartbeatAsync(run, m, incarnation, log, stop.Token);
+            while (!await run.AwaitStart(TimeSpan.FromSeconds(10)))
+            {
+                log.WriteLine($"loco worker {m}: waiting for the run's other workers to join.");
+            }
+
+            if (ticket.CommittedRound > 0)
+            {
+                // A worker that enters a run under way starts from the committed global weights.
+                float[] global = new float[training.ParameterCount];
+                reducer.Download(ticket.CommittedRound, global);
+                training.Trainer.Restore(global, new float[global.Length], ticket.CommittedRound, 0, 0);
+            }
+
+            TrainingOutcome outcome = await Task.Run(() => training.Train(new TrainingLoop
+            {
+                OnRound = report =>
+                {
+                    if (report.Round > 0)
+                    {
+                        var (compute, upload, wait, download) = reducer.LastRoundSeconds;
+                        log.WriteLine($"loco worker {m}: round {report.Round}/{settings.Rounds} train {report.TrainLoss:F4} " +
+                                      $"(compute {compute:F2} s, upload {upload:F2} s, wait {wait:F2} s, download {download:F2} s)");
+                    }
+                },
+            }, stop.Token), CancellationToken.None);
+            stop.Cancel();
+            await heartbeat;
+            if (outcome.Diverged is { } diverged)
+            {
+                await run.Fail(m, incarnation, $"diverged at round {diverged.Round}, step {diverged.Step} (loss {diverged.Loss})");
+            }
+            else
+            {
+                await run.Leave(m, incarnation);
+            }
+
+            return new WorkerResult(m, outcome, reducer.BytesSent);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not RunRefusedException)
+        {
+            // Tell the coordinator why this worker stops (best effort), then let the caller report it.
+            try
+            {
+                await run.Fail(m, incarnation, ex.Message);
+            }
+            catch (Exception)
+            {
+                // The coordinator may be gone too.
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task HeartbeatAsync(IRunGrain run, int worker, Guid incarnation, TextWriter log, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await run.Heartbeat(worker, incarnation))
+                {
+                    log.WriteLine($"loco worker {worker}: the coordinator no longer counts this process in the run.");
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                log.WriteLine($"loco worker {worker}: heartbeat failed ({ex.GetType().Name}: {ex.Message})");
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace Loco.Cluster.Protocol;
+
+/// <summary>
+/// What every process of a run agrees on, fixed by the coordinator: the run's settings as flags (a worker rebuilds the
+/// same training options from them), their hash, the shape of the weights and of the shards, and the outer step the
+/// shards take.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RunSpec
+{
+    /// <summary>Names the run (the coordinator's run folder and the store's keys).</summary>
+    [Id(0)] public required string RunId { get; init; }
+
+    /// <summary>The settings of the run as <c>loco train</c> flags (flag → value), from which each worker builds its options.</summary>
+    [Id(1)] public required IReadOnlyDictionary<string, string> Flags { get; init; }
+
+    /// <summary>SHA-256 of the canonical settings: every process of the run must compute the same.</summary>
+    [Id(2)] public required string ConfigHash { get; init; }
+
+    /// <summary>The flat weights' cut into shards and chunks.</summary>
+    [Id(3)] public required ShardLayout Layout { get; init; }
+
+    /// <summary>M, workers of the run.</summary>
+    [Id(4)] public required int Workers { get; init; }
+
+    /// <summary>Rounds of the run.</summary>
+    [Id(5)] public required int Rounds { get; init; }
+
+    /// <summary>H.</summary>
+    [Id(6)] public required int InnerSteps { get; init; }
+
+    /// <summary>Items (tokens) one worker consumes per round: B·T·H.</summary>
+    [Id(7)] public required long ItemsPerWorkerRound { get; init; }
+
+    /// <summary>The outer step the shards take: kind, form, learning rate and momentum, as in <see cref="Loco.Core.Optimizers.OuterOptimizer"/>.</summary>
+    [Id(8)] public required string OuterKind { get; init; }
+
+    /// <summary>The outer step's form.</summary>
+    [Id(9)] public required string OuterForm { get; init; }
+
+    /// <summary>α (ν in the EMA form).</summary>
+    [Id(10)] public required double OuterLr { get; init; }
+
+    /// <summary>β.</summary>
+    [Id(11)] public required double OuterMomentum { get; init; }
+
+    /// <summary>The restart rule's spec (<see cref="Loco.Core.Optimizers.RestartSchedule.Spec"/>); the coordinator decides restarts.</summary>
+    [Id(12)] public required string Restart { get; init; }
+
+    /// <summary>The canonical settings (JSON) whose hash is <see cref="ConfigHash"/>, so that a worker can name the setting it disagrees on.</summary>
+    [Id(13)] public required string Settings { get; init; }
+}
