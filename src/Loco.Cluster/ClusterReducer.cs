@@ -18,19 +18,21 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
 {
     private readonly IGrainFactory _grains;
     private readonly IRunGrain _run;
-    private readonly Func<(double RoundMeanLoss, double LastLoss)> _losses;
+    private readonly Func<int, (double RoundMeanLoss, double LastLoss)> _losses;
     private readonly Stopwatch _sinceCommit = Stopwatch.StartNew();
     private long _round;
     private int _added = -1;
     private double _uploadSeconds;
     private long _bytes;
+    private double _computeSeconds;
 
-    /// <summary>The reducer of worker <paramref name="ticket"/>.Worker (incarnation <paramref name="incarnation"/>).</summary>
+    /// <summary>The reducer of the process's workers <paramref name="ticket"/>.Workers (incarnation <paramref name="incarnation"/>).</summary>
     /// <param name="grains">The connection's grain factory.</param>
     /// <param name="ticket">What the coordinator assigned.</param>
     /// <param name="incarnation">This process's incarnation.</param>
-    /// <param name="losses">The worker's round-mean and last losses, read when the round is submitted.</param>
-    public ClusterReducer(IGrainFactory grains, JoinTicket ticket, Guid incarnation, Func<(double RoundMeanLoss, double LastLoss)> losses)
+    /// <param name="losses">The round-mean and last losses of the local worker with the given position (0 = the first of
+    /// <see cref="JoinTicket.Workers"/>), read when the round is submitted.</param>
+    public ClusterReducer(IGrainFactory grains, JoinTicket ticket, Guid incarnation, Func<int, (double RoundMeanLoss, double LastLoss)> losses)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(ticket);
@@ -68,26 +70,28 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
             throw new InvalidOperationException($"this worker's model has {dimension} weights; the run's has {Layout.Dimension}.");
         }
 
-        if (localWorkers != 1)
+        if (localWorkers != Ticket.Workers.Length)
         {
-            throw new InvalidOperationException($"a cluster worker process runs one worker; this one has {localWorkers}.");
+            throw new InvalidOperationException($"this process holds workers [{string.Join(", ", Ticket.Workers)}] of the run; the round has {localWorkers}.");
         }
 
         _added = 0;
+        _uploadSeconds = 0;
+        _bytes = 0;
+        _computeSeconds = _sinceCommit.Elapsed.TotalSeconds;
     }
 
     /// <inheritdoc />
     public void Add(int worker, ReadOnlySpan<float> pseudoGradient)
     {
-        if (_added != 0 || worker != 0)
+        if (_added != worker || worker >= Ticket.Workers.Length)
         {
-            throw new InvalidOperationException("Add once per round, after Begin.");
+            throw new InvalidOperationException($"Add each local worker once per round, in order, after Begin (expected local worker {_added}, got {worker}).");
         }
 
-        double compute = _sinceCommit.Elapsed.TotalSeconds;
         var clock = Stopwatch.StartNew();
         long round = _round + 1;
-        int m = Ticket.Worker;
+        int m = Ticket.Workers[worker];
         // Encode every chunk now (the span is only valid during this call), then send the shards' chunks in parallel.
         var uploads = new List<Task>();
         long bytes = 0;
@@ -108,11 +112,11 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
         }
 
         Task.WhenAll(uploads).GetAwaiter().GetResult();
-        _uploadSeconds = clock.Elapsed.TotalSeconds;
-        _bytes = bytes;
+        _uploadSeconds += clock.Elapsed.TotalSeconds;
+        _bytes += bytes;
         BytesSent += bytes;
-        LastRoundSeconds = (compute, _uploadSeconds, 0, 0);
-        _added = 1;
+        LastRoundSeconds = (_computeSeconds, _uploadSeconds, 0, 0);
+        _added++;
     }
 
     // Chunks go out with up to InFlight calls outstanding over all shards (measured: several calls in flight move 1–4 MB
@@ -146,15 +150,21 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
     public void Commit(Span<float> global, OuterState<float> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (_added != 1)
+        if (_added != Ticket.Workers.Length)
         {
-            throw new InvalidOperationException("Commit after the worker's Add.");
+            throw new InvalidOperationException("Commit after every local worker's Add.");
         }
 
         long round = _round + 1;
         var clock = Stopwatch.StartNew();
-        (double mean, double last) = _losses();
-        _run.Submit(Ticket.Worker, Incarnation, round, new WorkerRoundReport(mean, last, _bytes, LastRoundSeconds.Compute, _uploadSeconds)).GetAwaiter().GetResult();
+        int local = Ticket.Workers.Length;
+        for (int i = 0; i < local; i++)
+        {
+            (double mean, double last) = _losses(i);
+            _run.Submit(Ticket.Workers[i], Incarnation, round, new WorkerRoundReport(mean, last, _bytes / local, _computeSeconds / local, _uploadSeconds / local))
+                .GetAwaiter().GetResult();
+        }
+
         RoundCommit? commit = null;
         while (commit is null)
         {

@@ -19,17 +19,23 @@ namespace Loco.Cli.Commands;
 internal static partial class ClusterProcesses
 {
     /// <summary>Runs the cluster; returns the exit code (the coordinator's, or 1 when a worker failed, or 130 when stopped).</summary>
-    public static int Run(Terminal terminal, int processes, IReadOnlyDictionary<string, string> settings, string outFolder, bool overwrite, bool json)
+    public static int Run(Terminal terminal, int processes, IReadOnlyDictionary<string, string> settings, IEnumerable<string> clusterFlags, string outFolder,
+        bool overwrite, bool json)
     {
         InputChecks.AtLeastOne(processes, "--processes", "number of worker processes");
         var flags = new Dictionary<string, string>(settings, StringComparer.Ordinal);
-        if (flags.TryGetValue("--workers", out string? workers) && workers != $"{processes}")
+        int workers = processes;
+        if (flags.TryGetValue("--workers", out string? given))
         {
-            throw new InvalidInputException("--workers",
-                $"each worker process runs one worker, so --workers must equal --processes ({processes}), or be left out (got {workers}).");
+            workers = int.TryParse(given, out int m) ? m : throw new InvalidInputException("--workers", $"'{given}' is not a number of workers.");
+            if (workers < processes || workers % processes != 0)
+            {
+                throw new InvalidInputException("--workers",
+                    $"the {workers} workers must split evenly over the {processes} processes (--workers a multiple of --processes, or left out for one each).");
+            }
         }
 
-        flags["--workers"] = $"{processes}";
+        flags["--workers"] = $"{workers}";
         OutFolder.EnsureWritable(outFolder);
         Directory.CreateDirectory(outFolder);
         int port = FreePortPair();
@@ -42,6 +48,7 @@ internal static partial class ClusterProcesses
         }
 
         coordinatorArgs.AddRange(["--out", outFolder, "--listen", join]);
+        coordinatorArgs.AddRange(clusterFlags);
         if (overwrite)
         {
             coordinatorArgs.Add("--overwrite");
@@ -83,7 +90,7 @@ internal static partial class ClusterProcesses
             coordinator.BeginErrorReadLine();
             for (int i = 0; i < processes; i++)
             {
-                children.Add(Start(["worker", "--join", join], Path.Combine(outFolder, $"worker{i}.log")));
+                children.Add(Start(["worker", "--join", join, "--local-workers", $"{workers / processes}"], Path.Combine(outFolder, $"worker{i}.log")));
             }
 
             string? failure = null;

@@ -63,7 +63,7 @@ internal sealed class TrainCommand(bool coordinator = false)
     private IEnumerable<Option> All =>
         new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
             .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _json])
-            .Concat(coordinator ? [_listen, _store, _redis, _shards] : [_checkpointEvery, _resume, _processes]);
+            .Concat(coordinator ? [_listen, _store, _redis, _shards] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards]);
 
     public Command Build(Terminal terminal)
     {
@@ -242,7 +242,24 @@ internal sealed class TrainCommand(bool coordinator = false)
                 throw new InvalidInputException("--processes", "a cluster run cannot be resumed with --resume yet; start it again.");
             }
 
-            return ClusterProcesses.Run(terminal, processes, GivenFlags(r), r.GetValue(_out) ?? Path.Combine("loco-out", "train"), r.GetValue(_overwrite), r.GetValue(_json));
+            var cluster = new List<string>();
+            foreach (Option option in new Option[] { _store, _redis, _shards })
+            {
+                if (r.GetResult(option) is OptionResult { Implicit: false } given)
+                {
+                    cluster.AddRange([option.Name, given.Tokens[^1].Value]);
+                }
+            }
+
+            return ClusterProcesses.Run(terminal, processes, GivenFlags(r), cluster, r.GetValue(_out) ?? Path.Combine("loco-out", "train"), r.GetValue(_overwrite), r.GetValue(_json));
+        }
+
+        foreach (Option option in new Option[] { _store, _redis, _shards })
+        {
+            if (r.GetResult(option) is OptionResult { Implicit: false })
+            {
+                throw new InvalidInputException(option.Name, "is a setting of the cluster; give it with --processes N (or to loco coordinator).");
+            }
         }
 
         // Everything is read and checked before anything is trained or written.

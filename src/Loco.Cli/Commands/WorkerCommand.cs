@@ -16,13 +16,14 @@ internal sealed class WorkerCommand
     private readonly Option<string?> _device = Options.Text("--device", "cpu or cuda. Default: the run's.");
     private readonly Option<int?> _threads = Options.Int("--threads", "TorchSharp threads on the CPU. Default: the run's (1).");
     private readonly Option<int?> _wait = Options.Int("--connect-timeout", "Seconds to keep trying to reach the coordinator. Default: 30.");
+    private readonly Option<int?> _local = Options.Int("--local-workers", "Workers this process runs, one after the other (it takes that many of the run's slots). Default: 1.");
 
     public Command Build(Terminal terminal)
     {
         var command = new Command("worker",
             "Joins a `loco coordinator` as one worker of its run: takes every setting from the coordinator (the same corpus path must exist here), trains " +
             "its own model copy on its own data shard, and each round uploads its pseudo-gradient to the shards and takes the committed weights back.");
-        foreach (Option option in new Option[] { _join, _device, _threads, _wait })
+        foreach (Option option in new Option[] { _join, _device, _threads, _wait, _local })
         {
             command.Options.Add(option);
         }
@@ -41,7 +42,9 @@ internal sealed class WorkerCommand
             InputChecks.AtLeastOne(threads, "--threads", "number of threads");
         }
 
-        var options = new WorkerOptions(Endpoints.Parse(join, "--join"), r.GetValue(_device), r.GetValue(_threads), TimeSpan.FromSeconds(wait));
+        int local = r.GetValue(_local) ?? 1;
+        InputChecks.AtLeastOne(local, "--local-workers", "number of workers");
+        var options = new WorkerOptions(Endpoints.Parse(join, "--join"), r.GetValue(_device), r.GetValue(_threads), TimeSpan.FromSeconds(wait), local);
         var train = new TrainCommand();
         train.Build(terminal);
         try
@@ -49,17 +52,17 @@ internal sealed class WorkerCommand
             WorkerResult result = ClusterWorker.RunAsync(options, flags => train.FromFlags(flags), terminal.Out, terminal.Cancellation).GetAwaiter().GetResult();
             if (result.Outcome.Diverged is { } diverged)
             {
-                terminal.Error.WriteLine($"loco worker {result.Worker}: diverged at round {diverged.Round}, step {diverged.Step} (loss {diverged.Loss}).");
+                terminal.Error.WriteLine($"loco worker {result.Name}: diverged at round {diverged.Round}, step {diverged.Step} (loss {diverged.Loss}).");
                 return ExitCodes.Diverged;
             }
 
             if (result.Outcome.Stopped)
             {
-                terminal.Error.WriteLine($"loco worker {result.Worker}: stopped.");
+                terminal.Error.WriteLine($"loco worker {result.Name}: stopped.");
                 return ExitCodes.Interrupted;
             }
 
-            terminal.Out.WriteLine($"loco worker {result.Worker}: done; sent {result.BytesSent:N0} bytes.");
+            terminal.Out.WriteLine($"loco worker {result.Name}: done; sent {result.BytesSent:N0} bytes.");
             return ExitCodes.Ok;
         }
         catch (ClusterUnavailableException ex)

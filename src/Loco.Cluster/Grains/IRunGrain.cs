@@ -17,8 +17,11 @@ public interface IRunGrain : IGrainWithStringKey
     [ResponseTimeout("00:10:00")]
     Task Start(RunSpec spec, long round, long roundsSinceRestart, long restarts, BlobRef[] blobs);
 
-    /// <summary>A worker process (a fresh <paramref name="incarnation"/> per start) asks for a slot; it enters at the next round boundary.</summary>
-    Task<JoinTicket> Join(Guid incarnation, string host);
+    /// <summary>
+    /// A worker process (a fresh <paramref name="incarnation"/> per start) asks for <paramref name="count"/> worker slots
+    /// (the lowest free indices); it enters at the next round boundary.
+    /// </summary>
+    Task<JoinTicket> Join(Guid incarnation, string host, int count);
 
     /// <summary>Waits up to <paramref name="wait"/> for every worker slot to be taken (the first round's barrier); true when they are.</summary>
     [AlwaysInterleave]
@@ -35,17 +38,17 @@ public interface IRunGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<RoundCommit?> AwaitCommit(long round, TimeSpan wait);
 
-    /// <summary>The worker's lease: false when this incarnation is not (or no longer) part of the run.</summary>
+    /// <summary>The lease of the process's workers: false when this incarnation is not (or no longer) part of the run.</summary>
     [AlwaysInterleave]
-    Task<bool> Heartbeat(int worker, Guid incarnation);
+    Task<bool> Heartbeat(Guid incarnation);
 
-    /// <summary>The worker is done (the run finished) and leaves.</summary>
+    /// <summary>The process is done (the run finished) and its workers leave.</summary>
     [AlwaysInterleave]
-    Task Leave(int worker, Guid incarnation);
+    Task Leave(Guid incarnation);
 
-    /// <summary>The worker cannot go on (its training diverged, or it failed): the run stops with <paramref name="message"/>.</summary>
+    /// <summary>The process cannot go on (its training diverged, or it failed): the run stops with <paramref name="message"/>.</summary>
     [AlwaysInterleave]
-    Task Fail(int worker, Guid incarnation, string message);
+    Task Fail(Guid incarnation, string message);
 
     /// <summary>The run is over: later joins are refused.</summary>
     [AlwaysInterleave]

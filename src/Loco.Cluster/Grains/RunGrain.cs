@@ -45,9 +45,14 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     }
 
     /// <inheritdoc />
-    public Task<JoinTicket> Join(Guid incarnation, string host)
+    public Task<JoinTicket> Join(Guid incarnation, string host, int count)
     {
         RunSpec spec = Spec();
+        if (count < 1 || count > spec.Workers)
+        {
+            throw new RunRefusedException($"a process asked for {count} workers; run {spec.RunId} has {spec.Workers}.");
+        }
+
         if (_finished)
         {
             throw new RunRefusedException($"run {spec.RunId} has finished ({_committed} of {spec.Rounds} rounds); there is nothing to join.");
@@ -58,22 +63,36 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             throw new RunRefusedException($"run {spec.RunId} has stopped: {_failure}");
         }
 
-        Slot? slot = _slots.FirstOrDefault(s => s.Incarnation == incarnation) ?? _slots.FirstOrDefault(s => s.Incarnation is null);
-        if (slot is null)
+        Slot[] held = [.. _slots.Where(s => s.Incarnation == incarnation)];
+        if (held.Length == 0)
         {
-            throw new RunRefusedException($"run {spec.RunId} already has its {spec.Workers} workers.");
+            Slot[] free = [.. _slots.Where(s => s.Incarnation is null)];
+            if (free.Length < count)
+            {
+                throw new RunRefusedException($"run {spec.RunId} has {free.Length} free worker slots of {spec.Workers}; this process asked for {count}.");
+            }
+
+            held = free[..count];
+            foreach (Slot slot in held)
+            {
+                slot.Incarnation = incarnation;
+                slot.Host = host;
+                slot.Touch();
+            }
+
+            log.LogInformation("run {Run}: workers [{Workers}] joined from {Host} (incarnation {Incarnation})", spec.RunId, string.Join(", ", held.Select(s => s.Worker)), host, incarnation);
+        }
+        else if (held.Length != count)
+        {
+            throw new RunRefusedException($"incarnation {incarnation} holds {held.Length} workers and asked for {count}.");
         }
 
-        slot.Incarnation = incarnation;
-        slot.Host = host;
-        slot.Touch();
-        log.LogInformation("run {Run}: worker {Worker} joined from {Host} (incarnation {Incarnation})", spec.RunId, slot.Worker, host, incarnation);
         if (_slots.All(s => s.Incarnation is not null))
         {
             _allJoined.TrySetResult(true);
         }
 
-        return Task.FromResult(new JoinTicket(slot.Worker, spec, _committed));
+        return Task.FromResult(new JoinTicket([.. held.Select(s => s.Worker)], spec, _committed));
     }
 
     /// <inheritdoc />
@@ -194,22 +213,21 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     }
 
     /// <inheritdoc />
-    public Task<bool> Heartbeat(int worker, Guid incarnation)
+    public Task<bool> Heartbeat(Guid incarnation)
     {
-        Slot? slot = _slots.ElementAtOrDefault(worker);
-        if (slot is null || slot.Incarnation != incarnation || slot.Left)
+        Slot[] held = [.. _slots.Where(s => s.Incarnation == incarnation && !s.Left)];
+        foreach (Slot slot in held)
         {
-            return Task.FromResult(false);
+            slot.Touch();
         }
 
-        slot.Touch();
-        return Task.FromResult(true);
+        return Task.FromResult(held.Length > 0);
     }
 
     /// <inheritdoc />
-    public Task Leave(int worker, Guid incarnation)
+    public Task Leave(Guid incarnation)
     {
-        if (_slots.ElementAtOrDefault(worker) is { } slot && slot.Incarnation == incarnation)
+        foreach (Slot slot in _slots.Where(s => s.Incarnation == incarnation))
         {
             slot.Left = true;
             slot.Touch();
@@ -219,11 +237,11 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     }
 
     /// <inheritdoc />
-    public Task Fail(int worker, Guid incarnation, string message)
+    public Task Fail(Guid incarnation, string message)
     {
-        if (_slots.ElementAtOrDefault(worker) is { } slot && slot.Incarnation == incarnation)
+        if (_slots.Where(s => s.Incarnation == incarnation).Select(s => s.Worker).ToArray() is { Length: > 0 } workers)
         {
-            Stop($"worker {worker}: {message}");
+            Stop($"worker {string.Join(", ", workers)}: {message}");
         }
 
         return Task.CompletedTask;

@@ -11,17 +11,22 @@ namespace Loco.Cluster.Hosting;
 /// <param name="Device">cpu or cuda (null: the run's).</param>
 /// <param name="Threads">TorchSharp threads (null: the run's).</param>
 /// <param name="ConnectWait">How long to keep trying to reach the coordinator.</param>
-public sealed record WorkerOptions(IPEndPoint Join, string? Device = null, int? Threads = null, TimeSpan? ConnectWait = null)
+/// <param name="LocalWorkers">Workers this process runs (one after the other, like the in-process trainer).</param>
+public sealed record WorkerOptions(IPEndPoint Join, string? Device = null, int? Threads = null, TimeSpan? ConnectWait = null, int LocalWorkers = 1)
 {
     /// <summary>The host name the worker reports.</summary>
     public string Host { get; init; } = Environment.MachineName;
 }
 
 /// <summary>How a worker process ended.</summary>
-/// <param name="Worker">Its index.</param>
+/// <param name="Workers">Its worker indices.</param>
 /// <param name="Outcome">The training loop's outcome.</param>
 /// <param name="BytesSent">Payload bytes it uploaded.</param>
-public sealed record WorkerResult(int Worker, TrainingOutcome Outcome, long BytesSent);
+public sealed record WorkerResult(int[] Workers, TrainingOutcome Outcome, long BytesSent)
+{
+    /// <summary>The indices as text, "0" or "0,1".</summary>
+    public string Name => string.Join(",", Workers);
+}
 
 /// <summary>
 /// <c>loco worker</c>: joins a coordinator, rebuilds the run's settings from the flags it is given (checking that they
@@ -44,8 +49,8 @@ public static class ClusterWorker
             cancellationToken: cancellationToken);
         var incarnation = Guid.NewGuid();
         IRunGrain run = connection.Client.GetGrain<IRunGrain>(IRunGrain.Key);
-        JoinTicket ticket = await run.Join(incarnation, options.Host);
-        int m = ticket.Worker;
+        JoinTicket ticket = await run.Join(incarnation, options.Host, options.LocalWorkers);
+        string m = string.Join(",", ticket.Workers);
         try
         {
             (TokenCorpus corpus, TrainingOptions settings) = build(ticket.Spec.Flags);
@@ -53,14 +58,14 @@ public static class ClusterWorker
             {
                 Device = options.Device ?? settings.Device,
                 Threads = options.Threads ?? settings.Threads,
-                LocalWorkers = [m],
+                LocalWorkers = ticket.Workers,
                 Evaluates = false,
             };
             RunSettings.EnsureSame(ticket.Spec.Settings, RunSettings.Of(corpus, settings));
-            ModuleWorker? worker = null;
-            var reducer = new ClusterReducer(connection.Client, ticket, incarnation, () => (worker!.RoundMeanLoss, worker.LastLoss));
+            LanguageModelTraining? created = null;
+            var reducer = new ClusterReducer(connection.Client, ticket, incarnation, i => (created!.Trainer.Workers[i].RoundMeanLoss, created.Trainer.Workers[i].LastLoss));
             using LanguageModelTraining training = LanguageModelTraining.Create(corpus, settings with { Reducer = reducer });
-            worker = training.Trainer.Workers[0];
+            created = training;
             log.WriteLine($"loco worker {m}: joined {options.Join} as worker {m} of {ticket.Spec.Workers} (run {ticket.Spec.RunId}; {training.ParameterCount:N0} weights, " +
                           $"{ticket.Spec.Layout.Shards} shards); round {ticket.CommittedRound} is committed.");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -94,21 +99,21 @@ public static class ClusterWorker
             await heartbeat;
             if (outcome.Diverged is { } diverged)
             {
-                await run.Fail(m, incarnation, $"diverged at round {diverged.Round}, step {diverged.Step} (loss {diverged.Loss})");
+                await run.Fail(incarnation, $"diverged at round {diverged.Round}, step {diverged.Step} (loss {diverged.Loss})");
             }
             else
             {
-                await run.Leave(m, incarnation);
+                await run.Leave(incarnation);
             }
 
-            return new WorkerResult(m, outcome, reducer.BytesSent);
+            return new WorkerResult(ticket.Workers, outcome, reducer.BytesSent);
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not RunRefusedException)
         {
             // Tell the coordinator why this worker stops (best effort), then let the caller report it.
             try
             {
-                await run.Fail(m, incarnation, ex.Message);
+                await run.Fail(incarnation, ex.Message);
             }
             catch (Exception)
             {
@@ -119,13 +124,13 @@ public static class ClusterWorker
         }
     }
 
-    private static async Task HeartbeatAsync(IRunGrain run, int worker, Guid incarnation, TextWriter log, CancellationToken stop)
+    private static async Task HeartbeatAsync(IRunGrain run, string worker, Guid incarnation, TextWriter log, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                if (!await run.Heartbeat(worker, incarnation))
+                if (!await run.Heartbeat(incarnation))
                 {
                     log.WriteLine($"loco worker {worker}: the coordinator no longer counts this process in the run.");
                 }
