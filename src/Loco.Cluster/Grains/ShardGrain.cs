@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Loco.Cluster.Grains;
 
-/// <summary>See <see cref="IShardGrain"/>.</summary>
+/// <summary>See <see cref="IShardGrain"/>. Shard k lives on silo k mod S (<see cref="Placement.SpreadShardsPlacement"/>).</summary>
+[Placement.SpreadShards]
 public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain, IShardGrain
 {
     private RunSpec? _spec;

@@ -123,47 +123,8 @@ public sealed class ClusterCoordinator : IAsyncDisposable
         string clusterFolder = Path.Combine(Path.GetFullPath(o.OutFolder), "cluster");
         IRunStore store = o.Redis is null ? new FileRunStore(clusterFolder) : new RedisRunStore(o.Redis, runId, Path.Combine(clusterFolder, "blobs"));
         (float[] initial, ValidationLoss validation) = LanguageModelTraining.CreateEvaluator(corpus, options);
-        string settings = RunSettings.Of(corpus, options);
-        var layout = ShardLayout.Of(initial.Length, o.Shards, o.ChunkFloats);
-        var spec = new RunSpec
-        {
-            RunId = runId,
-            Flags = options.Flags,
-            ConfigHash = RunSettings.Hash(settings),
-            Settings = settings,
-            Layout = layout,
-            Workers = options.Family.Workers,
-            Rounds = options.Rounds,
-            InnerSteps = options.Family.InnerSteps,
-            ItemsPerWorkerRound = (long)options.Family.BatchSize * options.Context * options.Family.InnerSteps,
-            OuterKind = options.Family.OuterKind.ToString(),
-            OuterForm = options.Family.OuterForm.ToString(),
-            OuterLr = options.Family.OuterLr,
-            OuterMomentum = options.Family.OuterMomentum,
-            Restart = options.Family.Restart.Spec,
-        };
-
-        // Round 0: the initial weights and zero momentum as blobs, then the manifest (nothing exists before it).
-        var blobs = new BlobRef[layout.Shards];
-        for (int k = 0; k < layout.Shards; k++)
-        {
-            (int offset, int length) = layout.Slice(k);
-            blobs[k] = await store.WriteBlobAsync(k, 0, initial.AsMemory(offset, length), new float[length]);
-        }
-
-        await store.WriteManifestAsync(new RunManifest
-        {
-            RunId = runId,
-            Round = 0,
-            RoundsSinceRestart = 0,
-            Restarts = 0,
-            Contributors = [],
-            DataPositions = new long[spec.Workers],
-            ConfigHash = spec.ConfigHash,
-            Flags = spec.Flags,
-            Blobs = blobs,
-        }, o.Redis is null ? null : null);
-
+        RunSpec spec = RunBootstrap.Spec(runId, corpus, options, initial.Length, o.Shards, o.ChunkFloats);
+        BlobRef[] blobs = await RunBootstrap.WriteRoundZeroAsync(store, spec, initial);
         CoordinatorSilo silo = await CoordinatorSilo.StartAsync(o.Listen, store, o.Redis, o.SiloPort, o.LogLevel, cancellationToken);
         try
         {

@@ -63,10 +63,8 @@ public sealed class CoordinatorSilo : IAsyncDisposable
                 s.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             }
 
-            s.Configure<SiloMessagingOptions>(ClusterSettings.Messaging);
-            // The shards hold the weights in memory between rounds that may be far apart: never collect them when idle.
-            s.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromDays(365));
             s.Services.AddSingleton(store);
+            Configure(s);
         });
         IHost host = builder.Build();
         try
@@ -80,6 +78,16 @@ public sealed class CoordinatorSilo : IAsyncDisposable
         }
 
         return new CoordinatorSilo(host, gateway);
+    }
+
+    /// <summary>What every silo of a Loco cluster needs besides its endpoints, clustering and store (also used by tests on Orleans' TestingHost).</summary>
+    public static void Configure(ISiloBuilder silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.Configure<SiloMessagingOptions>(ClusterSettings.Messaging);
+        // The shards hold the weights in memory between rounds that may be far apart: never collect them when idle.
+        silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromDays(365));
+        silo.Services.AddPlacementDirector<Placement.SpreadShardsPlacement, Placement.SpreadShardsPlacementDirector>();
     }
 
     /// <inheritdoc />
