@@ -27,7 +27,7 @@ public sealed class WorkerConnection : IAsyncDisposable
     /// Connects to <paramref name="gateway"/>, retrying for up to <paramref name="wait"/>; a
     /// <see cref="ClusterUnavailableException"/> with a clear message when nothing answers by then.
     /// </summary>
-    public static async Task<WorkerConnection> ConnectAsync(IPEndPoint gateway, TimeSpan wait, LogLevel logLevel = LogLevel.Error,
+    public static async Task<WorkerConnection> ConnectAsync(IPEndPoint gateway, TimeSpan wait, LogLevel logLevel = LogLevel.Critical,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(gateway);

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+using Loco.Cluster.Hosting;
+
+namespace Loco.Cluster.Tests;
+
+/// <summary>
+/// `loco train --processes 2` (a coordinator and two worker processes on loopback) against the in-process
+/// `loco train` of the same seed: the same train.csv (but for the wall-clock column) and a byte-identical
+/// global.safetensors (global weights and outer momentum). Each run is bounded in time; children are killed by pid.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+    private readonly string _folder = Directory.CreateTempSubdirectory("loco-cluster-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string Out(string name) => Path.Combine(_folder, name);
+
+    private static string[] Settings(int restart) => ["--steps", "60", "--inner-steps", "20", "--seed", "3", "--restart-period", $"{restart}", "--eval-every", "1"];
+
+    // train.csv without its last column (seconds since the start).
+    private static string[] Rows(string folder) =>
+        [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => l[..l.LastIndexOf(',')])];
+
+    [Theory]
+    [InlineData(0, "file")]
+    [InlineData(2, "file")]
+    [InlineData(2, "redis")]
+    public void TwoWorkerProcessesTrainTheSameAsOneProcess(int restart, string store)
+    {
+        (int code, string output, string error) = LocoChild.Run(Limit, ["train", "--workers", "2", .. Settings(restart), "--out", Out("in-process")]);
+        Assert.True(code == 0, error);
+        string[] cluster = store == "redis" ? ["--store", "redis", "--redis", redis.Address] : [];
+        (code, output, error) = LocoChild.Run(Limit, ["train", "--processes", "2", "--workers", "2", .. Settings(restart), .. cluster, "--out", Out("cluster")]);
+        Assert.True(code == 0, $"{output}\n{error}");
+        Assert.Contains("round 3/3", output);
+        Assert.Contains("workers [0,1]", output);
+        Assert.Equal(Rows(Out("in-process")), Rows(Out("cluster")));
+        Assert.Equal(5, Rows(Out("cluster")).Length); // header, round 0 and three rounds
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Out("in-process"), "checkpoint", "global.safetensors")),
+            File.ReadAllBytes(Path.Combine(Out("cluster"), "checkpoint", "global.safetensors")));
+        Assert.True(File.Exists(Path.Combine(Out("cluster"), "loss.png")));
+        Assert.Contains("joined", File.ReadAllText(Path.Combine(Out("cluster"), "worker0.log")));
+        if (store == "redis")
+        {
+            Assert.Contains("Redis at " + redis.Address, output);
+        }
+    }
+
+    [Fact]
+    public void AWorkerWithNoCoordinatorToJoinGivesUpWithAClearMessage()
+    {
+        int port = Endpoints.FreePort(IPAddress.Loopback);
+        (int code, _, string error) = LocoChild.Run(Limit, "worker", "--join", $"127.0.0.1:{port}", "--connect-timeout", "2");
+        Assert.Equal(2, code);
+        Assert.Contains($"no coordinator answered at 127.0.0.1:{port}", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public void ACoordinatorOnAPortInUseIsRefused()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        (int code, _, string error) = LocoChild.Run(Limit, "coordinator", "--listen", $"127.0.0.1:{port}", "--steps", "20", "--out", Out("busy"));
+        Assert.Equal(2, code);
+        Assert.Contains("--listen", error);
+        Assert.Contains("cannot listen", error);
+    }
+
+    [Fact]
+    public void AnUnreachableRedisIsRefused()
+    {
+        int port = Endpoints.FreePort(IPAddress.Loopback);
+        (int code, _, string error) = LocoChild.Run(Limit, "coordinator", "--store", "redis", "--redis", $"127.0.0.1:{port}", "--steps", "20",
+            "--listen", $"127.0.0.1:{Endpoints.FreePort(IPAddress.Loopback)}", "--out", Out("no-redis"));
+        Assert.Equal(2, code);
+        Assert.Contains($"cannot reach Redis at 127.0.0.1:{port}", error);
+    }
+
+    [Theory]
+    [InlineData("--processes", "0")]
+    [InlineData("--workers", "3")]
+    [InlineData("--restart", "opposed")]
+    public void ContradictoryClusterFlagsAreRefusedBeforeAnyProcessStarts(string flag, string value)
+    {
+        string[] args = flag == "--processes" ? ["train", "--processes", "0"] : ["train", "--processes", "2", flag, value, "--steps", "20"];
+        (int code, _, string error) = LocoChild.Run(Limit, [.. args, "--out", Out("refused")]);
+        Assert.Equal(2, code);
+        Assert.Contains(flag, error);
+        Assert.False(File.Exists(Path.Combine(Out("refused"), "train.csv")));
+    }
+
+    [Fact]
+    public void ClusterFlagsWithoutProcessesAreRefused()
+    {
+        (int code, _, string error) = LocoChild.Run(Limit, "train", "--shards", "3", "--steps", "20", "--out", Out("x"));
+        Assert.Equal(2, code);
+        Assert.Contains("--shards", error);
+    }
+}

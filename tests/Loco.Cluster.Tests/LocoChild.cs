@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Loco.Cluster.Tests;
+
+/// <summary>
+/// The built <c>loco</c> as a child process, its output collected; bounded in time, and killed (with the processes it
+/// started, by its pid) on dispose if still running.
+/// </summary>
+internal sealed class LocoChild : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _out = new();
+    private readonly StringBuilder _err = new();
+    private readonly Lock _gate = new();
+
+    public LocoChild(params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "loco.dll");
+        string? self = Environment.ProcessPath;
+        string host = self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
+            ? self
+            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (string a in (string[])["exec", dll, .. args])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => { lock (_gate) { if (e.Data is not null) _out.AppendLine(e.Data); } };
+        _process.ErrorDataReceived += (_, e) => { lock (_gate) { if (e.Data is not null) _err.AppendLine(e.Data); } };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Pid => _process.Id;
+
+    public string Out { get { lock (_gate) return _out.ToString(); } }
+
+    public string Err { get { lock (_gate) return _err.ToString(); } }
+
+    /// <summary>Runs loco to its end (at most <paramref name="limit"/>); returns (exit code, stdout, stderr).</summary>
+    public static (int Code, string Out, string Err) Run(TimeSpan limit, params string[] args)
+    {
+        using var child = new LocoChild(args);
+        int code = child.WaitForExit(limit);
+        return (code, child.Out, child.Err);
+    }
+
+    public int WaitForExit(TimeSpan limit)
+    {
+        Assert.True(_process.WaitForExit(limit), $"loco did not exit within {limit}; output: {Out} {Err}");
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+}
