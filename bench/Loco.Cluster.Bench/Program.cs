@@ -22,7 +22,8 @@ string[] models = (ArgText("--models") ?? "tiny,small").Split(',', StringSplitOp
 int rounds = Arg("--rounds", 4);
 if (!args.Contains("--skip-throughput"))
 {
-    await Throughput(mb);
+    await Throughput(mb, dataPlane: false);
+    await Throughput(mb, dataPlane: true);
 }
 
 if (!args.Contains("--skip-rounds"))
@@ -41,7 +42,7 @@ string? ArgText(string name) => Array.IndexOf(args, name) is int i and >= 0 && i
 
 static long LoopbackBytes() => long.Parse(File.ReadAllText("/sys/class/net/lo/statistics/tx_bytes").Trim());
 
-static async Task Throughput(int megabytes)
+static async Task Throughput(int megabytes, bool dataPlane)
 {
     int floats = megabytes << 18;
     string folder = Directory.CreateTempSubdirectory("loco-cluster-bench-").FullName;
@@ -49,19 +50,20 @@ static async Task Throughput(int megabytes)
     {
         var gateway = new IPEndPoint(IPAddress.Loopback, FreePair());
         var store = new FileRunStore(folder);
-        await using CoordinatorSilo silo = await CoordinatorSilo.StartAsync(gateway, store);
+        await using CoordinatorSilo silo = await CoordinatorSilo.StartAsync(gateway, store, dataPort: dataPlane ? 0 : -1);
         var spec = new RunSpec
         {
             RunId = "bench", Flags = new Dictionary<string, string>(), ConfigHash = "-", Settings = "{}", Layout = ShardLayout.Of(floats, 2),
             Workers = 1, Rounds = 1000, InnerSteps = 1, ItemsPerWorkerRound = 1, OuterKind = nameof(OuterKind.Plain), OuterForm = nameof(OuterForm.PyTorch),
-            OuterLr = 1, OuterMomentum = 0, Restart = "never",
+            OuterLr = 1, OuterMomentum = 0, Restart = "never", DataPort = silo.DataPort,
         };
         BlobRef[] blobs = await RunBootstrap.WriteRoundZeroAsync(store, spec, new float[floats]);
         await silo.Grains.GetGrain<IRunGrain>(IRunGrain.Key).Start(spec, 0, 0, 0, blobs);
         await using WorkerConnection connection = await WorkerConnection.ConnectAsync(gateway, TimeSpan.FromSeconds(10));
         var incarnation = Guid.NewGuid();
         JoinTicket ticket = await connection.Client.GetGrain<IRunGrain>(IRunGrain.Key).Join(incarnation, "bench", 1);
-        var reducer = new ClusterReducer(connection.Client, ticket, incarnation, _ => (1, 1));
+        using var data = dataPlane ? new Loco.Cluster.DataPlane.DataPlaneClient(new IPEndPoint(IPAddress.Loopback, silo.DataPort)) : null;
+        var reducer = new ClusterReducer(connection.Client, ticket, incarnation, _ => (1, 1), data);
         float[] delta = new float[floats], global = new float[floats];
         new Random(1).NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(delta.AsSpan()));
         for (int i = 0; i < delta.Length; i++)
@@ -92,12 +94,13 @@ static async Task Throughput(int megabytes)
         (double tcpAck, double tcpStream) = await Tcp(4L * floats);
         (double tcpAck2, double tcpStream2) = await Tcp(4L * floats);
         double tcp = (tcpAck + tcpAck2) / 2;
-        Console.WriteLine($"## Chunk throughput, {megabytes} MB pseudo-gradient, 4 MiB chunks, 2 shards, loopback (best of 3 rounds after a warm-up)");
+        Console.WriteLine($"## Chunk throughput {(dataPlane ? "on the data plane (a TCP stream beside Orleans)" : "through grain calls")}, {megabytes} MB pseudo-gradient, " +
+                          "4 MiB chunks, 2 shards, loopback (best of 3 rounds after a warm-up)");
         Console.WriteLine();
         Console.WriteLine("| path | GB/s | × TCP copy (4 MiB, acked) |");
         Console.WriteLine("|---|---|---|");
-        Console.WriteLine($"| upload through the shard grains | {up.Max():F2} | {up.Max() / tcp:F2} |");
-        Console.WriteLine($"| download from the shard grains | {down.Max():F2} | {down.Max() / tcp:F2} |");
+        Console.WriteLine($"| upload to the shards | {up.Max():F2} | {up.Max() / tcp:F2} |");
+        Console.WriteLine($"| download from the shards | {down.Max():F2} | {down.Max() / tcp:F2} |");
         Console.WriteLine($"| TCP copy, 4 MiB chunks each acknowledged (before, after) | {tcpAck:F2}, {tcpAck2:F2} | 1 |");
         Console.WriteLine($"| TCP copy, streamed (before, after) | {tcpStream:F2}, {tcpStream2:F2} | {(tcpStream + tcpStream2) / 2 / tcp:F2} |");
         Console.WriteLine();
@@ -181,6 +184,7 @@ static int FreePair()
         try
         {
             Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port + 1), "--listen");
+            Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port + 2), "--listen");
             return port;
         }
         catch (Loco.Core.Family.InvalidInputException) when (i < 20)

@@ -28,7 +28,7 @@ internal sealed class TrainCommand(bool coordinator = false)
     private readonly Option<int?> _processes = Options.Int("--processes",
         "Run the workers in this many separate processes on this machine (one worker each; --workers defaults to it): starts `loco coordinator` and the " +
         "`loco worker` processes, shows their progress, and stops them all when done or on Ctrl-C. Gives the same losses and weights as the in-process run.");
-    private readonly Option<string?> _listen = Options.Text("--listen", "HOST:PORT where workers join (the Orleans gateway); the silo-to-silo port is PORT+1. Default: 127.0.0.1:11111.");
+    private readonly Option<string?> _listen = Options.Text("--listen", "HOST:PORT where workers join (the Orleans gateway); the silo-to-silo port is PORT+1 and the data plane (the chunks' TCP stream) PORT+2. Default: 127.0.0.1:11111.");
     private readonly Option<string?> _store = Options.Text("--store", "Where the committed rounds survive the coordinator: file (under --out/cluster, the default) or redis (Orleans membership and the manifest in Redis; blobs under --out/cluster/blobs).");
     private readonly Option<string?> _redis = Options.Text("--redis", "HOST:PORT of the Redis server for --store redis.");
     private readonly Option<int?> _shards = Options.Int("--shards", "Shards the flat weights are cut into (each a grain that holds its slice of the weights and outer momentum and takes the outer step). Default: 2.");

@@ -32,9 +32,13 @@ public interface IShardGrain : IGrainWithIntegerKey
     [ResponseTimeout("00:05:00")]
     Task<BlobRef> Commit(long round, int[] contributors, bool restart);
 
-    /// <summary>Chunk <paramref name="chunk"/> of the global weights after round <paramref name="round"/> (which must be the last committed), fp32 bytes.</summary>
+    /// <summary>
+    /// Chunk <paramref name="chunk"/> of the global weights after round <paramref name="round"/> (which must be the last
+    /// committed), fp32 bytes. Made once per round and shared by every download of it (immutable: never copied in the
+    /// silo, never changed).
+    /// </summary>
     [ResponseTimeout("00:02:00")]
-    Task<byte[]> Download(long round, int chunk);
+    Task<Immutable<byte[]>> Download(long round, int chunk);
 
     /// <summary>Payload bytes received over the run.</summary>
     Task<long> BytesReceived();

@@ -4,6 +4,7 @@ using Loco.Cluster.Protocol;
 using Loco.Cluster.Storage;
 using Loco.Core.Optimizers;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace Loco.Cluster.Grains;
 
@@ -19,6 +20,7 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
     private long _round = -1;
     private long _bytesReceived;
     private readonly Dictionary<int, WorkerUpload> _uploads = [];
+    private byte[]?[] _published = []; // the committed round's chunks, made on their first download
 
     /// <inheritdoc />
     public async Task Load(RunSpec spec, BlobRef blob, long round)
@@ -31,6 +33,7 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
         _outer = Outer.Create(Enum.Parse<OuterKind>(spec.OuterKind), Enum.Parse<OuterForm>(spec.OuterForm), spec.OuterLr, spec.OuterMomentum);
         _round = round;
         _uploads.Clear();
+        _published = [];
     }
 
     /// <inheritdoc />
@@ -128,11 +131,12 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
 
         _round = round;
         _uploads.Clear();
+        Array.Clear(_published);
         return await store.WriteBlobAsync(_shard, round, _weights, _momentum);
     }
 
     /// <inheritdoc />
-    public Task<byte[]> Download(long round, int chunk)
+    public Task<Immutable<byte[]>> Download(long round, int chunk)
     {
         RunSpec spec = Spec();
         if (round != _round)
@@ -140,8 +144,19 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
             throw new InvalidOperationException($"shard {_shard}: the weights of round {round} were asked for; it holds round {_round}.");
         }
 
-        (int offset, int length) = spec.Layout.Chunk(_shard, chunk);
-        return Task.FromResult(MemoryMarshal.AsBytes(_weights.AsSpan(offset, length)).ToArray());
+        if (_published.Length != spec.Layout.ChunkCount(_shard))
+        {
+            _published = new byte[spec.Layout.ChunkCount(_shard)][];
+        }
+
+        if (_published[chunk] is not { } bytes)
+        {
+            (int offset, int length) = spec.Layout.Chunk(_shard, chunk);
+            bytes = MemoryMarshal.AsBytes(_weights.AsSpan(offset, length)).ToArray();
+            _published[chunk] = bytes;
+        }
+
+        return Task.FromResult(new Immutable<byte[]>(bytes));
     }
 
     /// <inheritdoc />

@@ -28,6 +28,9 @@ public sealed record CoordinatorOptions
     /// <summary>The silo-to-silo port (0: the gateway's + 1).</summary>
     public int SiloPort { get; init; }
 
+    /// <summary>The data plane's port (0: the gateway's + 2; -1: none, the chunks travel as grain calls).</summary>
+    public int DataPort { get; init; }
+
     /// <summary>Floats per upload or download chunk.</summary>
     public int ChunkFloats { get; init; } = ShardLayout.DefaultChunkFloats;
 
@@ -119,15 +122,20 @@ public sealed class ClusterCoordinator : IAsyncDisposable
         }
 
         Endpoints.EnsureFree(o.Listen, "--listen");
+        if (o.DataPort >= 0)
+        {
+            Endpoints.EnsureFree(new IPEndPoint(o.Listen.Address, o.DataPort > 0 ? o.DataPort : o.Listen.Port + 2), "--listen");
+        }
+
         string runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
         string clusterFolder = Path.Combine(Path.GetFullPath(o.OutFolder), "cluster");
         IRunStore store = o.Redis is null ? new FileRunStore(clusterFolder) : new RedisRunStore(o.Redis, runId, Path.Combine(clusterFolder, "blobs"));
         (float[] initial, ValidationLoss validation) = LanguageModelTraining.CreateEvaluator(corpus, options);
-        RunSpec spec = RunBootstrap.Spec(runId, corpus, options, initial.Length, o.Shards, o.ChunkFloats);
-        BlobRef[] blobs = await RunBootstrap.WriteRoundZeroAsync(store, spec, initial);
-        CoordinatorSilo silo = await CoordinatorSilo.StartAsync(o.Listen, store, o.Redis, o.SiloPort, o.LogLevel, cancellationToken);
+        CoordinatorSilo silo = await CoordinatorSilo.StartAsync(o.Listen, store, o.Redis, o.SiloPort, o.LogLevel, cancellationToken, o.DataPort);
+        RunSpec spec = RunBootstrap.Spec(runId, corpus, options, initial.Length, o.Shards, o.ChunkFloats, silo.DataPort);
         try
         {
+            BlobRef[] blobs = await RunBootstrap.WriteRoundZeroAsync(store, spec, initial);
             await silo.Grains.GetGrain<IRunGrain>(IRunGrain.Key).Start(spec, 0, 0, 0, blobs);
         }
         catch

@@ -63,7 +63,8 @@ public static class ClusterWorker
             };
             RunSettings.EnsureSame(ticket.Spec.Settings, RunSettings.Of(corpus, settings));
             LanguageModelTraining? created = null;
-            var reducer = new ClusterReducer(connection.Client, ticket, incarnation, i => (created!.Trainer.Workers[i].RoundMeanLoss, created.Trainer.Workers[i].LastLoss));
+            using DataPlane.DataPlaneClient? data = ticket.Spec.DataPort > 0 ? new DataPlane.DataPlaneClient(new IPEndPoint(options.Join.Address, ticket.Spec.DataPort)) : null;
+            var reducer = new ClusterReducer(connection.Client, ticket, incarnation, i => (created!.Trainer.Workers[i].RoundMeanLoss, created.Trainer.Workers[i].LastLoss), data);
             using LanguageModelTraining training = LanguageModelTraining.Create(corpus, settings with { Reducer = reducer });
             created = training;
             log.WriteLine($"loco worker {m}: joined {options.Join} as worker {m} of {ticket.Spec.Workers} (run {ticket.Spec.RunId}; {training.ParameterCount:N0} weights, " +

@@ -16,15 +16,20 @@ namespace Loco.Cluster.Hosting;
 public sealed class CoordinatorSilo : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly DataPlane.DataPlaneServer? _data;
 
-    private CoordinatorSilo(IHost host, IPEndPoint gateway)
+    private CoordinatorSilo(IHost host, IPEndPoint gateway, DataPlane.DataPlaneServer? data)
     {
         _host = host;
         Gateway = gateway;
+        _data = data;
     }
 
     /// <summary>Where workers join.</summary>
     public IPEndPoint Gateway { get; }
+
+    /// <summary>The port of the data plane (0: none).</summary>
+    public int DataPort => _data?.Endpoint.Port ?? 0;
 
     /// <summary>Calls grains from inside the silo.</summary>
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
@@ -32,10 +37,11 @@ public sealed class CoordinatorSilo : IAsyncDisposable
     /// <summary>
     /// Starts a silo whose gateway listens on <paramref name="gateway"/> and whose silo-to-silo port is
     /// <paramref name="siloPort"/> (0: the gateway's port + 1), with membership in Redis when <paramref name="redis"/>
-    /// is given; grains keep their state through <paramref name="store"/>.
+    /// is given; grains keep their state through <paramref name="store"/>. The data plane listens on the gateway's
+    /// address and <paramref name="dataPort"/> (0: the gateway's port + 2; -1: no data plane, chunks as grain calls).
     /// </summary>
     public static async Task<CoordinatorSilo> StartAsync(IPEndPoint gateway, IRunStore store, string? redis = null, int siloPort = 0,
-        LogLevel logLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
+        LogLevel logLevel = LogLevel.Warning, CancellationToken cancellationToken = default, int dataPort = 0)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         ArgumentNullException.ThrowIfNull(store);
@@ -77,7 +83,24 @@ public sealed class CoordinatorSilo : IAsyncDisposable
             throw new ClusterUnavailableException($"the coordinator could not start on {gateway} (silo port {silo}): {ex.Message}", ex);
         }
 
-        return new CoordinatorSilo(host, gateway);
+        DataPlane.DataPlaneServer? data = null;
+        if (dataPort >= 0)
+        {
+            var endpoint = new IPEndPoint(gateway.Address, dataPort > 0 ? dataPort : gateway.Port + 2);
+            try
+            {
+                data = new DataPlane.DataPlaneServer(endpoint, host.Services.GetRequiredService<IGrainFactory>(),
+                    host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Loco.Cluster.DataPlane"), ClusterSettings.MaxMessageBodySize);
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                await host.StopAsync(CancellationToken.None);
+                host.Dispose();
+                throw new ClusterUnavailableException($"the coordinator's data plane could not listen on {endpoint}: {ex.Message}", ex);
+            }
+        }
+
+        return new CoordinatorSilo(host, gateway, data);
     }
 
     /// <summary>What every silo of a Loco cluster needs besides its endpoints, clustering and store (also used by tests on Orleans' TestingHost).</summary>
@@ -93,6 +116,11 @@ public sealed class CoordinatorSilo : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (_data is not null)
+        {
+            await _data.DisposeAsync();
+        }
+
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {

@@ -9,7 +9,8 @@ namespace Loco.Cluster.Hosting;
 public static class RunBootstrap
 {
     /// <summary>The spec of a run of <paramref name="options"/> (with its flags) on <paramref name="corpus"/>, over <paramref name="dimension"/> weights.</summary>
-    public static RunSpec Spec(string runId, TokenCorpus corpus, TrainingOptions options, int dimension, int shards, int chunkFloats = ShardLayout.DefaultChunkFloats)
+    public static RunSpec Spec(string runId, TokenCorpus corpus, TrainingOptions options, int dimension, int shards, int chunkFloats = ShardLayout.DefaultChunkFloats,
+        int dataPort = 0)
     {
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(options);
@@ -30,6 +31,7 @@ public static class RunBootstrap
             OuterLr = options.Family.OuterLr,
             OuterMomentum = options.Family.OuterMomentum,
             Restart = options.Family.Restart.Spec,
+            DataPort = dataPort,
         };
     }
 

@@ -49,4 +49,10 @@ public sealed record RunSpec
 
     /// <summary>The canonical settings (JSON) whose hash is <see cref="ConfigHash"/>, so that a worker can name the setting it disagrees on.</summary>
     [Id(13)] public required string Settings { get; init; }
+
+    /// <summary>
+    /// The port of the coordinator's data plane (<see cref="DataPlane.DataPlaneServer"/>), on the host workers join; 0 =
+    /// none: the chunks travel as grain calls.
+    /// </summary>
+    [Id(14)] public int DataPort { get; init; }
 }

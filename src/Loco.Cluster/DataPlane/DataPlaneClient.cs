@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Loco.Cluster.DataPlane;
+
+/// <summary>
+/// A worker's side of the data plane (<see cref="DataPlaneServer"/>): a few TCP connections to the coordinator, each
+/// carrying one chunk at a time; a refused chunk throws <see cref="UploadRefusedException"/> with the shard's reason.
+/// </summary>
+public sealed class DataPlaneClient(IPEndPoint endpoint) : IDisposable
+{
+    private readonly ConcurrentBag<NetworkStream> _idle = [];
+
+    /// <summary>The coordinator's data endpoint.</summary>
+    public IPEndPoint Endpoint { get; } = endpoint;
+
+    /// <summary>Sends one upload chunk and waits for the shard's answer.</summary>
+    public async Task UploadAsync(DataFrame frame, ReadOnlyMemory<byte> payload)
+    {
+        NetworkStream stream = await RentAsync();
+        byte[] header = new byte[DataFrame.Size];
+        (frame with { Kind = DataKind.Upload, Length = payload.Length }).Write(header);
+        await stream.WriteAsync(header);
+        await stream.WriteAsync(payload);
+        await ReadStatusAsync(stream);
+        _idle.Add(stream);
+    }
+
+    /// <summary>Fetches one chunk of the committed weights into <paramref name="destination"/> (exactly its length).</summary>
+    public async Task DownloadAsync(DataFrame frame, Memory<byte> destination)
+    {
+        NetworkStream stream = await RentAsync();
+        byte[] header = new byte[DataFrame.Size];
+        (frame with { Kind = DataKind.Download, Length = 0 }).Write(header);
+        await stream.WriteAsync(header);
+        int length = await ReadStatusAsync(stream);
+        if (length != destination.Length)
+        {
+            stream.Dispose();
+            throw new InvalidDataException($"the shard sent {length} bytes for a chunk of {destination.Length}.");
+        }
+
+        await stream.ReadExactlyAsync(destination);
+        _idle.Add(stream);
+    }
+
+    // Every reply is a status byte and a length: on a refusal the message follows, thrown here; on success the length of
+    // what follows (a download's payload; 0 for an upload).
+    private static async Task<int> ReadStatusAsync(NetworkStream stream)
+    {
+        byte[] reply = new byte[5];
+        await stream.ReadExactlyAsync(reply);
+        int n = BitConverter.ToInt32(reply.AsSpan(1));
+        if (reply[0] == 0)
+        {
+            return n;
+        }
+
+        byte[] text = new byte[n];
+        await stream.ReadExactlyAsync(text);
+        throw new UploadRefusedException(Encoding.UTF8.GetString(text));
+    }
+
+    private async Task<NetworkStream> RentAsync()
+    {
+        if (_idle.TryTake(out NetworkStream? stream))
+        {
+            return stream;
+        }
+
+        var socket = new Socket(Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(Endpoint);
+        return new NetworkStream(socket, ownsSocket: true);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        while (_idle.TryTake(out NetworkStream? stream))
+        {
+            stream.Dispose();
+        }
+    }
+}
