@@ -73,5 +73,11 @@ internal sealed class WorkerCommand
         {
             throw new InvalidInputException("--join", $"the coordinator at {join} refused this worker: {ex.Message}");
         }
+        catch (Exception ex) when (ex is not (InvalidInputException or OperationCanceledException))
+        {
+            // The coordinator went away, a call failed or timed out: one message, not a stack trace.
+            terminal.Error.WriteLine($"loco worker: the run with the coordinator at {join} failed: {ex.GetType().Name}: {ex.Message}");
+            return ExitCodes.Failure;
+        }
     }
 }

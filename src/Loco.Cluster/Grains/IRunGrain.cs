@@ -19,8 +19,10 @@ public interface IRunGrain : IGrainWithStringKey
 
     /// <summary>
     /// A worker process (a fresh <paramref name="incarnation"/> per start) asks for <paramref name="count"/> worker slots
-    /// (the lowest free indices); it enters at the next round boundary.
+    /// (the lowest free indices); it enters at the next round boundary. A worker that comes before the coordinator has
+    /// started the run waits for it (up to a minute).
     /// </summary>
+    [AlwaysInterleave]
     Task<JoinTicket> Join(Guid incarnation, string host, int count);
 
     /// <summary>Waits up to <paramref name="wait"/> for every worker slot to be taken (the first round's barrier); true when they are.</summary>

@@ -17,6 +17,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     private readonly Dictionary<long, RoundCommit> _history = [];
     private readonly Dictionary<long, TaskCompletionSource<RoundCommit>> _waiting = [];
     private TaskCompletionSource<bool> _allJoined = New<bool>();
+    private readonly TaskCompletionSource<bool> _started = New<bool>();
     private string? _failure;
     private bool _finished;
     private double _lastTrainLoss = double.NaN;
@@ -41,12 +42,20 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         _committed = round;
         _slots = [.. Enumerable.Range(0, spec.Workers).Select(m => new Slot(m))];
         _dataPositions = [.. Enumerable.Repeat(round * spec.InnerSteps, spec.Workers)];
+        _started.TrySetResult(true);
         log.LogInformation("run {Run}: started at round {Round} of {Rounds} with {Shards} shards", spec.RunId, round, spec.Rounds, spec.Layout.Shards);
     }
 
     /// <inheritdoc />
-    public Task<JoinTicket> Join(Guid incarnation, string host, int count)
+    public async Task<JoinTicket> Join(Guid incarnation, string host, int count)
     {
+        // Interleaved: a worker may call before the coordinator's Start has finished; nothing below awaits, so a join
+        // runs as one turn once the run exists.
+        if (await Task.WhenAny(_started.Task, Task.Delay(TimeSpan.FromMinutes(1))) != _started.Task)
+        {
+            throw new RunRefusedException("the coordinator has not started its run within a minute.");
+        }
+
         RunSpec spec = Spec();
         if (count < 1 || count > spec.Workers)
         {
@@ -92,7 +101,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             _allJoined.TrySetResult(true);
         }
 
-        return Task.FromResult(new JoinTicket([.. held.Select(s => s.Worker)], spec, _committed));
+        return new JoinTicket([.. held.Select(s => s.Worker)], spec, _committed);
     }
 
     /// <inheritdoc />
