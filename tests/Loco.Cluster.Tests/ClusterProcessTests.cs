@@ -102,4 +102,47 @@ public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--shards", error);
     }
+
+    [Fact]
+    public void StatusShowsTheRunACoordinatorHoldsAndItsWorkers()
+    {
+        int port = FreeTriple();
+        using var coordinator = new LocoChild("coordinator", "--listen", $"127.0.0.1:{port}", "--workers", "2", "--steps", "2000", "--inner-steps", "1000",
+            "--out", Out("status"));
+        Assert.True(coordinator.WaitForOutput("waiting for 2 workers", Limit), coordinator.Err);
+        using var worker = new LocoChild("worker", "--join", $"127.0.0.1:{port}");
+        (int code, string output, string error) = (0, "", "");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        do
+        {
+            (code, output, error) = LocoChild.Run(Limit, "status", "--join", $"127.0.0.1:{port}", "--json");
+            Assert.True(code == 0, error);
+        }
+        while (!output.Contains("\"worker\":0", StringComparison.Ordinal) && clock.Elapsed < Limit);
+
+        Assert.Contains("\"committed_round\":0", output);
+        Assert.Contains("\"rounds\":2", output);
+        Assert.Contains("\"workers\":2", output);
+        Assert.Contains("\"connected\":true", output);
+        (code, output, error) = LocoChild.Run(Limit, "status", "--join", $"127.0.0.1:{port}");
+        Assert.True(code == 0, error);
+        Assert.Contains("round 0 of 2 committed; 1 of 2 workers connected", output);
+    }
+
+    private static int FreeTriple()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            int port = Endpoints.FreePort(IPAddress.Loopback);
+            try
+            {
+                Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port + 1), "--listen");
+                Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port + 2), "--listen");
+                return port;
+            }
+            catch (Loco.Core.Family.InvalidInputException) when (attempt < 20)
+            {
+            }
+        }
+    }
 }

@@ -40,6 +40,28 @@ internal sealed class LocoChild : IDisposable
 
     public string Err { get { lock (_gate) return _err.ToString(); } }
 
+    /// <summary>Waits until standard output holds <paramref name="text"/> (false if the child exits or time runs out first).</summary>
+    public bool WaitForOutput(string text, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            if (Out.Contains(text, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (_process.HasExited)
+            {
+                return Out.Contains(text, StringComparison.Ordinal);
+            }
+
+            Thread.Sleep(50);
+        }
+
+        return false;
+    }
+
     /// <summary>Runs loco to its end (at most <paramref name="limit"/>); returns (exit code, stdout, stderr).</summary>
     public static (int Code, string Out, string Err) Run(TimeSpan limit, params string[] args)
     {
