@@ -48,7 +48,7 @@ static async Task Throughput(int megabytes, bool dataPlane)
     string folder = Directory.CreateTempSubdirectory("loco-cluster-bench-").FullName;
     try
     {
-        var gateway = new IPEndPoint(IPAddress.Loopback, FreePair());
+        var gateway = new IPEndPoint(IPAddress.Loopback, Endpoints.FreeConsecutive(IPAddress.Loopback, 3));
         var store = new FileRunStore(folder);
         await using CoordinatorSilo silo = await CoordinatorSilo.StartAsync(gateway, store, dataPort: dataPlane ? 0 : -1);
         var spec = new RunSpec
@@ -174,23 +174,6 @@ static async Task<(double Acked, double Streamed)> Tcp(long bytes)
 
     await server;
     return (rates[0], rates[1]);
-}
-
-static int FreePair()
-{
-    for (int i = 0; ; i++)
-    {
-        int port = Endpoints.FreePort(IPAddress.Loopback);
-        try
-        {
-            Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port + 1), "--listen");
-            Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port + 2), "--listen");
-            return port;
-        }
-        catch (Loco.Core.Family.InvalidInputException) when (i < 20)
-        {
-        }
-    }
 }
 
 // `loco train --processes 2` of the model at H = 50, then the round split from the workers' logs and the coordinator's lines.

@@ -11,64 +11,6 @@ public sealed class TrainProcessTests() : CliTestBase("train-process")
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
 
-    /// <summary>A child <c>loco</c> whose standard output and error are collected line by line.</summary>
-    private sealed class Child : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _out = new();
-        private readonly StringBuilder _err = new();
-        private readonly object _gate = new();
-
-        public Child(params string[] args)
-        {
-            string dll = typeof(LocoApp).Assembly.Location;
-            string? self = Environment.ProcessPath;
-            string host = self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
-                ? self
-                : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
-            var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string a in (string[])["exec", dll, .. args]) start.ArgumentList.Add(a);
-            _process = Process.Start(start)!;
-            _process.OutputDataReceived += (_, e) => { lock (_gate) { if (e.Data is not null) _out.AppendLine(e.Data); } };
-            _process.ErrorDataReceived += (_, e) => { lock (_gate) { if (e.Data is not null) _err.AppendLine(e.Data); } };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-        }
-
-        public int Pid => _process.Id;
-
-        public string Out { get { lock (_gate) return _out.ToString(); } }
-
-        public string Err { get { lock (_gate) return _err.ToString(); } }
-
-        /// <summary>Waits until standard output holds <paramref name="text"/> (false if the child exits or time runs out first).</summary>
-        public bool WaitForOutput(string text, TimeSpan limit)
-        {
-            var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < limit)
-            {
-                if (Out.Contains(text, StringComparison.Ordinal)) return true;
-                if (_process.HasExited) return Out.Contains(text, StringComparison.Ordinal);
-                Thread.Sleep(50);
-            }
-
-            return false;
-        }
-
-        public int WaitForExit(TimeSpan limit)
-        {
-            Assert.True(_process.WaitForExit(limit), $"loco did not exit within {limit}; output: {Out} {Err}");
-            _process.WaitForExit(); // the output readers' last lines
-            return _process.ExitCode;
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited) _process.Kill(); // this child only, by its pid
-            _process.Dispose();
-        }
-    }
-
     private static void Run(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -100,13 +42,13 @@ public sealed class TrainProcessTests() : CliTestBase("train-process")
     public void CtrlCStopsAtTheEndOfTheRoundWithACheckpointAndResumeFinishesTheRun()
     {
         string straight = PathOf("straight");
-        using (var whole = new Child(Args(straight)))
+        using (var whole = new LocoChild(Args(straight)))
         {
             Assert.True(whole.WaitForExit(Limit) == 0, whole.Err);
         }
 
         string outFolder = PathOf("run");
-        using (var child = new Child(Args(outFolder)))
+        using (var child = new LocoChild(Args(outFolder)))
         {
             Assert.True(child.WaitForOutput("round 1/10 ", Limit), child.Out + child.Err);
             // Rows are appended as rounds finish: a crash now would leave rounds 0 and 1.
@@ -124,7 +66,7 @@ public sealed class TrainProcessTests() : CliTestBase("train-process")
         Assert.Contains($"\"Round\": {rows - 2},", state); // the checkpoint is of the last row's round
         Assert.True(rows - 2 < 10, "the run stopped before its end");
 
-        using (var resumed = new Child("train", "--resume", outFolder))
+        using (var resumed = new LocoChild("train", "--resume", outFolder))
         {
             Assert.True(resumed.WaitForExit(Limit) == 0, resumed.Err);
             Assert.Contains($"resuming at round {rows - 2} of 10", resumed.Out);
@@ -147,7 +89,7 @@ public sealed class TrainProcessTests() : CliTestBase("train-process")
         try
         {
             string outFolder = Path.Combine(disk, "run");
-            using var child = new Child(Args(outFolder));
+            using var child = new LocoChild(Args(outFolder));
             Assert.True(child.WaitForOutput("round 1/10 ", Limit), child.Out + child.Err);
             // Something else fills the disk: write until no byte is left.
             using (var filler = new FileStream(Path.Combine(disk, "filler"), FileMode.CreateNew))
@@ -173,7 +115,7 @@ public sealed class TrainProcessTests() : CliTestBase("train-process")
 
             // Once there is room again, the run resumes from that checkpoint.
             File.Delete(Path.Combine(disk, "filler"));
-            using var resumed = new Child("train", "--resume", outFolder);
+            using var resumed = new LocoChild("train", "--resume", outFolder);
             Assert.True(resumed.WaitForExit(Limit) == 0, resumed.Err);
             Assert.Contains("resuming at round ", resumed.Out);
         }

@@ -106,7 +106,7 @@ public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
     [Fact]
     public void StatusShowsTheRunACoordinatorHoldsAndItsWorkers()
     {
-        int port = FreeTriple();
+        int port = Endpoints.FreeConsecutive(IPAddress.Loopback, 3);
         using var coordinator = new LocoChild("coordinator", "--listen", $"127.0.0.1:{port}", "--workers", "2", "--steps", "2000", "--inner-steps", "1000",
             "--out", Out("status"));
         Assert.True(coordinator.WaitForOutput("waiting for 2 workers", Limit), coordinator.Err);
@@ -127,22 +127,5 @@ public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
         (code, output, error) = LocoChild.Run(Limit, "status", "--join", $"127.0.0.1:{port}");
         Assert.True(code == 0, error);
         Assert.Contains("round 0 of 2 committed; 1 of 2 workers connected", output);
-    }
-
-    private static int FreeTriple()
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            int port = Endpoints.FreePort(IPAddress.Loopback);
-            try
-            {
-                Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port + 1), "--listen");
-                Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port + 2), "--listen");
-                return port;
-            }
-            catch (Loco.Core.Family.InvalidInputException) when (attempt < 20)
-            {
-            }
-        }
     }
 }

@@ -21,11 +21,7 @@ public sealed class DataPlaneTests : IDisposable
     public async Task ChunksTravelBitExactBadOnesAreRefusedWithTheShardsReasonAndGarbageDoesNotStopTheServer()
     {
         const int D = 3000;
-        int port = Endpoints.FreePort(IPAddress.Loopback);
-        while (!Free(port + 1) || !Free(port + 2))
-        {
-            port = Endpoints.FreePort(IPAddress.Loopback);
-        }
+        int port = Endpoints.FreeConsecutive(IPAddress.Loopback, 3);
 
         var gateway = new IPEndPoint(IPAddress.Loopback, port);
         var store = new FileRunStore(_folder);
@@ -73,18 +69,5 @@ public sealed class DataPlaneTests : IDisposable
         Outer.Plain(0.5).Step<float>(expected, delta, Outer.Plain(0.5).Init<float>(D));
         Assert.Equal(expected, global);
         Assert.Equal(MemoryMarshal.AsBytes(expected.AsSpan()).ToArray(), MemoryMarshal.AsBytes(global.AsSpan()).ToArray());
-    }
-
-    private static bool Free(int port)
-    {
-        try
-        {
-            Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port), "--listen");
-            return true;
-        }
-        catch (Loco.Core.Family.InvalidInputException)
-        {
-            return false;
-        }
     }
 }

@@ -38,7 +38,7 @@ internal static partial class ClusterProcesses
         flags["--workers"] = $"{workers}";
         OutFolder.EnsureWritable(outFolder);
         Directory.CreateDirectory(outFolder);
-        int port = FreePorts();
+        int port = Endpoints.FreeConsecutive(IPAddress.Loopback, 3); // the gateway, the silo, the data plane
         string join = $"127.0.0.1:{port}";
         var coordinatorArgs = new List<string> { "coordinator" };
         foreach ((string flag, string value) in flags)
@@ -280,29 +280,5 @@ internal static partial class ClusterProcesses
         {
             return "(no output)";
         }
-    }
-
-    // A port p such that p, p + 1 (the silo-to-silo port) and p + 2 (the data plane) are all free now.
-    private static int FreePorts()
-    {
-        for (int attempt = 0; attempt < 20; attempt++)
-        {
-            int port = Endpoints.FreePort(IPAddress.Loopback);
-            if (port < 65534)
-            {
-                try
-                {
-                    Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port + 1), "--listen");
-                    Endpoints.EnsureFree(new IPEndPoint(IPAddress.Loopback, port + 2), "--listen");
-                    return port;
-                }
-                catch (InvalidInputException)
-                {
-                    // Taken: try another.
-                }
-            }
-        }
-
-        throw new InvalidInputException("--processes", "found no three free neighbouring ports on 127.0.0.1 for the coordinator.");
     }
 }

@@ -45,6 +45,40 @@ public static class Endpoints
         return port;
     }
 
+    /// <summary>
+    /// A port p on <paramref name="address"/> such that p … p + <paramref name="count"/> − 1 are all free now (a
+    /// coordinator's gateway, silo and data ports); tries a bounded number of candidates.
+    /// </summary>
+    public static int FreeConsecutive(IPAddress address, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            int port = FreePort(address);
+            if (port + count - 1 <= 65535 && Enumerable.Range(1, count - 1).All(i => IsFree(new IPEndPoint(address, port + i))))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidInputException("--listen", $"found no {count} free neighbouring ports on {address}.");
+    }
+
+    private static bool IsFree(IPEndPoint endpoint)
+    {
+        try
+        {
+            using var listener = new TcpListener(endpoint);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Refuses a port that is already taken, naming <paramref name="flag"/>.</summary>
     public static void EnsureFree(IPEndPoint endpoint, string flag)
     {

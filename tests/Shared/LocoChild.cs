@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text;
+using Xunit;
 
-namespace Loco.Cluster.Tests;
+namespace Loco.Tests;
 
 /// <summary>
 /// The built <c>loco</c> as a child process, its output collected; bounded in time, and killed (with the processes it
