@@ -60,6 +60,22 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
     /// <summary>The last commit this worker saw.</summary>
     public RoundCommit? LastCommit { get; private set; }
 
+    /// <summary>
+    /// Where to write each round's pseudo-gradients (<c>delta-r{round}-w{worker}.bin</c>) and committed global weights
+    /// (<c>global-r{round}-w{worker}.bin</c>, by the process's first worker), raw fp32; null: nowhere. For checking a run from outside (<c>loco worker --dump</c>).
+    /// </summary>
+    public string? DumpFolder { get; init; }
+
+    /// <summary>
+    /// Fault injection for tests (<c>LOCO_FAULT_STALL_UPLOAD=R</c> in the environment of <c>loco worker</c>): in round
+    /// R the worker sends its first chunk, says so on <see cref="FaultLog"/>, and stalls (heartbeats go on) until it is
+    /// killed, so that a test can kill a worker in the middle of its upload. 0: never.
+    /// </summary>
+    public long StallUploadInRound { get; init; }
+
+    /// <summary>Where the fault injection says what it does.</summary>
+    public TextWriter? FaultLog { get; init; }
+
     /// <summary>Payload bytes uploaded over the run.</summary>
     public long BytesSent { get; private set; }
 
@@ -106,6 +122,20 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
         }
 
         MemoryMarshal.AsBytes(pseudoGradient).CopyTo(_staging);
+        if (DumpFolder is string dump)
+        {
+            File.WriteAllBytes(Path.Combine(dump, $"delta-r{round}-w{m}.bin"), _staging);
+        }
+
+        if (StallUploadInRound == round)
+        {
+            (int first, int length) = Layout.Chunk(0, 0);
+            SendAsync(0, round, m, [(0, _staging.AsMemory(4 * first, 4 * length))]).GetAwaiter().GetResult();
+            FaultLog?.WriteLine($"loco worker {m}: stalling in the upload of round {round} after its first chunk (LOCO_FAULT_STALL_UPLOAD)");
+            FaultLog?.Flush();
+            Thread.Sleep(TimeSpan.FromMinutes(10));
+        }
+
         var uploads = new List<Task>();
         long bytes = 0;
         for (int k = 0; k < Layout.Shards; k++)
@@ -195,6 +225,11 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
         clock.Restart();
         Download(round, global);
         state.Restore(round, commit.RoundsSinceRestart, commit.Restarts);
+        if (DumpFolder is string dump)
+        {
+            File.WriteAllBytes(Path.Combine(dump, $"global-r{round}-w{Ticket.Workers[0]}.bin"), MemoryMarshal.AsBytes((ReadOnlySpan<float>)global).ToArray());
+        }
+
         _round = round;
         _added = -1;
         LastCommit = commit;

@@ -5,7 +5,12 @@ namespace Loco.Cluster;
 public sealed class RunRefusedException : Exception
 {
     /// <summary>With a message.</summary>
-    public RunRefusedException(string message) : base(message)
+    public RunRefusedException(string message, bool slotsFull = false) : base(message)
     {
+        SlotsFull = slotsFull;
     }
+
+    /// <summary>True when the run only lacks a free slot for now (a lost worker's slot frees when its lease expires): worth asking again.</summary>
+    [Id(0)]
+    public bool SlotsFull { get; private set; }
 }

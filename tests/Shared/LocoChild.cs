@@ -16,6 +16,12 @@ internal sealed class LocoChild : IDisposable
     private readonly Lock _gate = new();
 
     public LocoChild(params string[] args)
+        : this(null, args)
+    {
+    }
+
+    /// <summary>A child with extra environment variables.</summary>
+    public LocoChild(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "loco.dll");
         string? self = Environment.ProcessPath;
@@ -26,6 +32,11 @@ internal sealed class LocoChild : IDisposable
         foreach (string a in (string[])["exec", dll, .. args])
         {
             start.ArgumentList.Add(a);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         _process = Process.Start(start)!;
@@ -76,6 +87,13 @@ internal sealed class LocoChild : IDisposable
         Assert.True(_process.WaitForExit(limit), $"loco did not exit within {limit}; output: {Out} {Err}");
         _process.WaitForExit();
         return _process.ExitCode;
+    }
+
+    /// <summary>Kills the child now (SIGKILL, by its pid), with the processes it started.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
     }
 
     public void Dispose()

@@ -64,6 +64,11 @@ internal sealed class StatusCommand
         }
 
         terminal.Console.Write(table);
+        foreach (string e in status.Events.TakeLast(10))
+        {
+            terminal.Out.WriteLine(e);
+        }
+
         return ExitCodes.Ok;
     }
 

@@ -31,6 +31,10 @@ internal sealed class TrainCommand(bool coordinator = false)
     private readonly Option<string?> _listen = Options.Text("--listen", "HOST:PORT where workers join (the Orleans gateway); the silo-to-silo port is PORT+1 and the data plane (the chunks' TCP stream) PORT+2. Default: 127.0.0.1:11111.");
     private readonly Option<string?> _store = Options.Text("--store", "Where the committed rounds survive the coordinator: file (under --out/cluster, the default) or redis (Orleans membership and the manifest in Redis; blobs under --out/cluster/blobs).");
     private readonly Option<string?> _redis = Options.Text("--redis", "HOST:PORT of the Redis server for --store redis.");
+    private readonly Option<int?> _minWorkers = Options.Int("--min-workers",
+        "The fewest workers a round may commit over: a worker lost in a round (its lease expired) is dropped and the round commits over those that uploaded, " +
+        "if they are at least this many; otherwise it waits for workers to (re)join. Default: all (--workers).");
+    private readonly Option<double?> _lease = Options.Double("--lease", "Seconds without a heartbeat (workers send one a second) after which a worker is taken for dead and its slot freed for a rejoin. Default: 10.");
     private readonly Option<int?> _shards = Options.Int("--shards", "Shards the flat weights are cut into (each a grain that holds its slice of the weights and outer momentum and takes the outer step). Default: 2.");
     private readonly Option<string?> _model = Options.Text("--model", "Model shape: tiny (~0.9M weights), small (~10.7M), 150m (hidden 1024, 12 layers, 16 heads, FFN 4096). Default: tiny.");
     private readonly Option<string?> _corpus = Options.Text("--corpus",
@@ -58,12 +62,12 @@ internal sealed class TrainCommand(bool coordinator = false)
     private Command? _command;
 
     /// <summary>The flags that are not settings of the run: they may differ on resume and are not saved.</summary>
-    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards];
+    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease];
 
     private IEnumerable<Option> All =>
         new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
             .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _json])
-            .Concat(coordinator ? [_listen, _store, _redis, _shards] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards]);
+            .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease]);
 
     public Command Build(Terminal terminal)
     {
@@ -243,7 +247,7 @@ internal sealed class TrainCommand(bool coordinator = false)
             }
 
             var cluster = new List<string>();
-            foreach (Option option in new Option[] { _store, _redis, _shards })
+            foreach (Option option in new Option[] { _store, _redis, _shards, _minWorkers, _lease })
             {
                 if (r.GetResult(option) is OptionResult { Implicit: false } given)
                 {
@@ -254,7 +258,7 @@ internal sealed class TrainCommand(bool coordinator = false)
             return ClusterProcesses.Run(terminal, processes, GivenFlags(r), cluster, r.GetValue(_out) ?? Path.Combine("loco-out", "train"), r.GetValue(_overwrite), r.GetValue(_json));
         }
 
-        foreach (Option option in new Option[] { _store, _redis, _shards })
+        foreach (Option option in new Option[] { _store, _redis, _shards, _minWorkers, _lease })
         {
             if (r.GetResult(option) is OptionResult { Implicit: false })
             {
@@ -419,6 +423,17 @@ internal sealed class TrainCommand(bool coordinator = false)
 
         int shards = r.GetValue(_shards) ?? 2;
         InputChecks.AtLeastOne(shards, "--shards", "number of shards");
+        int minWorkers = r.GetValue(_minWorkers) ?? setup.Options.Family.Workers;
+        if (minWorkers < 1 || minWorkers > setup.Options.Family.Workers)
+        {
+            throw new InvalidInputException("--min-workers", $"must lie in 1..{setup.Options.Family.Workers} (--workers); got {minWorkers}.");
+        }
+
+        double lease = r.GetValue(_lease) ?? 10;
+        if (!double.IsFinite(lease) || lease < 1)
+        {
+            throw new InvalidInputException("--lease", $"must be at least 1 second (heartbeats come every second); got {lease}.");
+        }
         OutFolder.EnsureWritable(outFolder);
         bool overwrite = r.GetValue(_overwrite);
         if (!overwrite && HoldsRun(outFolder) is string what)
@@ -438,7 +453,10 @@ internal sealed class TrainCommand(bool coordinator = false)
         ClusterCoordinator cluster;
         try
         {
-            cluster = ClusterCoordinator.StartAsync(new CoordinatorOptions { Listen = listen, OutFolder = outFolder, Redis = redis, Shards = shards }, corpus, options)
+            cluster = ClusterCoordinator.StartAsync(new CoordinatorOptions
+                {
+                    Listen = listen, OutFolder = outFolder, Redis = redis, Shards = shards, MinWorkers = minWorkers, LeaseSeconds = lease,
+                }, corpus, options)
                 .GetAwaiter().GetResult();
         }
         catch (ClusterUnavailableException ex)
@@ -459,9 +477,10 @@ internal sealed class TrainCommand(bool coordinator = false)
             CoordinatorOutcome outcome = cluster.RunAsync(new CoordinatorLoop
             {
                 CheckpointFolder = Path.Combine(outFolder, TrainingCheckpoint.FolderName),
+                OnEvent = e => lines.WriteLine($"loco coordinator: {e}"),
                 OnRound = (report, commit) =>
                 {
-                    csv.Append(report);
+                    csv.Append(report, commit?.Contributors);
                     tokens += report.Items;
                     if (commit is not null)
                     {

@@ -13,7 +13,7 @@ namespace Loco.Cli.Output;
 /// </summary>
 internal sealed class TrainCsv(string path, string method, string model, TrainingOptions options)
 {
-    public const string Header = "method,model,inner_lr,inner_steps,workers,batch,context,outer_lr,outer_momentum,outer,outer_form,restart_period,round,inner_step,train_loss,val_loss,tokens,seconds";
+    public const string Header = "method,model,inner_lr,inner_steps,workers,batch,context,outer_lr,outer_momentum,outer,outer_form,restart_period,round,inner_step,train_loss,val_loss,tokens,seconds,contributors";
 
     private readonly string _settings = Settings(method, model, options);
     private long _tokens;
@@ -34,20 +34,25 @@ internal sealed class TrainCsv(string path, string method, string model, Trainin
         OutputFile.Write(Path, text.ToString());
     }
 
-    /// <summary>Appends one round: one write of a whole line, flushed to disk.</summary>
-    public void Append(RoundReport report)
+    /// <summary>
+    /// Appends one round: one write of a whole line, flushed to disk. <paramref name="contributors"/>: the workers the
+    /// round averaged (a cluster round may have fewer than M); null: all M.
+    /// </summary>
+    public void Append(RoundReport report, IReadOnlyList<int>? contributors = null)
     {
-        byte[] line = Encoding.UTF8.GetBytes(Row(report) + "\n");
+        byte[] line = Encoding.UTF8.GetBytes(Row(report, contributors) + "\n");
         using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
         file.Write(line);
         file.Flush(flushToDisk: true);
     }
 
-    private string Row(RoundReport h)
+    private string Row(RoundReport h, IReadOnlyList<int>? contributors = null)
     {
         _tokens += h.Items;
+        // The workers whose pseudo-gradients the round averaged, separated by spaces (none for round 0).
+        string who = h.Round == 0 ? "" : string.Join(' ', contributors ?? [.. Enumerable.Range(0, options.Family.Workers)]);
         return string.Join(',', _settings, h.Round, h.Round * options.Family.InnerSteps, N(h.TrainLoss), N(h.ValidationLoss), _tokens,
-            h.Seconds.ToString("F3", CultureInfo.InvariantCulture));
+            h.Seconds.ToString("F3", CultureInfo.InvariantCulture), who);
     }
 
     private static string Settings(string method, string model, TrainingOptions options)

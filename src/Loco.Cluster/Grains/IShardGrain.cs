@@ -25,12 +25,13 @@ public interface IShardGrain : IGrainWithIntegerKey
     Task Upload(long round, int worker, Guid incarnation, int chunk, [Immutable] byte[] payload, ulong checksum);
 
     /// <summary>
-    /// Commits round <paramref name="round"/>: the mean of <paramref name="contributors"/>' pseudo-gradients (summed in
-    /// the order given, which is index order), the outer step on the slice, the momentum reset if
-    /// <paramref name="restart"/>; stores the slice and returns its blob.
+    /// Commits round <paramref name="round"/>: the mean of <paramref name="contributors"/>' pseudo-gradients, each as
+    /// uploaded by the incarnation at the same position of <paramref name="incarnations"/> (summed in the order given,
+    /// which is index order), the outer step on the slice, the momentum reset if <paramref name="restart"/>; stores the
+    /// slice and returns its blob. What any other incarnation uploaded is dropped.
     /// </summary>
     [ResponseTimeout("00:05:00")]
-    Task<BlobRef> Commit(long round, int[] contributors, bool restart);
+    Task<BlobRef> Commit(long round, int[] contributors, Guid[] incarnations, bool restart);
 
     /// <summary>
     /// Chunk <paramref name="chunk"/> of the global weights after round <paramref name="round"/> (which must be the last

@@ -13,7 +13,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     private OuterState<float>? _counters;
     private Slot[] _slots = [];
     private long _committed;
-    private readonly Dictionary<int, WorkerRoundReport> _submitted = [];
+    private readonly Dictionary<int, (WorkerRoundReport Report, Guid Incarnation)> _submitted = [];
     private readonly Dictionary<long, RoundCommit> _history = [];
     private readonly Dictionary<long, TaskCompletionSource<RoundCommit>> _waiting = [];
     private TaskCompletionSource<bool> _allJoined = New<bool>();
@@ -21,7 +21,11 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     private string? _failure;
     private bool _finished;
     private double _lastTrainLoss = double.NaN;
+    private long _bytesReceived;
     private long[] _dataPositions = [];
+    private readonly List<string> _events = [];
+    private Task? _committing;
+    private IGrainTimer? _leases;
 
     /// <inheritdoc />
     public async Task Start(RunSpec spec, long round, long roundsSinceRestart, long restarts, BlobRef[] blobs)
@@ -42,6 +46,8 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         _committed = round;
         _slots = [.. Enumerable.Range(0, spec.Workers).Select(m => new Slot(m))];
         _dataPositions = [.. Enumerable.Repeat(round * spec.InnerSteps, spec.Workers)];
+        _leases ??= this.RegisterGrainTimer(CheckLeasesAsync, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
+        Event($"run started at round {round} of {spec.Rounds}: {spec.Workers} workers (a round commits over at least {spec.Quorum}), lease {spec.LeaseSeconds:G} s");
         _started.TrySetResult(true);
         log.LogInformation("run {Run}: started at round {Round} of {Rounds} with {Shards} shards", spec.RunId, round, spec.Rounds, spec.Layout.Shards);
     }
@@ -57,6 +63,12 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         }
 
         RunSpec spec = Spec();
+        if (_committing is Task committing)
+        {
+            // Enter after the commit under way, with its weights.
+            await committing;
+        }
+
         if (count < 1 || count > spec.Workers)
         {
             throw new RunRefusedException($"a process asked for {count} workers; run {spec.RunId} has {spec.Workers}.");
@@ -78,7 +90,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             Slot[] free = [.. _slots.Where(s => s.Incarnation is null)];
             if (free.Length < count)
             {
-                throw new RunRefusedException($"run {spec.RunId} has {free.Length} free worker slots of {spec.Workers}; this process asked for {count}.");
+                throw new RunRefusedException($"run {spec.RunId} has {free.Length} free worker slots of {spec.Workers}; this process asked for {count}.", slotsFull: true);
             }
 
             held = free[..count];
@@ -89,7 +101,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
                 slot.Touch();
             }
 
-            log.LogInformation("run {Run}: workers [{Workers}] joined from {Host} (incarnation {Incarnation})", spec.RunId, string.Join(", ", held.Select(s => s.Worker)), host, incarnation);
+            Event($"worker{(held.Length > 1 ? "s" : "")} {string.Join(", ", held.Select(s => s.Worker))} joined from {host} at round {_committed + 1}");
         }
         else if (held.Length != count)
         {
@@ -101,7 +113,8 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             _allJoined.TrySetResult(true);
         }
 
-        return new JoinTicket([.. held.Select(s => s.Worker)], spec, _committed);
+        return new JoinTicket([.. held.Select(s => s.Worker)], spec, _committed, _counters!.RoundsSinceRestart, _counters.Restarts,
+            [.. held.Select(s => _dataPositions[s.Worker])]);
     }
 
     /// <inheritdoc />
@@ -127,11 +140,67 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         slot.Touch();
         slot.LastLoss = report.RoundMeanLoss;
         slot.BytesSent += report.BytesSent;
-        _submitted[worker] = report;
-        if (_submitted.Count == spec.Workers)
+        _bytesReceived += report.BytesSent;
+        _submitted[worker] = (report, incarnation);
+        await TryCommitAsync(spec);
+    }
+
+    // The open round commits once every live worker has submitted and they are at least the quorum.
+    private async Task TryCommitAsync(RunSpec spec)
+    {
+        Slot[] live = [.. _slots.Where(s => s.Incarnation is not null && !s.Left)];
+        if (_committing is not null || _submitted.Count == 0 || _submitted.Count < spec.Quorum || live.Any(s => !_submitted.ContainsKey(s.Worker)))
         {
-            await CommitRound(spec, round);
+            return;
         }
+
+        _committing = CommitRound(spec, _committed + 1);
+        try
+        {
+            await _committing;
+        }
+        finally
+        {
+            _committing = null;
+        }
+    }
+
+    // Every half second: a worker not heard from for longer than its lease is taken for dead. Its slot is freed for a
+    // rejoin, what it uploaded for the open round is dropped (a dead incarnation's chunks never count), and the round
+    // commits over the others if they are enough.
+    private async Task CheckLeasesAsync(CancellationToken cancellation)
+    {
+        if (_spec is not { } spec || _finished || _failure is not null)
+        {
+            return;
+        }
+
+        bool lost = false;
+        foreach (Slot slot in _slots.Where(s => s.Incarnation is not null && !s.Left && s.SinceContact > spec.LeaseSeconds))
+        {
+            Event($"worker {slot.Worker} lost at round {_committed + 1}: no contact for {slot.SinceContact:F1} s (lease {spec.LeaseSeconds:G} s); its slot is free");
+            _submitted.Remove(slot.Worker);
+            slot.Incarnation = null;
+            slot.Host = "";
+            lost = true;
+        }
+
+        if (lost)
+        {
+            await TryCommitAsync(spec);
+        }
+    }
+
+    private void Event(string text)
+    {
+        string line = $"{DateTime.UtcNow:HH:mm:ss} {text}";
+        _events.Add(line);
+        if (_events.Count > 500)
+        {
+            _events.RemoveAt(0);
+        }
+
+        log.LogInformation("{Event}", text);
     }
 
     // Every participant has uploaded: the restart decision (the rule on the counters, Loco.Core's), the shards' commit in
@@ -140,14 +209,15 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int[] contributors = [.. _submitted.Keys.Order()];
-        WorkerRoundReport[] reports = [.. contributors.Select(m => _submitted[m])];
+        WorkerRoundReport[] reports = [.. contributors.Select(m => _submitted[m].Report)];
+        Guid[] incarnations = [.. contributors.Select(m => _submitted[m].Incarnation)];
         long restartsBefore = _counters!.Restarts;
         _outer!.Advance(_counters);
         bool restart = _counters.Restarts > restartsBefore;
         BlobRef[] blobs;
         try
         {
-            blobs = await Task.WhenAll(Enumerable.Range(0, spec.Layout.Shards).Select(k => GrainFactory.GetGrain<IShardGrain>(k).Commit(round, contributors, restart)));
+            blobs = await Task.WhenAll(Enumerable.Range(0, spec.Layout.Shards).Select(k => GrainFactory.GetGrain<IShardGrain>(k).Commit(round, contributors, incarnations, restart)));
             foreach (int m in contributors)
             {
                 _dataPositions[m] += spec.InnerSteps;
@@ -191,9 +261,16 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             waiter.TrySetResult(commit);
         }
 
-        await store.DropBlobsBeforeAsync(round);
-        log.LogInformation("run {Run}: committed round {Round} over workers [{Contributors}]{Restart}", spec.RunId, round, string.Join(", ", contributors),
-            restart ? " (outer momentum reset)" : "");
+        await store.DropBlobsBeforeAsync(round - 1);
+        if (contributors.Length < spec.Workers)
+        {
+            Event($"round {round} committed over workers {string.Join(", ", contributors)} ({contributors.Length} of {spec.Workers})");
+        }
+
+        if (restart)
+        {
+            Event($"round {round}: the outer momentum was reset (restart {_counters.Restarts})");
+        }
     }
 
     /// <inheritdoc />
@@ -267,10 +344,10 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     public Task<RunStatus> Status()
     {
         RunSpec spec = Spec();
-        var slots = _slots.Where(s => s.Incarnation is not null)
-            .Select(s => new WorkerStatus(s.Worker, s.Host, s.SinceContact, s.LastLoss, s.BytesSent, !s.Left)).ToArray();
-        return Task.FromResult(new RunStatus(spec.RunId, _committed, spec.Rounds, spec.Workers, slots, _lastTrainLoss, slots.Sum(s => s.BytesSent),
-            _finished));
+        var slots = _slots.Where(s => s.Joined)
+            .Select(s => new WorkerStatus(s.Worker, s.Host, s.SinceContact, s.LastLoss, s.BytesSent, s.Incarnation is not null && !s.Left)).ToArray();
+        return Task.FromResult(new RunStatus(spec.RunId, _committed, spec.Rounds, spec.Workers, slots, _lastTrainLoss, _bytesReceived,
+            _finished, [.. _events]));
     }
 
     private void Stop(string reason)
@@ -311,7 +388,19 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         private long _contact = Environment.TickCount64;
 
         public int Worker { get; } = worker;
-        public Guid? Incarnation { get; set; }
+        public Guid? Incarnation
+        {
+            get => _incarnation;
+            set
+            {
+                _incarnation = value;
+                Joined |= value is not null;
+            }
+        }
+
+        private Guid? _incarnation;
+
+        public bool Joined { get; private set; }
         public string Host { get; set; } = "";
         public double LastLoss { get; set; } = double.NaN;
         public long BytesSent { get; set; }

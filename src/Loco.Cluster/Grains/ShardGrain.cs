@@ -19,7 +19,7 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
     private float[] _momentum = [];
     private long _round = -1;
     private long _bytesReceived;
-    private readonly Dictionary<int, WorkerUpload> _uploads = [];
+    private readonly Dictionary<(int Worker, Guid Incarnation), WorkerUpload> _uploads = [];
     private byte[]?[] _published = []; // the committed round's chunks, made on their first download
 
     /// <inheritdoc />
@@ -73,11 +73,12 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
             throw Refused($"worker {worker}'s chunk {chunk} of round {round} holds NaN or infinite values.");
         }
 
-        if (!_uploads.TryGetValue(worker, out WorkerUpload? upload) || upload.Incarnation != incarnation)
+        if (!_uploads.TryGetValue((worker, incarnation), out WorkerUpload? upload))
         {
-            // A new incarnation of the worker: what an older one sent does not count.
+            // Kept per incarnation: the commit takes the one the coordinator names, so a dead or stale incarnation's
+            // chunks never count.
             upload = new WorkerUpload(incarnation, _weights.Length, spec.Layout.ChunkCount(_shard));
-            _uploads[worker] = upload;
+            _uploads[(worker, incarnation)] = upload;
         }
 
         if (!upload.Received[chunk])
@@ -92,10 +93,16 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
     }
 
     /// <inheritdoc />
-    public async Task<BlobRef> Commit(long round, int[] contributors, bool restart)
+    public async Task<BlobRef> Commit(long round, int[] contributors, Guid[] incarnations, bool restart)
     {
         Spec();
         ArgumentNullException.ThrowIfNull(contributors);
+        ArgumentNullException.ThrowIfNull(incarnations);
+        if (incarnations.Length != contributors.Length)
+        {
+            throw new ArgumentException($"{contributors.Length} contributors and {incarnations.Length} incarnations.", nameof(incarnations));
+        }
+
         if (round != _round + 1)
         {
             throw new InvalidOperationException($"shard {_shard}: asked to commit round {round}, but round {_round + 1} is open.");
@@ -106,20 +113,23 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
             throw new InvalidOperationException($"shard {_shard}: the contributors [{string.Join(", ", contributors)}] must be distinct and in increasing index order.");
         }
 
-        foreach (int m in contributors)
+        var uploads = new WorkerUpload[contributors.Length];
+        for (int i = 0; i < contributors.Length; i++)
         {
-            if (!_uploads.TryGetValue(m, out WorkerUpload? upload) || upload.Count != upload.Received.Length)
+            if (!_uploads.TryGetValue((contributors[i], incarnations[i]), out WorkerUpload? upload) || upload.Count != upload.Received.Length)
             {
-                throw new InvalidOperationException($"shard {_shard}: worker {m}'s upload of round {round} is incomplete.");
+                throw new InvalidOperationException($"shard {_shard}: worker {contributors[i]}'s upload of round {round} is incomplete.");
             }
+
+            uploads[i] = upload;
         }
 
         // The in-process reducer's arithmetic on this slice: 0 + Δ_first + … in index order, divided by the count; then
         // Loco.Core's outer step (element by element, so a slice gives the bits of the whole).
         float[] mean = new float[_weights.Length];
-        foreach (int m in contributors)
+        foreach (WorkerUpload upload in uploads)
         {
-            TensorPrimitives.Add(mean, _uploads[m].Delta, mean);
+            TensorPrimitives.Add(mean, upload.Delta, mean);
         }
 
         TensorPrimitives.Divide(mean, (float)contributors.Length, mean);

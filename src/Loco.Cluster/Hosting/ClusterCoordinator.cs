@@ -28,6 +28,12 @@ public sealed record CoordinatorOptions
     /// <summary>The silo-to-silo port (0: the gateway's + 1).</summary>
     public int SiloPort { get; init; }
 
+    /// <summary>The fewest workers a round may commit over (<see cref="RunSpec.MinWorkers"/>; 0: all).</summary>
+    public int MinWorkers { get; init; }
+
+    /// <summary>Seconds after which a silent worker is taken for dead (<see cref="RunSpec.LeaseSeconds"/>).</summary>
+    public double LeaseSeconds { get; init; } = 10;
+
     /// <summary>The data plane's port (0: the gateway's + 2; -1: none, the chunks travel as grain calls).</summary>
     public int DataPort { get; init; }
 
@@ -43,6 +49,9 @@ public sealed record CoordinatorLoop
 {
     /// <summary>Round 0 (the initial weights' validation loss) and every committed round, with its commit (null for round 0).</summary>
     public Action<RoundReport, RoundCommit?>? OnRound { get; init; }
+
+    /// <summary>Each event of the run as it happens (joins, losses, commits over fewer workers, restarts of the momentum).</summary>
+    public Action<string>? OnEvent { get; init; }
 
     /// <summary>Where the final checkpoint (and one on a stop) goes; null: none.</summary>
     public string? CheckpointFolder { get; init; }
@@ -132,7 +141,11 @@ public sealed class ClusterCoordinator : IAsyncDisposable
         IRunStore store = o.Redis is null ? new FileRunStore(clusterFolder) : new RedisRunStore(o.Redis, runId, Path.Combine(clusterFolder, "blobs"));
         (float[] initial, ValidationLoss validation) = LanguageModelTraining.CreateEvaluator(corpus, options);
         CoordinatorSilo silo = await CoordinatorSilo.StartAsync(o.Listen, store, o.Redis, o.SiloPort, o.LogLevel, cancellationToken, o.DataPort);
-        RunSpec spec = RunBootstrap.Spec(runId, corpus, options, initial.Length, o.Shards, o.ChunkFloats, silo.DataPort);
+        RunSpec spec = RunBootstrap.Spec(runId, corpus, options, initial.Length, o.Shards, o.ChunkFloats, silo.DataPort) with
+        {
+            MinWorkers = o.MinWorkers,
+            LeaseSeconds = o.LeaseSeconds,
+        };
         try
         {
             BlobRef[] blobs = await RunBootstrap.WriteRoundZeroAsync(store, spec, initial);
@@ -161,6 +174,7 @@ public sealed class ClusterCoordinator : IAsyncDisposable
         float[] global = Initial, momentum = new float[Initial.Length];
         RoundCommit? last = null;
         string? failure = null;
+        int events = 0;
         bool stopped = false;
         for (long r = 1; r <= Spec.Rounds; r++)
         {
@@ -170,6 +184,7 @@ public sealed class ClusterCoordinator : IAsyncDisposable
                 while (commit is null && !cancellationToken.IsCancellationRequested)
                 {
                     commit = await run.AwaitCommit(r, TimeSpan.FromSeconds(1));
+                    events = await ReportEvents(run, loop, events);
                 }
             }
             catch (RunRefusedException ex)
@@ -197,6 +212,7 @@ public sealed class ClusterCoordinator : IAsyncDisposable
             loop.OnRound?.Invoke(_history[^1], commit);
         }
 
+        await ReportEvents(run, loop, events);
         await run.Finish();
         if (loop.CheckpointFolder is string folder && last is not null)
         {
@@ -218,6 +234,23 @@ public sealed class ClusterCoordinator : IAsyncDisposable
         }
 
         return new CoordinatorOutcome(_history, failure, stopped, status.BytesReceived);
+    }
+
+    // Reports the events after the first <paramref name="seen"/>; returns how many there are now.
+    private static async Task<int> ReportEvents(IRunGrain run, CoordinatorLoop loop, int seen)
+    {
+        if (loop.OnEvent is null)
+        {
+            return seen;
+        }
+
+        string[] events = (await run.Status()).Events;
+        foreach (string e in events.Skip(seen))
+        {
+            loop.OnEvent(e);
+        }
+
+        return events.Length;
     }
 
     // The weights and momentum of the manifest's round, from the store (the shards wrote them there before the commit).

@@ -14,6 +14,9 @@ namespace Loco.Cluster.Hosting;
 /// <param name="LocalWorkers">Workers this process runs (one after the other, like the in-process trainer).</param>
 public sealed record WorkerOptions(IPEndPoint Join, string? Device = null, int? Threads = null, TimeSpan? ConnectWait = null, int LocalWorkers = 1)
 {
+    /// <summary>Where to write each round's pseudo-gradients and committed weights (<see cref="ClusterReducer.DumpFolder"/>); null: nowhere.</summary>
+    public string? DumpFolder { get; init; }
+
     /// <summary>The host name the worker reports.</summary>
     public string Host { get; init; } = Environment.MachineName;
 }
@@ -49,7 +52,7 @@ public static class ClusterWorker
             cancellationToken: cancellationToken);
         var incarnation = Guid.NewGuid();
         IRunGrain run = connection.Client.GetGrain<IRunGrain>(IRunGrain.Key);
-        JoinTicket ticket = await run.Join(incarnation, options.Host, options.LocalWorkers);
+        JoinTicket ticket = await JoinAsync(run, incarnation, options, log, cancellationToken);
         string m = string.Join(",", ticket.Workers);
         try
         {
@@ -64,13 +67,24 @@ public static class ClusterWorker
             RunSettings.EnsureSame(ticket.Spec.Settings, RunSettings.Of(corpus, settings));
             LanguageModelTraining? created = null;
             using DataPlane.DataPlaneClient? data = ticket.Spec.DataPort > 0 ? new DataPlane.DataPlaneClient(new IPEndPoint(options.Join.Address, ticket.Spec.DataPort)) : null;
-            var reducer = new ClusterReducer(connection.Client, ticket, incarnation, i => (created!.Trainer.Workers[i].RoundMeanLoss, created.Trainer.Workers[i].LastLoss), data);
+            if (options.DumpFolder is string dump)
+            {
+                Directory.CreateDirectory(dump);
+            }
+
+            var reducer = new ClusterReducer(connection.Client, ticket, incarnation, i => (created!.Trainer.Workers[i].RoundMeanLoss, created.Trainer.Workers[i].LastLoss), data)
+            {
+                DumpFolder = options.DumpFolder,
+                StallUploadInRound = long.TryParse(Environment.GetEnvironmentVariable("LOCO_FAULT_STALL_UPLOAD"), out long stall) ? stall : 0,
+                FaultLog = log,
+            };
             using LanguageModelTraining training = LanguageModelTraining.Create(corpus, settings with { Reducer = reducer });
             created = training;
             log.WriteLine($"loco worker {m}: joined {options.Join} as worker {m} of {ticket.Spec.Workers} (run {ticket.Spec.RunId}; {training.ParameterCount:N0} weights, " +
                           $"{ticket.Spec.Layout.Shards} shards); round {ticket.CommittedRound} is committed.");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task heartbeat = HeartbeatAsync(run, m, incarnation, log, stop.Token);
+            using var dropped = new CancellationTokenSource();
+            Task heartbeat = HeartbeatAsync(run, m, incarnation, log, stop.Token, dropped);
             while (!await run.AwaitStart(TimeSpan.FromSeconds(10)))
             {
                 log.WriteLine($"loco worker {m}: waiting for the run's other workers to join.");
@@ -78,12 +92,29 @@ public static class ClusterWorker
 
             if (ticket.CommittedRound > 0)
             {
-                // A worker that enters a run under way starts from the committed global weights.
+                // A worker that enters a run under way starts from the committed global weights, with the round and
+                // restart counters (its learning-rate clock follows), and its data shard where the slot's last
+                // contribution left it; its inner optimizer starts afresh.
                 float[] global = new float[training.ParameterCount];
                 reducer.Download(ticket.CommittedRound, global);
-                training.Trainer.Restore(global, new float[global.Length], ticket.CommittedRound, 0, 0);
+                training.Trainer.Restore(global, new float[global.Length], ticket.CommittedRound, ticket.RoundsSinceRestart, ticket.Restarts);
+                for (int i = 0; i < ticket.Workers.Length; i++)
+                {
+                    var loss = (LanguageModelLoss)training.Trainer.Workers[i].Loss;
+                    loss.Sampler.Skip(ticket.DataPositions?[i] ?? ticket.CommittedRound * ticket.Spec.InnerSteps, loss.Batch, loss.Context);
+                }
+
+                log.WriteLine($"loco worker {m}: entering round {ticket.CommittedRound + 1} with the committed weights; data shard{(ticket.Workers.Length > 1 ? "s" : "")} at " +
+                              $"minibatch {string.Join(", ", ticket.DataPositions ?? [])}.");
             }
 
+            if (options.DumpFolder is string folder)
+            {
+                File.WriteAllBytes(Path.Combine(folder, $"global-r{ticket.CommittedRound}-w{ticket.Workers[0]}.bin"),
+                    System.Runtime.InteropServices.MemoryMarshal.AsBytes(training.Trainer.Global.AsSpan()).ToArray());
+            }
+
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, dropped.Token);
             TrainingOutcome outcome = await Task.Run(() => training.Train(new TrainingLoop
             {
                 OnRound = report =>
@@ -95,9 +126,14 @@ public static class ClusterWorker
                                       $"(compute {compute:F2} s, upload {upload:F2} s, wait {wait:F2} s, download {download:F2} s)");
                     }
                 },
-            }, stop.Token), CancellationToken.None);
+            }, both.Token), CancellationToken.None);
             stop.Cancel();
             await heartbeat;
+            if (dropped.IsCancellationRequested)
+            {
+                throw new RunRefusedException("the coordinator dropped this worker (no contact for longer than its lease); start it again to rejoin.");
+            }
+
             if (outcome.Diverged is { } diverged)
             {
                 await run.Fail(incarnation, $"diverged at round {diverged.Round}, step {diverged.Step} (loss {diverged.Loss})");
@@ -125,7 +161,31 @@ public static class ClusterWorker
         }
     }
 
-    private static async Task HeartbeatAsync(IRunGrain run, string worker, Guid incarnation, TextWriter log, CancellationToken stop)
+    // Joins; while the run only lacks a free slot (a lost worker's frees when its lease expires), asks again every second
+    // for up to the connect wait.
+    private static async Task<JoinTicket> JoinAsync(IRunGrain run, Guid incarnation, WorkerOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan wait = options.ConnectWait ?? TimeSpan.FromSeconds(30);
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await run.Join(incarnation, options.Host, options.LocalWorkers);
+            }
+            catch (RunRefusedException ex) when (ex.SlotsFull && clock.Elapsed < wait)
+            {
+                if (attempt == 0)
+                {
+                    log.WriteLine($"loco worker: {ex.Message} Waiting for a slot to free (up to {wait.TotalSeconds:F0} s).");
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    private static async Task HeartbeatAsync(IRunGrain run, string worker, Guid incarnation, TextWriter log, CancellationToken stop, CancellationTokenSource dropped)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -134,6 +194,8 @@ public static class ClusterWorker
                 if (!await run.Heartbeat(incarnation))
                 {
                     log.WriteLine($"loco worker {worker}: the coordinator no longer counts this process in the run.");
+                    dropped.Cancel();
+                    return;
                 }
 
                 await Task.Delay(TimeSpan.FromSeconds(1), stop);

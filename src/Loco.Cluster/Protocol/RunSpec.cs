@@ -55,4 +55,16 @@ public sealed record RunSpec
     /// none: the chunks travel as grain calls.
     /// </summary>
     [Id(14)] public int DataPort { get; init; }
+
+    /// <summary>
+    /// The fewest workers a round may commit over: when a worker's lease expires, the round commits over those that
+    /// uploaded if they are at least this many; otherwise it stays open until enough workers (re)join. Default: all.
+    /// </summary>
+    [Id(15)] public int MinWorkers { get; init; }
+
+    /// <summary>Seconds without a call (heartbeats come every second) after which a worker is taken for dead and its slot freed.</summary>
+    [Id(16)] public double LeaseSeconds { get; init; } = 10;
+
+    /// <summary><see cref="MinWorkers"/>, or all workers when it is not set.</summary>
+    public int Quorum => MinWorkers > 0 ? MinWorkers : Workers;
 }

@@ -25,6 +25,7 @@ public sealed record WorkerStatus(
 /// <param name="LastTrainLoss">The last committed round's training loss (NaN before the first).</param>
 /// <param name="BytesReceived">Payload bytes the shards received over the run.</param>
 /// <param name="Finished">Whether the run has ended.</param>
+/// <param name="Events">What happened, oldest first: joins, losses, commits with fewer workers, restarts of the momentum.</param>
 [GenerateSerializer, Immutable]
 public sealed record RunStatus(
     [property: Id(0)] string RunId,
@@ -34,4 +35,5 @@ public sealed record RunStatus(
     [property: Id(4)] WorkerStatus[] Slots,
     [property: Id(5)] double LastTrainLoss,
     [property: Id(6)] long BytesReceived,
-    [property: Id(7)] bool Finished);
+    [property: Id(7)] bool Finished,
+    [property: Id(8)] string[] Events);

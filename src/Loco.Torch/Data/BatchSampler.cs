@@ -102,6 +102,27 @@ public sealed class BatchSampler
         _batches++;
     }
 
+    /// <summary>
+    /// Moves on by <paramref name="count"/> batches of <paramref name="batch"/> rows of <paramref name="context"/>
+    /// tokens without reading them: the same generator draws as <see cref="NextBatch"/>, so the batches after it are
+    /// those an uninterrupted sampler would draw next.
+    /// </summary>
+    public void Skip(long count, int batch, int context)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        EnsureFits(ShardLength, 1, batch, context, Subject);
+        long offsets = ShardLength - context;
+        for (long i = 0; i < count; i++)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                _rng.NextBelow(offsets);
+            }
+
+            _batches++;
+        }
+    }
+
     /// <summary>How many batches were drawn (including those before a restore).</summary>
     public long Batches => _batches;
 
