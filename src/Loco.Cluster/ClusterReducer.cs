@@ -51,8 +51,22 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
         _round = ticket.CommittedRound;
     }
 
-    /// <summary>The worker's ticket.</summary>
-    public JoinTicket Ticket { get; }
+    /// <summary>The worker's ticket (renewed when it rejoins a coordinator that restarted).</summary>
+    public JoinTicket Ticket { get; private set; }
+
+    /// <summary>
+    /// The local workers' states by round, for redoing a round after the coordinator restarted; null: such a restart
+    /// ends the worker.
+    /// </summary>
+    public WorkerSnapshots? Snapshots { get; init; }
+
+    /// <summary>How long to keep trying to reach a coordinator that went away.</summary>
+    public TimeSpan ReconnectWait { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The host name given when rejoining.</summary>
+    public string Host { get; init; } = Environment.MachineName;
+
+    private bool _lost;
 
     /// <summary>This process's incarnation.</summary>
     public Guid Incarnation { get; }
@@ -152,7 +166,17 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
             uploads.Add(SendAsync(k, round, m, chunks));
         }
 
-        Task.WhenAll(uploads).GetAwaiter().GetResult();
+        try
+        {
+            Task.WhenAll(uploads).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (Snapshots is not null && Transient(ex))
+        {
+            // The coordinator went away (or came back at another round): Commit rejoins and redoes the round.
+            FaultLog?.WriteLine($"loco worker {m}: the upload of round {round} failed ({ex.GetType().Name}: {First(ex.Message)}); rejoining.");
+            _lost = true;
+        }
+
         _uploadSeconds += clock.Elapsed.TotalSeconds;
         _bytes += bytes;
         BytesSent += bytes;
@@ -208,22 +232,39 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
         long round = _round + 1;
         var clock = Stopwatch.StartNew();
         int local = Ticket.Workers.Length;
-        for (int i = 0; i < local; i++)
-        {
-            (double mean, double last) = _losses(i);
-            _run.Submit(Ticket.Workers[i], Incarnation, round, new WorkerRoundReport(mean, last, _bytes / local, _computeSeconds / local, _uploadSeconds / local))
-                .GetAwaiter().GetResult();
-        }
-
+        Snapshots?.Take(round);
         RoundCommit? commit = null;
-        while (commit is null)
+        try
         {
-            commit = _run.AwaitCommit(round, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+            if (_lost)
+            {
+                throw new RunRefusedException("the upload did not reach the shards.");
+            }
+
+            for (int i = 0; i < local; i++)
+            {
+                (double mean, double last) = _losses(i);
+                _run.Submit(Ticket.Workers[i], Incarnation, round, new WorkerRoundReport(mean, last, _bytes / local, _computeSeconds / local, _uploadSeconds / local))
+                    .GetAwaiter().GetResult();
+            }
+
+            while (commit is null)
+            {
+                commit = _run.AwaitCommit(round, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            }
+
+            clock.Restart();
+            Download(round, global);
+        }
+        catch (Exception ex) when (Snapshots is not null && Transient(ex))
+        {
+            FaultLog?.WriteLine($"loco worker {string.Join(",", Ticket.Workers)}: round {round} did not commit ({ex.GetType().Name}: {First(ex.Message)}); rejoining.");
+            Rejoin(global, state);
+            return;
         }
 
         double wait = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        Download(round, global);
         state.Restore(round, commit.RoundsSinceRestart, commit.Restarts);
         if (DumpFolder is string dump)
         {
@@ -261,6 +302,62 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
         {
             _inFlight.Release();
         }
+    }
+
+    // What a restarted or vanished coordinator looks like from here: a broken connection or call, or a coordinator that
+    // does not know this process (it resumed from its manifest). Refusals that are final (dropped, finished) are not.
+    private static bool Transient(Exception ex) => ex switch
+    {
+        RunRefusedException r => !r.Message.Contains("was dropped", StringComparison.Ordinal) && !r.Message.Contains("has finished", StringComparison.Ordinal)
+                                 && !r.Message.Contains("has stopped", StringComparison.Ordinal),
+        UploadRefusedException u => u.Message.Contains("is open", StringComparison.Ordinal),
+        AggregateException a => a.InnerExceptions.All(Transient),
+        _ => ex is not (ArgumentException or InvalidDataException),
+    };
+
+    private static string First(string message) => message.Split('\n')[0];
+
+    // The coordinator restarted (or the connection broke): join again, into the same slots, until it answers; roll the
+    // local workers back to the state at the round it resumed from, take that round's weights, and let the training
+    // loop redo the rounds after it.
+    private void Rejoin(Span<float> global, OuterState<float> state)
+    {
+        var clock = Stopwatch.StartNew();
+        Exception? last = null;
+        while (clock.Elapsed < ReconnectWait)
+        {
+            try
+            {
+                JoinTicket ticket = _run.Join(Incarnation, Host, Ticket.Workers.Length, Ticket.Workers).GetAwaiter().GetResult();
+                if (!ticket.Workers.SequenceEqual(Ticket.Workers))
+                {
+                    throw new RunRefusedException($"rejoined as workers [{string.Join(", ", ticket.Workers)}], not [{string.Join(", ", Ticket.Workers)}].");
+                }
+
+                long round = ticket.CommittedRound;
+                if (!Snapshots!.TryRestore(round))
+                {
+                    throw new InvalidOperationException(
+                        $"the coordinator resumed at round {round}, but this worker can go back only to rounds {string.Join(", ", Snapshots.Rounds)}; start it again.");
+                }
+
+                Download(round, global);
+                state.Restore(round, ticket.RoundsSinceRestart, ticket.Restarts);
+                Ticket = ticket;
+                _round = round;
+                _added = -1;
+                _lost = false;
+                FaultLog?.WriteLine($"loco worker {string.Join(",", Ticket.Workers)}: rejoined; the coordinator resumed at round {round}, redoing round {round + 1}.");
+                return;
+            }
+            catch (Exception ex) when (Transient(ex) && ex is not InvalidOperationException)
+            {
+                last = ex;
+                Thread.Sleep(TimeSpan.FromSeconds(1));
+            }
+        }
+
+        throw new RunRefusedException($"the coordinator did not come back within {ReconnectWait.TotalSeconds:F0} s ({last?.GetType().Name}: {First(last?.Message ?? "")}).");
     }
 
     /// <summary>Downloads the global weights after committed round <paramref name="round"/> into <paramref name="global"/>.</summary>

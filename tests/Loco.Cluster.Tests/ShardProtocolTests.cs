@@ -141,8 +141,8 @@ public sealed class ShardProtocolTests
         Assert.Contains("1 free worker slots of 3", full.Message);
         Assert.Equal(new[] { 2 }, (await run.Join(Guid.NewGuid(), "c", 1)).Workers);
         Assert.True(await run.AwaitStart(TimeSpan.FromSeconds(5)));
-        Assert.True(await run.Heartbeat(a));
-        Assert.False(await run.Heartbeat(Guid.NewGuid()));
+        Assert.Equal(Membership.Member, await run.Heartbeat(a));
+        Assert.Equal(Membership.Unknown, await run.Heartbeat(Guid.NewGuid()));
         await Assert.ThrowsAsync<RunRefusedException>(() => run.Submit(0, Guid.NewGuid(), 1, new WorkerRoundReport(1, 1, 0, 0, 0)));
         await Assert.ThrowsAsync<RunRefusedException>(() => run.Submit(0, a, 2, new WorkerRoundReport(1, 1, 0, 0, 0)));
         await run.Finish();

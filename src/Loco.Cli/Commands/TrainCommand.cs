@@ -6,6 +6,7 @@ using Loco.Cli.Output;
 using Loco.Cluster;
 using Loco.Cluster.Hosting;
 using Loco.Cluster.Protocol;
+using Loco.Cluster.Storage;
 using Loco.Core.Family;
 using Loco.Reports.Figures;
 using Loco.Reports.Tables;
@@ -67,7 +68,7 @@ internal sealed class TrainCommand(bool coordinator = false)
     private IEnumerable<Option> All =>
         new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
             .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _json])
-            .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease]);
+            .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease, _resume] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease]);
 
     public Command Build(Terminal terminal)
     {
@@ -396,6 +397,11 @@ internal sealed class TrainCommand(bool coordinator = false)
 
     private int ExecuteCoordinator(ParseResult r, Terminal terminal)
     {
+        if (r.GetValue(_resume) is string resume)
+        {
+            return ResumeCoordinator(r, terminal, resume);
+        }
+
         string outFolder = r.GetValue(_out) ?? Path.Combine("loco-out", "train");
         Setup setup = Read(r, GivenFlags(r));
         IPEndPoint listen = Endpoints.Parse(r.GetValue(_listen) ?? "127.0.0.1:11111", "--listen");
@@ -448,16 +454,92 @@ internal sealed class TrainCommand(bool coordinator = false)
             RemoveRun(outFolder);
         }
 
+        return Coordinate(r, terminal, outFolder, setup, corpus, options,
+            new CoordinatorOptions { Listen = listen, OutFolder = outFolder, Redis = redis, Shards = shards, MinWorkers = minWorkers, LeaseSeconds = lease }, null);
+    }
+
+    /// <summary>
+    /// <c>loco coordinator --resume DIR</c>: the run in DIR continues from the last round its manifest (file store, or
+    /// Redis) records, on the same port unless --listen says otherwise; the workers that stayed alive rejoin by
+    /// themselves and redo the open round.
+    /// </summary>
+    private int ResumeCoordinator(ParseResult r, Terminal terminal, string folder)
+    {
+        if (GivenFlags(r).Keys.FirstOrDefault() is string given)
+        {
+            throw new InvalidInputException(given, "a resumed run takes every setting from its manifest; leave the settings flags out.");
+        }
+
+        string outFolder = Path.GetFullPath(folder);
+        RunRecord record = RunRecord.Load(outFolder)
+            ?? throw new InvalidInputException("--resume", $"{outFolder} holds no cluster run (no cluster/run.json): give the --out folder of a `loco coordinator`.");
+        RunManifest manifest;
+        try
+        {
+            IRunStore store = record.Redis is null
+                ? new FileRunStore(Path.Combine(outFolder, "cluster"))
+                : new RedisRunStore(record.Redis, record.RunId, Path.Combine(outFolder, "cluster", "blobs"));
+            using (store as IDisposable)
+            {
+                manifest = store.ReadManifestAsync().GetAwaiter().GetResult()
+                           ?? throw new InvalidInputException("--resume", $"the run {record.RunId} has no manifest in {store.Description}.");
+            }
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            throw new InvalidInputException("--resume", ex.Message);
+        }
+
+        Setup setup = Read(Parse(manifest.Flags, "the manifest's flags"), manifest.Flags);
+        TokenCorpus corpus = LoadCorpus(setup.Corpus, setup.Tokenizer, setup.RawBytes);
+        TrainingOptions options = setup.Options with { Model = setup.Options.Model with { VocabularySize = corpus.VocabularySize } };
+        IPEndPoint listen = Endpoints.Parse(r.GetValue(_listen) ?? record.Listen, "--listen");
+
+        // train.csv keeps the rounds up to the manifest's (a row for a round the manifest does not hold would be rerun).
+        string csvPath = Path.Combine(outFolder, "train.csv");
+        var history = new List<RoundReport>();
+        if (File.Exists(csvPath))
+        {
+            string[] lines = File.ReadAllLines(csvPath);
+            var kept = new List<string> { lines[0] };
+            long tokens = 0;
+            foreach (string line in lines.Skip(1))
+            {
+                string[] f = line.Split(',');
+                long round = long.Parse(f[12], System.Globalization.CultureInfo.InvariantCulture);
+                if (round > manifest.Round)
+                {
+                    break;
+                }
+
+                static double D(string v) => v.Length == 0 ? double.NaN : double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
+                long total = long.Parse(f[16], System.Globalization.CultureInfo.InvariantCulture);
+                history.Add(new RoundReport(round, D(f[14]), D(f[15]), total - tokens, D(f[17])));
+                tokens = total;
+                kept.Add(line);
+            }
+
+            Files.Write("--resume", () => OutputFile.Write(csvPath, string.Join('\n', kept) + "\n"));
+        }
+
+        terminal.Out.WriteLine($"loco coordinator: resuming run {record.RunId} at round {manifest.Round} of {options.Rounds} from {outFolder}.");
+        return Coordinate(r, terminal, outFolder, setup, corpus, options, new CoordinatorOptions
+        {
+            Listen = listen, OutFolder = outFolder, Redis = record.Redis, Shards = record.Shards, ChunkFloats = record.ChunkFloats,
+            MinWorkers = record.MinWorkers, LeaseSeconds = record.LeaseSeconds, Resume = manifest, RunId = record.RunId,
+        }, history);
+    }
+
+    private int Coordinate(ParseResult r, Terminal terminal, string outFolder, Setup setup, TokenCorpus corpus, TrainingOptions options,
+        CoordinatorOptions coordinatorOptions, IReadOnlyList<RoundReport>? history)
+    {
+        string? redis = coordinatorOptions.Redis;
         bool json = r.GetValue(_json);
         TextWriter lines = json ? terminal.Error : terminal.Out;
         ClusterCoordinator cluster;
         try
         {
-            cluster = ClusterCoordinator.StartAsync(new CoordinatorOptions
-                {
-                    Listen = listen, OutFolder = outFolder, Redis = redis, Shards = shards, MinWorkers = minWorkers, LeaseSeconds = lease,
-                }, corpus, options)
-                .GetAwaiter().GetResult();
+            cluster = ClusterCoordinator.StartAsync(coordinatorOptions, corpus, options).GetAwaiter().GetResult();
         }
         catch (ClusterUnavailableException ex)
         {
@@ -471,9 +553,18 @@ internal sealed class TrainCommand(bool coordinator = false)
                             $"{options.Rounds} rounds of H = {options.Family.InnerSteps}; store: {cluster.StoreDescription}.");
             lines.WriteLine($"loco coordinator: listening on {cluster.Gateway}; waiting for {spec.Workers} workers (loco worker --join {cluster.Gateway}).");
             var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options);
-            Files.Write("--out", () => csv.Begin([]));
+            if (history is null)
+            {
+                Files.Write("--out", () => csv.Begin([]));
+            }
+            else
+            {
+                csv.Resume(history);
+            }
+
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            long tokens = 0;
+            long tokens = history?.Sum(h => h.Items) ?? 0;
+            long tokensAtStart = tokens;
             CoordinatorOutcome outcome = cluster.RunAsync(new CoordinatorLoop
             {
                 CheckpointFolder = Path.Combine(outFolder, TrainingCheckpoint.FolderName),
@@ -485,11 +576,11 @@ internal sealed class TrainCommand(bool coordinator = false)
                     if (commit is not null)
                     {
                         double seconds = clock.Elapsed.TotalSeconds;
-                        lines.WriteLine($"{RoundLine(report, options, tokens / seconds)} workers [{string.Join(",", commit.Contributors)}] " +
+                        lines.WriteLine($"{RoundLine(report, options, (tokens - tokensAtStart) / seconds)} workers [{string.Join(",", commit.Contributors)}] " +
                                         $"sent {commit.Reports.Sum(x => x.BytesSent):N0} B reduce {commit.ReduceSeconds:F2} s{(commit.Restarted ? " restart" : "")}");
                     }
                 },
-            }, terminal.Cancellation).GetAwaiter().GetResult();
+            }, terminal.Cancellation, history).GetAwaiter().GetResult();
             WritePlot(outFolder, setup, options, outcome.History, corpus.EntropyFloorNats, null);
             if (outcome.Failure is string failure)
             {

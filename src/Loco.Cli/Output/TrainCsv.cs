@@ -34,6 +34,9 @@ internal sealed class TrainCsv(string path, string method, string model, Trainin
         OutputFile.Write(Path, text.ToString());
     }
 
+    /// <summary>Continues a file that already holds <paramref name="history"/>'s rows (a resumed run): counts its tokens.</summary>
+    public void Resume(IEnumerable<RoundReport> history) => _tokens = history.Sum(h => h.Items);
+
     /// <summary>
     /// Appends one round: one write of a whole line, flushed to disk. <paramref name="contributors"/>: the workers the
     /// round averaged (a cluster round may have fewer than M); null: all M.

@@ -13,9 +13,12 @@ public interface IRunGrain : IGrainWithStringKey
     /// <summary>The key of the one run grain of a cluster.</summary>
     const string Key = "run";
 
-    /// <summary>Starts the run at a committed round: loads every shard from its blob (the coordinator host calls it once).</summary>
+    /// <summary>
+    /// Starts the run at a committed round: loads every shard from its blob (the coordinator host calls it once, at the
+    /// run's start or when it resumes from the manifest), with each worker's data position (null: round × H).
+    /// </summary>
     [ResponseTimeout("00:10:00")]
-    Task Start(RunSpec spec, long round, long roundsSinceRestart, long restarts, BlobRef[] blobs);
+    Task Start(RunSpec spec, long round, long roundsSinceRestart, long restarts, BlobRef[] blobs, long[]? dataPositions = null);
 
     /// <summary>
     /// A worker process (a fresh <paramref name="incarnation"/> per start) asks for <paramref name="count"/> worker slots
@@ -23,7 +26,8 @@ public interface IRunGrain : IGrainWithStringKey
     /// started the run waits for it (up to a minute).
     /// </summary>
     [AlwaysInterleave]
-    Task<JoinTicket> Join(Guid incarnation, string host, int count);
+    [ResponseTimeout("00:01:30")]
+    Task<JoinTicket> Join(Guid incarnation, string host, int count, int[]? preferred = null);
 
     /// <summary>Waits up to <paramref name="wait"/> for every worker slot to be taken (the first round's barrier); true when they are.</summary>
     [AlwaysInterleave]
@@ -31,18 +35,21 @@ public interface IRunGrain : IGrainWithStringKey
 
     /// <summary>
     /// Worker <paramref name="worker"/> has uploaded every chunk of round <paramref name="round"/>: the round commits once
-    /// every participant has (the last call returns after the commit).
+    /// every participant has (in the background: the call returns at once, and <see cref="AwaitCommit"/> waits). Calls
+    /// to the run grain time out in seconds, so that a worker notices a coordinator that went away.
     /// </summary>
-    [ResponseTimeout("00:10:00")]
+    [ResponseTimeout("00:00:15")]
     Task Submit(int worker, Guid incarnation, long round, WorkerRoundReport report);
 
     /// <summary>The commit of round <paramref name="round"/>, waiting up to <paramref name="wait"/> for it (null when it has not come).</summary>
     [AlwaysInterleave]
+    [ResponseTimeout("00:00:15")]
     Task<RoundCommit?> AwaitCommit(long round, TimeSpan wait);
 
-    /// <summary>The lease of the process's workers: false when this incarnation is not (or no longer) part of the run.</summary>
+    /// <summary>The lease of the process's workers: whether this incarnation is part of the run, was dropped, or is unknown (a coordinator that restarted).</summary>
     [AlwaysInterleave]
-    Task<bool> Heartbeat(Guid incarnation);
+    [ResponseTimeout("00:00:05")]
+    Task<Membership> Heartbeat(Guid incarnation);
 
     /// <summary>The process is done (the run finished) and its workers leave.</summary>
     [AlwaysInterleave]

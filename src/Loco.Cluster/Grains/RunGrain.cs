@@ -24,11 +24,12 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     private long _bytesReceived;
     private long[] _dataPositions = [];
     private readonly List<string> _events = [];
+    private readonly HashSet<Guid> _dropped = [];
     private Task? _committing;
     private IGrainTimer? _leases;
 
     /// <inheritdoc />
-    public async Task Start(RunSpec spec, long round, long roundsSinceRestart, long restarts, BlobRef[] blobs)
+    public async Task Start(RunSpec spec, long round, long roundsSinceRestart, long restarts, BlobRef[] blobs, long[]? dataPositions = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(blobs);
@@ -45,7 +46,9 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         _counters.Restore(round, roundsSinceRestart, restarts);
         _committed = round;
         _slots = [.. Enumerable.Range(0, spec.Workers).Select(m => new Slot(m))];
-        _dataPositions = [.. Enumerable.Repeat(round * spec.InnerSteps, spec.Workers)];
+        _dataPositions = dataPositions is { } positions && positions.Length == spec.Workers
+            ? [.. positions]
+            : [.. Enumerable.Repeat(round * spec.InnerSteps, spec.Workers)];
         _leases ??= this.RegisterGrainTimer(CheckLeasesAsync, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
         Event($"run started at round {round} of {spec.Rounds}: {spec.Workers} workers (a round commits over at least {spec.Quorum}), lease {spec.LeaseSeconds:G} s");
         _started.TrySetResult(true);
@@ -53,7 +56,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     }
 
     /// <inheritdoc />
-    public async Task<JoinTicket> Join(Guid incarnation, string host, int count)
+    public async Task<JoinTicket> Join(Guid incarnation, string host, int count, int[]? preferred = null)
     {
         // Interleaved: a worker may call before the coordinator's Start has finished; nothing below awaits, so a join
         // runs as one turn once the run exists.
@@ -87,7 +90,15 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         Slot[] held = [.. _slots.Where(s => s.Incarnation == incarnation)];
         if (held.Length == 0)
         {
-            Slot[] free = [.. _slots.Where(s => s.Incarnation is null)];
+            if (_dropped.Contains(incarnation))
+            {
+                throw new RunRefusedException($"incarnation {incarnation} was dropped from run {spec.RunId} (its lease expired); start the worker again to rejoin.");
+            }
+
+            // A process that rejoins a coordinator that restarted asks for its own slots back (its data shards).
+            Slot[] free = preferred is { Length: > 0 } && preferred.Length == count && preferred.All(m => _slots.ElementAtOrDefault(m)?.Incarnation is null)
+                ? [.. preferred.Order().Select(m => _slots[m])]
+                : [.. _slots.Where(s => s.Incarnation is null)];
             if (free.Length < count)
             {
                 throw new RunRefusedException($"run {spec.RunId} has {free.Length} free worker slots of {spec.Workers}; this process asked for {count}.", slotsFull: true);
@@ -142,7 +153,22 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         slot.BytesSent += report.BytesSent;
         _bytesReceived += report.BytesSent;
         _submitted[worker] = (report, incarnation);
-        await TryCommitAsync(spec);
+        _ = CommitInBackground(spec);
+        await Task.CompletedTask;
+    }
+
+    // The commit runs on the grain's scheduler after the submit has returned; a failure stops the run (Stop records it
+    // for every waiter).
+    private async Task CommitInBackground(RunSpec spec)
+    {
+        try
+        {
+            await TryCommitAsync(spec);
+        }
+        catch (Exception ex)
+        {
+            log.LogError(ex, "the commit failed");
+        }
     }
 
     // The open round commits once every live worker has submitted and they are at least the quorum.
@@ -180,6 +206,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         {
             Event($"worker {slot.Worker} lost at round {_committed + 1}: no contact for {slot.SinceContact:F1} s (lease {spec.LeaseSeconds:G} s); its slot is free");
             _submitted.Remove(slot.Worker);
+            _dropped.Add(slot.Incarnation!.Value);
             slot.Incarnation = null;
             slot.Host = "";
             lost = true;
@@ -223,6 +250,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
                 _dataPositions[m] += spec.InnerSteps;
             }
 
+            Fault.At($"commit:{round}:before-manifest");
             await store.WriteManifestAsync(new RunManifest
             {
                 RunId = spec.RunId,
@@ -234,7 +262,10 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
                 ConfigHash = spec.ConfigHash,
                 Flags = spec.Flags,
                 Blobs = blobs,
+                TrainLoss = MeanLoss(reports),
+                Items = spec.ItemsPerWorkerRound * contributors.Length,
             }, round - 1);
+            Fault.At($"commit:{round}:after-manifest");
         }
         catch (Exception ex)
         {
@@ -242,14 +273,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             throw;
         }
 
-        // The loss in the in-process order: 0 + loss_first + … over the contributors, divided by their count.
-        double loss = 0;
-        foreach (WorkerRoundReport r in reports)
-        {
-            loss += r.RoundMeanLoss;
-        }
-
-        loss /= reports.Length;
+        double loss = MeanLoss(reports);
         var commit = new RoundCommit(round, contributors, loss, spec.ItemsPerWorkerRound * contributors.Length, restart, _counters.RoundsSinceRestart,
             _counters.Restarts, reports, clock.Elapsed.TotalSeconds);
         _committed = round;
@@ -271,6 +295,18 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         {
             Event($"round {round}: the outer momentum was reset (restart {_counters.Restarts})");
         }
+    }
+
+    // The loss in the in-process order: 0 + loss_first + … over the contributors, divided by their count.
+    private static double MeanLoss(WorkerRoundReport[] reports)
+    {
+        double loss = 0;
+        foreach (WorkerRoundReport r in reports)
+        {
+            loss += r.RoundMeanLoss;
+        }
+
+        return loss / reports.Length;
     }
 
     /// <inheritdoc />
@@ -299,7 +335,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     }
 
     /// <inheritdoc />
-    public Task<bool> Heartbeat(Guid incarnation)
+    public Task<Membership> Heartbeat(Guid incarnation)
     {
         Slot[] held = [.. _slots.Where(s => s.Incarnation == incarnation && !s.Left)];
         foreach (Slot slot in held)
@@ -307,7 +343,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             slot.Touch();
         }
 
-        return Task.FromResult(held.Length > 0);
+        return Task.FromResult(held.Length > 0 ? Membership.Member : _dropped.Contains(incarnation) ? Membership.Dropped : Membership.Unknown);
     }
 
     /// <inheritdoc />

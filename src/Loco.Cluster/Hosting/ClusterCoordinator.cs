@@ -40,6 +40,12 @@ public sealed record CoordinatorOptions
     /// <summary>Floats per upload or download chunk.</summary>
     public int ChunkFloats { get; init; } = ShardLayout.DefaultChunkFloats;
 
+    /// <summary>The manifest to resume from (<c>loco coordinator --resume</c>), or null for a new run.</summary>
+    public RunManifest? Resume { get; init; }
+
+    /// <summary>The id of the run to resume (its record's).</summary>
+    public string? RunId { get; init; }
+
     /// <summary>Orleans' log level on standard error.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 }
@@ -82,6 +88,7 @@ public sealed class ClusterCoordinator : IAsyncDisposable
     private readonly TokenCorpus _corpus;
     private readonly TrainingOptions _options;
     private readonly List<RoundReport> _history = [];
+    private RunManifest? _resumed;
 
     private ClusterCoordinator(CoordinatorSilo silo, IRunStore store, RunSpec spec, ValidationLoss validation, TokenCorpus corpus, TrainingOptions options, float[] initial)
     {
@@ -130,13 +137,18 @@ public sealed class ClusterCoordinator : IAsyncDisposable
             throw new ArgumentException("The workers rebuild the run from its flags: TrainingOptions.Flags must be set.", nameof(options));
         }
 
+        if (o.Resume is not null && o.RunId is null)
+        {
+            throw new ArgumentException("A resume needs the run's id.", nameof(o));
+        }
+
         Endpoints.EnsureFree(o.Listen, "--listen");
         if (o.DataPort >= 0)
         {
             Endpoints.EnsureFree(new IPEndPoint(o.Listen.Address, o.DataPort > 0 ? o.DataPort : o.Listen.Port + 2), "--listen");
         }
 
-        string runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
+        string runId = o.RunId ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
         string clusterFolder = Path.Combine(Path.GetFullPath(o.OutFolder), "cluster");
         IRunStore store = o.Redis is null ? new FileRunStore(clusterFolder) : new RedisRunStore(o.Redis, runId, Path.Combine(clusterFolder, "blobs"));
         (float[] initial, ValidationLoss validation) = LanguageModelTraining.CreateEvaluator(corpus, options);
@@ -148,8 +160,26 @@ public sealed class ClusterCoordinator : IAsyncDisposable
         };
         try
         {
-            BlobRef[] blobs = await RunBootstrap.WriteRoundZeroAsync(store, spec, initial);
-            await silo.Grains.GetGrain<IRunGrain>(IRunGrain.Key).Start(spec, 0, 0, 0, blobs);
+            if (o.Resume is { } manifest)
+            {
+                if (manifest.ConfigHash != spec.ConfigHash)
+                {
+                    throw new InvalidInputException("--resume", $"the run's settings hash to {spec.ConfigHash}, its manifest says {manifest.ConfigHash}: the corpus or a setting changed since it was written.");
+                }
+
+                await silo.Grains.GetGrain<IRunGrain>(IRunGrain.Key).Start(spec, manifest.Round, manifest.RoundsSinceRestart, manifest.Restarts, manifest.Blobs,
+                    manifest.DataPositions);
+            }
+            else
+            {
+                BlobRef[] blobs = await RunBootstrap.WriteRoundZeroAsync(store, spec, initial);
+                await silo.Grains.GetGrain<IRunGrain>(IRunGrain.Key).Start(spec, 0, 0, 0, blobs);
+                new RunRecord
+                {
+                    RunId = runId, Redis = o.Redis, Listen = o.Listen.ToString(), Shards = o.Shards, ChunkFloats = o.ChunkFloats, MinWorkers = o.MinWorkers,
+                    LeaseSeconds = o.LeaseSeconds,
+                }.Save(o.OutFolder);
+            }
         }
         catch
         {
@@ -157,26 +187,54 @@ public sealed class ClusterCoordinator : IAsyncDisposable
             throw;
         }
 
-        return new ClusterCoordinator(silo, store, spec, validation, corpus, options, initial);
+        return new ClusterCoordinator(silo, store, spec, validation, corpus, options, initial) { _resumed = o.Resume };
     }
 
     /// <summary>
     /// Runs to the last round: evaluates round 0, then waits for each commit, evaluates every
     /// <see cref="TrainingOptions.EvalEvery"/> rounds and after the last, reports, and writes the final checkpoint.
     /// </summary>
-    public async Task<CoordinatorOutcome> RunAsync(CoordinatorLoop loop, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// A resumed run continues <paramref name="history"/> (the rounds its train.csv holds, up to the manifest's): the
+    /// manifest's round is added from the manifest when the history lacks it (a coordinator killed between writing the
+    /// manifest and the row).
+    /// </remarks>
+    public async Task<CoordinatorOutcome> RunAsync(CoordinatorLoop loop, CancellationToken cancellationToken = default, IReadOnlyList<RoundReport>? history = null)
     {
         ArgumentNullException.ThrowIfNull(loop);
         IRunGrain run = Grains.GetGrain<IRunGrain>(IRunGrain.Key);
-        var clock = Stopwatch.StartNew();
-        _history.Add(new RoundReport(0, double.NaN, _validation.Compute(Initial), 0));
-        loop.OnRound?.Invoke(_history[0], null);
         float[] global = Initial, momentum = new float[Initial.Length];
         RoundCommit? last = null;
         string? failure = null;
         int events = 0;
         bool stopped = false;
-        for (long r = 1; r <= Spec.Rounds; r++)
+        long from = 1;
+        double before = 0;
+        if (_resumed is { } resumed)
+        {
+            _history.AddRange((history ?? []).Where(h => h.Round <= resumed.Round));
+            before = _history.Count > 0 ? _history[^1].Seconds : 0;
+            if (_history.Count == 0 || _history[^1].Round < resumed.Round)
+            {
+                (global, momentum) = await ReadCommittedAsync();
+                var report = resumed.Round == 0
+                    ? new RoundReport(0, double.NaN, _validation.Compute(global), 0)
+                    : new RoundReport(resumed.Round, resumed.TrainLoss, _validation.Compute(global), resumed.Items, before);
+                _history.Add(report);
+                loop.OnRound?.Invoke(report, null);
+            }
+
+            from = resumed.Round + 1;
+            last = new RoundCommit(resumed.Round, resumed.Contributors, resumed.TrainLoss, resumed.Items, false, resumed.RoundsSinceRestart, resumed.Restarts, [], 0);
+        }
+        else
+        {
+            _history.Add(new RoundReport(0, double.NaN, _validation.Compute(Initial), 0));
+            loop.OnRound?.Invoke(_history[0], null);
+        }
+
+        var clock = Stopwatch.StartNew();
+        for (long r = from; r <= Spec.Rounds; r++)
         {
             RoundCommit? commit = null;
             try
@@ -208,13 +266,13 @@ public sealed class ClusterCoordinator : IAsyncDisposable
                 validation = _validation.Compute(global);
             }
 
-            _history.Add(new RoundReport(r, commit.TrainLoss, validation, commit.Items, clock.Elapsed.TotalSeconds));
+            _history.Add(new RoundReport(r, commit.TrainLoss, validation, commit.Items, before + clock.Elapsed.TotalSeconds));
             loop.OnRound?.Invoke(_history[^1], commit);
         }
 
         await ReportEvents(run, loop, events);
         await run.Finish();
-        if (loop.CheckpointFolder is string folder && last is not null)
+        if (loop.CheckpointFolder is string folder && last is not null && last.Round > 0)
         {
             (global, momentum) = await ReadCommittedAsync();
             TrainingCheckpoint.SaveGlobal(folder, new GlobalCheckpoint(_corpus, _options, global, momentum, last.Round, last.RoundsSinceRestart, last.Restarts,

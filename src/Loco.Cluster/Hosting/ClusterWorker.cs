@@ -74,6 +74,8 @@ public static class ClusterWorker
 
             var reducer = new ClusterReducer(connection.Client, ticket, incarnation, i => (created!.Trainer.Workers[i].RoundMeanLoss, created.Trainer.Workers[i].LastLoss), data)
             {
+                Snapshots = new WorkerSnapshots(new LazyWorkers(() => created!.Trainer.Workers)),
+                Host = options.Host,
                 DumpFolder = options.DumpFolder,
                 StallUploadInRound = long.TryParse(Environment.GetEnvironmentVariable("LOCO_FAULT_STALL_UPLOAD"), out long stall) ? stall : 0,
                 FaultLog = log,
@@ -108,6 +110,7 @@ public static class ClusterWorker
                               $"minibatch {string.Join(", ", ticket.DataPositions ?? [])}.");
             }
 
+            reducer.Snapshots!.Take(ticket.CommittedRound);
             if (options.DumpFolder is string folder)
             {
                 File.WriteAllBytes(Path.Combine(folder, $"global-r{ticket.CommittedRound}-w{ticket.Workers[0]}.bin"),
@@ -161,6 +164,18 @@ public static class ClusterWorker
         }
     }
 
+    // The trainer's workers, read when first needed (the reducer is made before the trainer that uses it).
+    private sealed class LazyWorkers(Func<IReadOnlyList<ModuleWorker>> workers) : IReadOnlyList<ModuleWorker>
+    {
+        public ModuleWorker this[int index] => workers()[index];
+
+        public int Count => workers().Count;
+
+        public IEnumerator<ModuleWorker> GetEnumerator() => workers().GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
     // Joins; while the run only lacks a free slot (a lost worker's frees when its lease expires), asks again every second
     // for up to the connect wait.
     private static async Task<JoinTicket> JoinAsync(IRunGrain run, Guid incarnation, WorkerOptions options, TextWriter log, CancellationToken cancellationToken)
@@ -191,9 +206,10 @@ public static class ClusterWorker
         {
             try
             {
-                if (!await run.Heartbeat(incarnation))
+                // Unknown: a coordinator that restarted; the training thread rejoins at its next call.
+                if (await run.Heartbeat(incarnation) == Membership.Dropped)
                 {
-                    log.WriteLine($"loco worker {worker}: the coordinator no longer counts this process in the run.");
+                    log.WriteLine($"loco worker {worker}: the coordinator dropped this process (its lease expired).");
                     dropped.Cancel();
                     return;
                 }

@@ -38,7 +38,19 @@ public sealed record RunManifest
     /// <summary>The shard blobs of the round, by shard.</summary>
     public required BlobRef[] Blobs { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+    /// <summary>The round's training loss (mean over the contributors, in index order; NaN for round 0).</summary>
+    public double TrainLoss { get; init; } = double.NaN;
+
+    /// <summary>Tokens the round's contributors consumed.</summary>
+    public long Items { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>The manifest as JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);

@@ -1,0 +1,56 @@
+using System.Net;
+using Loco.Cluster.Hosting;
+
+namespace Loco.Cluster.Tests;
+
+/// <summary>
+/// The coordinator killed (SIGKILL) at an exact point of the commit protocol, then `loco coordinator --resume`: the two
+/// worker processes, which stayed alive, rejoin by themselves, roll back to the resumed round and redo what followed,
+/// and the finished run equals a fault-free in-process run of the same seed: the same train.csv losses and a
+/// byte-identical global.safetensors. Real processes on loopback, bounded in time, killed by pid.
+/// </summary>
+public sealed class CoordinatorLossTests : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
+    private readonly string _folder = Directory.CreateTempSubdirectory("loco-coordinator-loss-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string P(string name) => Path.Combine(_folder, name);
+
+    private static readonly string[] Settings = ["--workers", "2", "--steps", "100", "--inner-steps", "20", "--seed", "7", "--restart-period", "2"];
+
+    // round, inner step, train loss, validation loss, tokens: what a fault-free run and a resumed one must share.
+    private static string[] Losses(string folder) =>
+        [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => string.Join(',', l.Split(',')[12..17]))];
+
+    [Theory]
+    [InlineData("commit:2:before-manifest", 1)]
+    [InlineData("commit:3:after-manifest", 3)]
+    public void ACoordinatorKilledMidCommitResumesToTheFaultFreeResult(string point, long resumedAt)
+    {
+        (int code, _, string error) = LocoChild.Run(Limit, ["train", .. Settings, "--out", P("reference")]);
+        Assert.True(code == 0, error);
+
+        int port = Endpoints.FreeConsecutive(IPAddress.Loopback, 3);
+        string join = $"127.0.0.1:{port}";
+        using var coordinator = new LocoChild(new Dictionary<string, string> { ["LOCO_FAULT_KILL_AT"] = point },
+            ["coordinator", "--listen", join, .. Settings, "--out", P("run")]);
+        Assert.True(coordinator.WaitForOutput("waiting for 2 workers", Limit), coordinator.Err);
+        using var w0 = new LocoChild("worker", "--join", join);
+        using var w1 = new LocoChild("worker", "--join", join);
+        Assert.NotEqual(0, coordinator.WaitForExit(Limit));
+        Assert.Contains($"LOCO_FAULT_KILL_AT={point}", coordinator.Err);
+
+        using var resumed = new LocoChild("coordinator", "--resume", P("run"));
+        Assert.Equal(0, resumed.WaitForExit(Limit));
+        Assert.Equal(0, w0.WaitForExit(Limit));
+        Assert.Equal(0, w1.WaitForExit(Limit));
+        Assert.Contains($"resuming run", resumed.Out);
+        Assert.Contains($"at round {resumedAt} of 5", resumed.Out);
+        Assert.Contains("rejoined; the coordinator resumed at round", w0.Out + w0.Err);
+        Assert.Equal(Losses(P("reference")), Losses(P("run")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(P("reference"), "checkpoint", "global.safetensors")),
+            File.ReadAllBytes(Path.Combine(P("run"), "checkpoint", "global.safetensors")));
+    }
+}
