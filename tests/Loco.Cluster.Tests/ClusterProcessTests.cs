@@ -128,4 +128,29 @@ public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
         Assert.True(code == 0, error);
         Assert.Contains("round 0 of 2 committed; 1 of 2 workers connected", output);
     }
+
+    [Fact]
+    public void DuplicatedDroppedAndDelayedChunksGiveTheCleanRunsResult()
+    {
+        string[] settings = ["--workers", "2", "--steps", "160", "--inner-steps", "20", "--seed", "9"];
+        (int code, _, string error) = LocoChild.Run(Limit, ["train", .. settings, "--out", Out("clean")]);
+        Assert.True(code == 0, error);
+        // 10% of the uploads sent twice, 10% of the requests lost on the way (and sent again), each delayed 0–2 s.
+        using var faulty = new LocoChild(new Dictionary<string, string> { ["LOCO_FAULT_NETWORK"] = "11:0.1:0.1:2" },
+            ["train", "--processes", "2", .. settings, "--out", Out("faulty")]);
+        Assert.True(faulty.WaitForExit(Limit) == 0, faulty.Out + faulty.Err);
+        int injected = 0;
+        foreach (string log in new[] { "worker0.log", "worker1.log" }.Select(f => File.ReadAllText(Path.Combine(Out("faulty"), f))))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(log, @"(\d+) uploads duplicated, (\d+) requests dropped, (\d+) delayed");
+            Assert.True(m.Success, log);
+            injected += int.Parse(m.Groups[1].Value) + int.Parse(m.Groups[2].Value);
+            Assert.True(int.Parse(m.Groups[3].Value) > 0);
+        }
+
+        Assert.True(injected > 0, "no duplicate and no drop was injected");
+        Assert.Equal(Rows(Out("clean")), Rows(Out("faulty")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Out("clean"), "checkpoint", "global.safetensors")),
+            File.ReadAllBytes(Path.Combine(Out("faulty"), "checkpoint", "global.safetensors")));
+    }
 }

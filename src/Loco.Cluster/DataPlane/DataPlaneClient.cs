@@ -16,33 +16,110 @@ public sealed class DataPlaneClient(IPEndPoint endpoint) : IDisposable
     /// <summary>The coordinator's data endpoint.</summary>
     public IPEndPoint Endpoint { get; } = endpoint;
 
-    /// <summary>Sends one upload chunk and waits for the shard's answer.</summary>
+    /// <summary>Injected network faults (tests), or null.</summary>
+    public NetworkFaults? Faults { get; init; }
+
+    /// <summary>Tries per request before its failure is passed on (a lost request or a broken connection is sent again).</summary>
+    public const int Attempts = 5;
+
+    /// <summary>
+    /// Sends one upload chunk and waits for the shard's answer; a request lost on the way or a broken connection is
+    /// sent again (up to <see cref="Attempts"/> tries: chunks are idempotent), a refusal is not.
+    /// </summary>
     public async Task UploadAsync(DataFrame frame, ReadOnlyMemory<byte> payload)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (Faults is not null)
+                {
+                    await Faults.BeforeSendAsync();
+                    if (Faults.SendTwice())
+                    {
+                        await UploadOnceAsync(frame, payload);
+                    }
+                }
+
+                await UploadOnceAsync(frame, payload);
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or SocketException && attempt < Attempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
+            }
+        }
+    }
+
+    private async Task UploadOnceAsync(DataFrame frame, ReadOnlyMemory<byte> payload)
     {
         NetworkStream stream = await RentAsync();
         byte[] header = new byte[DataFrame.Size];
         (frame with { Kind = DataKind.Upload, Length = payload.Length }).Write(header);
-        await stream.WriteAsync(header);
-        await stream.WriteAsync(payload);
-        await ReadStatusAsync(stream);
+        try
+        {
+            await stream.WriteAsync(header);
+            await stream.WriteAsync(payload);
+            await ReadStatusAsync(stream);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            stream.Dispose(); // a broken connection is not reused
+            throw;
+        }
+
         _idle.Add(stream);
     }
 
     /// <summary>Fetches one chunk of the committed weights into <paramref name="destination"/> (exactly its length).</summary>
     public async Task DownloadAsync(DataFrame frame, Memory<byte> destination)
     {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (Faults is not null)
+                {
+                    await Faults.BeforeSendAsync();
+                }
+
+                await DownloadOnceAsync(frame, destination);
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or SocketException && attempt < Attempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
+            }
+        }
+    }
+
+    private async Task DownloadOnceAsync(DataFrame frame, Memory<byte> destination)
+    {
         NetworkStream stream = await RentAsync();
         byte[] header = new byte[DataFrame.Size];
         (frame with { Kind = DataKind.Download, Length = 0 }).Write(header);
-        await stream.WriteAsync(header);
-        int length = await ReadStatusAsync(stream);
+        int length;
+        try
+        {
+            await stream.WriteAsync(header);
+            length = await ReadStatusAsync(stream);
+            if (length == destination.Length)
+            {
+                await stream.ReadExactlyAsync(destination);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            stream.Dispose();
+            throw;
+        }
+
         if (length != destination.Length)
         {
             stream.Dispose();
             throw new InvalidDataException($"the shard sent {length} bytes for a chunk of {destination.Length}.");
         }
 
-        await stream.ReadExactlyAsync(destination);
         _idle.Add(stream);
     }
 

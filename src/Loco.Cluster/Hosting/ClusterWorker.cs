@@ -66,7 +66,10 @@ public static class ClusterWorker
             };
             RunSettings.EnsureSame(ticket.Spec.Settings, RunSettings.Of(corpus, settings));
             LanguageModelTraining? created = null;
-            using DataPlane.DataPlaneClient? data = ticket.Spec.DataPort > 0 ? new DataPlane.DataPlaneClient(new IPEndPoint(options.Join.Address, ticket.Spec.DataPort)) : null;
+            DataPlane.NetworkFaults? faults = DataPlane.NetworkFaults.FromEnvironment(ticket.Workers[0]);
+            using DataPlane.DataPlaneClient? data = ticket.Spec.DataPort > 0
+                ? new DataPlane.DataPlaneClient(new IPEndPoint(options.Join.Address, ticket.Spec.DataPort)) { Faults = faults }
+                : null;
             if (options.DumpFolder is string dump)
             {
                 Directory.CreateDirectory(dump);
@@ -135,6 +138,12 @@ public static class ClusterWorker
             if (dropped.IsCancellationRequested)
             {
                 throw new RunRefusedException("the coordinator dropped this worker (no contact for longer than its lease); start it again to rejoin.");
+            }
+
+            if (faults is not null)
+            {
+                (int duplicated, int droppedRequests, int delayed) = faults.Injected;
+                log.WriteLine($"loco worker {m}: network faults injected (LOCO_FAULT_NETWORK): {duplicated} uploads duplicated, {droppedRequests} requests dropped, {delayed} delayed.");
             }
 
             if (outcome.Diverged is { } diverged)
