@@ -514,7 +514,7 @@ internal sealed class TrainCommand(bool coordinator = false)
 
                 static double D(string v) => v.Length == 0 ? double.NaN : double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
                 long total = long.Parse(f[16], System.Globalization.CultureInfo.InvariantCulture);
-                history.Add(new RoundReport(round, D(f[14]), D(f[15]), total - tokens, D(f[17])));
+                history.Add(new RoundReport(round, D(f[14]), D(f[15]), total - tokens, D(f[18])));
                 tokens = total;
                 kept.Add(line);
             }

@@ -13,7 +13,7 @@ namespace Loco.Cli.Output;
 /// </summary>
 internal sealed class TrainCsv(string path, string method, string model, TrainingOptions options)
 {
-    public const string Header = "method,model,inner_lr,inner_steps,workers,batch,context,outer_lr,outer_momentum,outer,outer_form,restart_period,round,inner_step,train_loss,val_loss,tokens,seconds,contributors";
+    public const string Header = "method,model,inner_lr,inner_steps,workers,batch,context,outer_lr,outer_momentum,outer,outer_form,restart_period,round,inner_step,train_loss,val_loss,tokens,contributors,seconds";
 
     private readonly string _settings = Settings(method, model, options);
     private long _tokens;
@@ -54,8 +54,8 @@ internal sealed class TrainCsv(string path, string method, string model, Trainin
         _tokens += h.Items;
         // The workers whose pseudo-gradients the round averaged, separated by spaces (none for round 0).
         string who = h.Round == 0 ? "" : string.Join(' ', contributors ?? [.. Enumerable.Range(0, options.Family.Workers)]);
-        return string.Join(',', _settings, h.Round, h.Round * options.Family.InnerSteps, N(h.TrainLoss), N(h.ValidationLoss), _tokens,
-            h.Seconds.ToString("F3", CultureInfo.InvariantCulture), who);
+        return string.Join(',', _settings, h.Round, h.Round * options.Family.InnerSteps, N(h.TrainLoss), N(h.ValidationLoss), _tokens, who,
+            h.Seconds.ToString("F3", CultureInfo.InvariantCulture));
     }
 
     private static string Settings(string method, string model, TrainingOptions options)
