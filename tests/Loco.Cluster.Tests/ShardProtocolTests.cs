@@ -15,9 +15,9 @@ public sealed class ShardProtocolTests
 {
     private const int D = 1000;
 
-    private static RunSpec Spec(int workers) => new()
+    private static RunSpec Spec(int workers, string runId = "test") => new()
     {
-        RunId = "test",
+        RunId = runId,
         Flags = new Dictionary<string, string>(),
         ConfigHash = "none",
         Settings = "{}",
@@ -52,7 +52,34 @@ public sealed class ShardProtocolTests
     public async Task HostileAndRepeatedUploadsNeverReachTheWeightsAndEveryRoundEqualsTheInProcessStep()
     {
         await using TestClusters c = await TestClusters.StartAsync(1);
-        RunSpec spec = Spec(2);
+        string runId = $"metrics-{Guid.NewGuid():N}";
+        RunSpec spec = Spec(2, runId);
+        // The coordinator's metrics, as any System.Diagnostics.Metrics listener sees them (only this run's: tag "run").
+        var measured = new System.Collections.Concurrent.ConcurrentDictionary<string, double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ClusterMetrics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        void Record(System.Diagnostics.Metrics.Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "run" && (string?)tag.Value == runId)
+                {
+                    measured.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value);
+                }
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
         (IRunGrain run, _, float[] initial) = await StartAsync(c, spec);
         Guid incarnation = Guid.NewGuid();
         JoinTicket ticket = await run.Join(incarnation, "test", 2);
@@ -119,6 +146,11 @@ public sealed class ShardProtocolTests
         Assert.Equal(reference.Momentum, momentum);
         Assert.Equal([0, 1], manifest.Contributors);
         Assert.Equal([12L, 12L], manifest.DataPositions);
+        Assert.Equal(3, measured["loco.cluster.rounds"]);
+        Assert.Equal(3.0 * 2 * 4 * D, measured["loco.cluster.bytes"]);     // 3 rounds, 2 workers, D fp32 values each
+        Assert.Equal(2, measured["loco.cluster.workers"]);
+        Assert.Equal(1, measured["loco.cluster.momentum_restarts"]);       // every:2 over 3 rounds
+        Assert.Equal(3 * 1.5, measured["loco.cluster.train_loss"]);         // the mean of 1 and 2, each round
     }
 
     private static byte[] Chunk(RunSpec spec, float[] delta, int shard, int chunk)

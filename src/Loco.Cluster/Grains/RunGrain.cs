@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Loco.Cluster.Protocol;
 using Loco.Cluster.Storage;
 using Loco.Core.Optimizers;
@@ -113,6 +114,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             }
 
             Event($"worker{(held.Length > 1 ? "s" : "")} {string.Join(", ", held.Select(s => s.Worker))} joined from {host} at round {_committed + 1}");
+            ClusterMetrics.Workers.Add(held.Length, ClusterMetrics.Run(spec.RunId));
         }
         else if (held.Length != count)
         {
@@ -207,6 +209,8 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             Event($"worker {slot.Worker} lost at round {_committed + 1}: no contact for {slot.SinceContact:F1} s (lease {spec.LeaseSeconds:G} s); its slot is free");
             _submitted.Remove(slot.Worker);
             _dropped.Add(slot.Incarnation!.Value);
+            ClusterMetrics.Lost.Add(1, ClusterMetrics.Run(spec.RunId));
+            ClusterMetrics.Workers.Add(-1, ClusterMetrics.Run(spec.RunId));
             slot.Incarnation = null;
             slot.Host = "";
             lost = true;
@@ -274,6 +278,16 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         }
 
         double loss = MeanLoss(reports);
+        TagList tags = ClusterMetrics.Run(spec.RunId);
+        ClusterMetrics.Rounds.Add(1, tags);
+        ClusterMetrics.Bytes.Add(reports.Sum(r => r.BytesSent), tags);
+        ClusterMetrics.ReduceSeconds.Record(clock.Elapsed.TotalSeconds, tags);
+        ClusterMetrics.TrainLoss.Record(loss, tags);
+        if (restart)
+        {
+            ClusterMetrics.Restarts.Add(1, tags);
+        }
+
         var commit = new RoundCommit(round, contributors, loss, spec.ItemsPerWorkerRound * contributors.Length, restart, _counters.RoundsSinceRestart,
             _counters.Restarts, reports, clock.Elapsed.TotalSeconds);
         _committed = round;
@@ -349,10 +363,11 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     /// <inheritdoc />
     public Task Leave(Guid incarnation)
     {
-        foreach (Slot slot in _slots.Where(s => s.Incarnation == incarnation))
+        foreach (Slot slot in _slots.Where(s => s.Incarnation == incarnation && !s.Left))
         {
             slot.Left = true;
             slot.Touch();
+            ClusterMetrics.Workers.Add(-1, ClusterMetrics.Run(_spec?.RunId ?? ""));
         }
 
         return Task.CompletedTask;
