@@ -26,7 +26,19 @@ public sealed class DataPlaneClient(IPEndPoint endpoint) : IDisposable
     /// Sends one upload chunk and waits for the shard's answer; a request lost on the way or a broken connection is
     /// sent again (up to <see cref="Attempts"/> tries: chunks are idempotent), a refusal is not.
     /// </summary>
-    public async Task UploadAsync(DataFrame frame, ReadOnlyMemory<byte> payload)
+    public Task UploadAsync(DataFrame frame, ReadOnlyMemory<byte> payload) => WithRetries(async () =>
+    {
+        if (Faults?.SendTwice() == true)
+        {
+            await UploadOnceAsync(frame, payload);
+        }
+
+        await UploadOnceAsync(frame, payload);
+    });
+
+    // One request, sent again when it is lost on the way or its connection breaks (up to Attempts tries; every request
+    // is idempotent), after the injected faults' delay or loss.
+    private async Task WithRetries(Func<Task> request)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -35,13 +47,9 @@ public sealed class DataPlaneClient(IPEndPoint endpoint) : IDisposable
                 if (Faults is not null)
                 {
                     await Faults.BeforeSendAsync();
-                    if (Faults.SendTwice())
-                    {
-                        await UploadOnceAsync(frame, payload);
-                    }
                 }
 
-                await UploadOnceAsync(frame, payload);
+                await request();
                 return;
             }
             catch (Exception ex) when (ex is IOException or SocketException && attempt < Attempts)
@@ -72,26 +80,7 @@ public sealed class DataPlaneClient(IPEndPoint endpoint) : IDisposable
     }
 
     /// <summary>Fetches one chunk of the committed weights into <paramref name="destination"/> (exactly its length).</summary>
-    public async Task DownloadAsync(DataFrame frame, Memory<byte> destination)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                if (Faults is not null)
-                {
-                    await Faults.BeforeSendAsync();
-                }
-
-                await DownloadOnceAsync(frame, destination);
-                return;
-            }
-            catch (Exception ex) when (ex is IOException or SocketException && attempt < Attempts)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
-            }
-        }
-    }
+    public Task DownloadAsync(DataFrame frame, Memory<byte> destination) => WithRetries(() => DownloadOnceAsync(frame, destination));
 
     private async Task DownloadOnceAsync(DataFrame frame, Memory<byte> destination)
     {

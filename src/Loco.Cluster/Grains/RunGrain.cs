@@ -139,7 +139,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     }
 
     /// <inheritdoc />
-    public async Task Submit(int worker, Guid incarnation, long round, WorkerRoundReport report)
+    public Task Submit(int worker, Guid incarnation, long round, WorkerRoundReport report)
     {
         RunSpec spec = Spec();
         ArgumentNullException.ThrowIfNull(report);
@@ -156,7 +156,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         _bytesReceived += report.BytesSent;
         _submitted[worker] = (report, incarnation);
         _ = CommitInBackground(spec);
-        await Task.CompletedTask;
+        return Task.CompletedTask;
     }
 
     // The commit runs on the grain's scheduler after the submit has returned; a failure stops the run (Stop records it

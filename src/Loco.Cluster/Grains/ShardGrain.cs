@@ -77,7 +77,7 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
         {
             // Kept per incarnation: the commit takes the one the coordinator names, so a dead or stale incarnation's
             // chunks never count.
-            upload = new WorkerUpload(incarnation, _weights.Length, spec.Layout.ChunkCount(_shard));
+            upload = new WorkerUpload(_weights.Length, spec.Layout.ChunkCount(_shard));
             _uploads[(worker, incarnation)] = upload;
         }
 
@@ -183,9 +183,8 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
         return new UploadRefusedException($"shard {_shard}: {message}");
     }
 
-    private sealed class WorkerUpload(Guid incarnation, int length, int chunks)
+    private sealed class WorkerUpload(int length, int chunks)
     {
-        public Guid Incarnation { get; } = incarnation;
         public float[] Delta { get; } = new float[length];
         public bool[] Received { get; } = new bool[chunks];
         public int Count { get; set; }

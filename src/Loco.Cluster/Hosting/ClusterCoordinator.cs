@@ -260,7 +260,7 @@ public sealed class ClusterCoordinator : IAsyncDisposable
             last = commit;
             bool final = r == Spec.Rounds;
             double validation = double.NaN;
-            if (final || (_options.EvalEvery > 0 && r % _options.EvalEvery == 0) || loop.CheckpointFolder is not null && final)
+            if (final || (_options.EvalEvery > 0 && r % _options.EvalEvery == 0))
             {
                 (global, momentum) = await ReadCommittedAsync();
                 validation = _validation.Compute(global);
