@@ -26,14 +26,21 @@ public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
         [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => l[..l.LastIndexOf(',')])];
 
     [Theory]
-    [InlineData(0, "file")]
-    [InlineData(2, "file")]
-    [InlineData(2, "redis")]
-    public void TwoWorkerProcessesTrainTheSameAsOneProcess(int restart, string store)
+    [InlineData(0, "file", false)]
+    [InlineData(2, "file", false)]
+    [InlineData(2, "redis", true)]
+    public void TwoWorkerProcessesTrainTheSameAsOneProcess(int restart, string store, bool tls)
     {
         (int code, string output, string error) = LocoChild.Run(Limit, ["train", "--workers", "2", .. Settings(restart), "--out", Out("in-process")]);
         Assert.True(code == 0, error);
         string[] cluster = store == "redis" ? ["--store", "redis", "--redis", redis.Address] : [];
+        if (tls)
+        {
+            (code, _, error) = LocoChild.Run(Limit, "cluster-cert", "--out", Out("cert"));
+            Assert.True(code == 0, error);
+            cluster = [.. cluster, "--cert", Path.Combine(Out("cert"), "cluster.pfx")];
+        }
+
         (code, output, error) = LocoChild.Run(Limit, ["train", "--processes", "2", "--workers", "2", .. Settings(restart), .. cluster, "--out", Out("cluster")]);
         Assert.True(code == 0, $"{output}\n{error}");
         Assert.Contains("round 3/3", output);
@@ -127,6 +134,46 @@ public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
         (code, output, error) = LocoChild.Run(Limit, "status", "--join", $"127.0.0.1:{port}");
         Assert.True(code == 0, error);
         Assert.Contains("round 0 of 2 committed; 1 of 2 workers connected", output);
+    }
+
+    [Fact]
+    public void ACoordinatorWithACertificateRefusesWorkersAndStatusWithoutIt()
+    {
+        (int code, string output, string error) = LocoChild.Run(Limit, "cluster-cert", "--out", Out("cert"));
+        Assert.True(code == 0, error);
+        Assert.Contains("fingerprint", output);
+        (code, _, error) = LocoChild.Run(Limit, "cluster-cert", "--out", Out("cert"));
+        Assert.Equal(2, code);
+        Assert.Contains("--overwrite", error);
+        string cert = Path.Combine(Out("cert"), "cluster.pfx");
+        int port = Endpoints.FreeConsecutive(IPAddress.Loopback, 3);
+        string join = $"127.0.0.1:{port}";
+        using var coordinator = new LocoChild("coordinator", "--listen", join, "--cert", cert, "--workers", "2", "--steps", "2000", "--inner-steps", "1000",
+            "--out", Out("tls"));
+        Assert.True(coordinator.WaitForOutput("waiting for 2 workers", Limit), coordinator.Err);
+
+        (code, _, error) = LocoChild.Run(Limit, "status", "--join", join, "--connect-timeout", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--cert", error);
+        (code, _, error) = LocoChild.Run(Limit, "worker", "--join", join, "--connect-timeout", "2");
+        Assert.Equal(2, code);
+        Assert.Contains($"no coordinator answered at {join}", error);
+        (code, output, error) = LocoChild.Run(Limit, "status", "--join", join, "--cert", cert);
+        Assert.True(code == 0, error);
+        Assert.Contains("round 0 of 2 committed; 0 of 2 workers connected", output);
+    }
+
+    [Fact]
+    public void ACoordinatorReachableFromOtherMachinesNeedsACertificateOrInsecure()
+    {
+        int port = Endpoints.FreePort(IPAddress.Loopback);
+        (int code, _, string error) = LocoChild.Run(Limit, "coordinator", "--listen", $"0.0.0.0:{port}", "--steps", "20", "--out", Out("open"));
+        Assert.Equal(2, code);
+        Assert.Contains("--insecure", error);
+        Assert.Contains("loco cluster-cert", error);
+        (code, _, error) = LocoChild.Run(Limit, "coordinator", "--listen", $"127.0.0.1:{port}", "--cert", Out("none"), "--steps", "20", "--out", Out("open"));
+        Assert.Equal(2, code);
+        Assert.Contains("no cluster certificate", error);
     }
 
     [Fact]

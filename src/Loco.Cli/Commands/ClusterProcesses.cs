@@ -20,7 +20,7 @@ internal static partial class ClusterProcesses
 {
     /// <summary>Runs the cluster; returns the exit code (the coordinator's, or 1 when a worker failed, or 130 when stopped).</summary>
     public static int Run(Terminal terminal, int processes, IReadOnlyDictionary<string, string> settings, IEnumerable<string> clusterFlags, string outFolder,
-        bool overwrite, bool json)
+        bool overwrite, bool json, string? certificate = null)
     {
         InputChecks.AtLeastOne(processes, "--processes", "number of worker processes");
         var flags = new Dictionary<string, string>(settings, StringComparer.Ordinal);
@@ -49,6 +49,8 @@ internal static partial class ClusterProcesses
 
         coordinatorArgs.AddRange(["--out", outFolder, "--listen", join]);
         coordinatorArgs.AddRange(clusterFlags);
+        string[] cert = certificate is null ? [] : ["--cert", certificate];
+        coordinatorArgs.AddRange(cert);
         if (overwrite)
         {
             coordinatorArgs.Add("--overwrite");
@@ -90,7 +92,7 @@ internal static partial class ClusterProcesses
             coordinator.BeginErrorReadLine();
             for (int i = 0; i < processes; i++)
             {
-                children.Add(Start(["worker", "--join", join, "--local-workers", $"{workers / processes}"], Path.Combine(outFolder, $"worker{i}.log")));
+                children.Add(Start(["worker", "--join", join, "--local-workers", $"{workers / processes}", .. cert], Path.Combine(outFolder, $"worker{i}.log")));
             }
 
             string? failure = null;

@@ -15,11 +15,12 @@ internal sealed class StatusCommand
     private readonly Option<string?> _join = Options.Text("--join", "HOST:PORT of the coordinator (its --listen).");
     private readonly Option<int?> _wait = Options.Int("--connect-timeout", "Seconds to keep trying to reach the coordinator. Default: 10.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the status as JSON.");
+    private readonly Option<string?> _cert = CertificateFlag.Create();
 
     public Command Build(Terminal terminal)
     {
         var command = new Command("status", "Shows the run a `loco coordinator` holds: committed round, workers with their last contact, last losses and bytes sent.");
-        foreach (Option option in new Option[] { _join, _wait, _json })
+        foreach (Option option in new Option[] { _join, _cert, _wait, _json })
         {
             command.Options.Add(option);
         }
@@ -36,7 +37,8 @@ internal sealed class StatusCommand
         RunStatus status;
         try
         {
-            status = Query(Endpoints.Parse(join, "--join"), TimeSpan.FromSeconds(wait)).GetAwaiter().GetResult();
+            using Loco.Cluster.Security.ClusterCertificate? certificate = CertificateFlag.Load(r.GetValue(_cert));
+            status = Query(Endpoints.Parse(join, "--join"), TimeSpan.FromSeconds(wait), certificate).GetAwaiter().GetResult();
         }
         catch (ClusterUnavailableException ex)
         {
@@ -72,9 +74,9 @@ internal sealed class StatusCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<RunStatus> Query(System.Net.IPEndPoint endpoint, TimeSpan wait)
+    private static async Task<RunStatus> Query(System.Net.IPEndPoint endpoint, TimeSpan wait, Loco.Cluster.Security.ClusterCertificate? certificate)
     {
-        await using WorkerConnection connection = await WorkerConnection.ConnectAsync(endpoint, wait);
+        await using WorkerConnection connection = await WorkerConnection.ConnectAsync(endpoint, wait, certificate: certificate);
         return await connection.Client.GetGrain<IRunGrain>(IRunGrain.Key).Status();
     }
 }

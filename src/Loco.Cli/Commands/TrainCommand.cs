@@ -6,6 +6,7 @@ using Loco.Cli.Output;
 using Loco.Cluster;
 using Loco.Cluster.Hosting;
 using Loco.Cluster.Protocol;
+using Loco.Cluster.Security;
 using Loco.Cluster.Storage;
 using Loco.Core.Family;
 using Loco.Reports.Figures;
@@ -59,16 +60,18 @@ internal sealed class TrainCommand(bool coordinator = false)
         "every setting comes from the checkpoint, and a flag given again must agree with it.");
 
     private readonly Option<bool> _json = Options.Flag("--json", "Print the run's summary as JSON on standard output (the progress lines go to standard error).");
+    private readonly Option<string?> _cert = CertificateFlag.Create();
+    private readonly Option<bool> _insecure = CertificateFlag.CreateInsecure();
 
     private Command? _command;
 
     /// <summary>The flags that are not settings of the run: they may differ on resume and are not saved.</summary>
-    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease];
+    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure];
 
     private IEnumerable<Option> All =>
         new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
             .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _json])
-            .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease, _resume] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease]);
+            .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _resume] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease, _cert]);
 
     public Command Build(Terminal terminal)
     {
@@ -256,10 +259,13 @@ internal sealed class TrainCommand(bool coordinator = false)
                 }
             }
 
-            return ClusterProcesses.Run(terminal, processes, GivenFlags(r), cluster, r.GetValue(_out) ?? Path.Combine("loco-out", "train"), r.GetValue(_overwrite), r.GetValue(_json));
+            string? cert = r.GetValue(_cert) is string c ? Path.GetFullPath(c) : null;
+            CertificateFlag.Load(cert)?.Dispose(); // a bad file is refused here, before any process starts
+            return ClusterProcesses.Run(terminal, processes, GivenFlags(r), cluster, r.GetValue(_out) ?? Path.Combine("loco-out", "train"), r.GetValue(_overwrite), r.GetValue(_json),
+                cert);
         }
 
-        foreach (Option option in new Option[] { _store, _redis, _shards, _minWorkers, _lease })
+        foreach (Option option in new Option[] { _store, _redis, _shards, _minWorkers, _lease, _cert })
         {
             if (r.GetResult(option) is OptionResult { Implicit: false })
             {
@@ -440,6 +446,8 @@ internal sealed class TrainCommand(bool coordinator = false)
         {
             throw new InvalidInputException("--lease", $"must be at least 1 second (heartbeats come every second); got {lease}.");
         }
+        ClusterCertificate? certificate = CertificateFlag.Load(r.GetValue(_cert));
+        CertificateFlag.EnsureGuarded(listen, certificate, r.GetValue(_insecure));
         OutFolder.EnsureWritable(outFolder);
         bool overwrite = r.GetValue(_overwrite);
         if (!overwrite && HoldsRun(outFolder) is string what)
@@ -455,7 +463,10 @@ internal sealed class TrainCommand(bool coordinator = false)
         }
 
         return Coordinate(r, terminal, outFolder, setup, corpus, options,
-            new CoordinatorOptions { Listen = listen, OutFolder = outFolder, Redis = redis, Shards = shards, MinWorkers = minWorkers, LeaseSeconds = lease }, null);
+            new CoordinatorOptions
+            {
+                Listen = listen, OutFolder = outFolder, Redis = redis, Shards = shards, MinWorkers = minWorkers, LeaseSeconds = lease, Certificate = certificate,
+            }, null);
     }
 
     /// <summary>
@@ -494,6 +505,8 @@ internal sealed class TrainCommand(bool coordinator = false)
         TokenCorpus corpus = LoadCorpus(setup.Corpus, setup.Tokenizer, setup.RawBytes);
         TrainingOptions options = setup.Options with { Model = setup.Options.Model with { VocabularySize = corpus.VocabularySize } };
         IPEndPoint listen = Endpoints.Parse(r.GetValue(_listen) ?? record.Listen, "--listen");
+        ClusterCertificate? certificate = CertificateFlag.Load(r.GetValue(_cert) ?? record.Certificate, r.GetValue(_cert) is null ? "--resume" : "--cert");
+        CertificateFlag.EnsureGuarded(listen, certificate, r.GetValue(_insecure));
 
         // train.csv keeps the rounds up to the manifest's (a row for a round the manifest does not hold would be rerun).
         string csvPath = Path.Combine(outFolder, "train.csv");
@@ -526,7 +539,7 @@ internal sealed class TrainCommand(bool coordinator = false)
         return Coordinate(r, terminal, outFolder, setup, corpus, options, new CoordinatorOptions
         {
             Listen = listen, OutFolder = outFolder, Redis = record.Redis, Shards = record.Shards, ChunkFloats = record.ChunkFloats,
-            MinWorkers = record.MinWorkers, LeaseSeconds = record.LeaseSeconds, Resume = manifest, RunId = record.RunId,
+            MinWorkers = record.MinWorkers, LeaseSeconds = record.LeaseSeconds, Resume = manifest, RunId = record.RunId, Certificate = certificate,
         }, history);
     }
 

@@ -17,6 +17,7 @@ internal sealed class WorkerCommand
     private readonly Option<int?> _threads = Options.Int("--threads", "TorchSharp threads on the CPU. Default: the run's (1).");
     private readonly Option<int?> _wait = Options.Int("--connect-timeout", "Seconds to keep trying to reach the coordinator. Default: 30.");
     private readonly Option<string?> _dump = Options.Text("--dump", "Write each round's pseudo-gradient (delta-r{round}-w{worker}.bin) and the global weights it starts from and each committed round's (global-r{round}-w{worker}.bin), raw fp32, to this folder.");
+    private readonly Option<string?> _cert = CertificateFlag.Create();
     private readonly Option<int?> _local = Options.Int("--local-workers", "Workers this process runs, one after the other (it takes that many of the run's slots). Default: 1.");
 
     public Command Build(Terminal terminal)
@@ -24,7 +25,7 @@ internal sealed class WorkerCommand
         var command = new Command("worker",
             "Joins a `loco coordinator` as one worker of its run: takes every setting from the coordinator (the same corpus path must exist here), trains " +
             "its own model copy on its own data shard, and each round uploads its pseudo-gradient to the shards and takes the committed weights back.");
-        foreach (Option option in new Option[] { _join, _device, _threads, _wait, _local, _dump })
+        foreach (Option option in new Option[] { _join, _cert, _device, _threads, _wait, _local, _dump })
         {
             command.Options.Add(option);
         }
@@ -48,6 +49,7 @@ internal sealed class WorkerCommand
         var options = new WorkerOptions(Endpoints.Parse(join, "--join"), r.GetValue(_device), r.GetValue(_threads), TimeSpan.FromSeconds(wait), local)
         {
             DumpFolder = r.GetValue(_dump) is string dump ? Path.GetFullPath(dump) : null,
+            Certificate = CertificateFlag.Load(r.GetValue(_cert)),
         };
         var train = new TrainCommand();
         train.Build(terminal);

@@ -7,11 +7,12 @@ namespace Loco.Cluster.DataPlane;
 
 /// <summary>
 /// A worker's side of the data plane (<see cref="DataPlaneServer"/>): a few TCP connections to the coordinator, each
-/// carrying one chunk at a time; a refused chunk throws <see cref="UploadRefusedException"/> with the shard's reason.
+/// carrying one chunk at a time; a refused chunk throws <see cref="UploadRefusedException"/> with the shard's reason. With
+/// the cluster's certificate every connection opens with a TLS handshake in which both sides present it.
 /// </summary>
-public sealed class DataPlaneClient(IPEndPoint endpoint) : IDisposable
+public sealed class DataPlaneClient(IPEndPoint endpoint, Security.ClusterCertificate? certificate = null) : IDisposable
 {
-    private readonly ConcurrentBag<NetworkStream> _idle = [];
+    private readonly ConcurrentBag<Stream> _idle = [];
 
     /// <summary>The coordinator's data endpoint.</summary>
     public IPEndPoint Endpoint { get; } = endpoint;
@@ -61,7 +62,7 @@ public sealed class DataPlaneClient(IPEndPoint endpoint) : IDisposable
 
     private async Task UploadOnceAsync(DataFrame frame, ReadOnlyMemory<byte> payload)
     {
-        NetworkStream stream = await RentAsync();
+        Stream stream = await RentAsync();
         byte[] header = new byte[DataFrame.Size];
         (frame with { Kind = DataKind.Upload, Length = payload.Length }).Write(header);
         try
@@ -84,7 +85,7 @@ public sealed class DataPlaneClient(IPEndPoint endpoint) : IDisposable
 
     private async Task DownloadOnceAsync(DataFrame frame, Memory<byte> destination)
     {
-        NetworkStream stream = await RentAsync();
+        Stream stream = await RentAsync();
         byte[] header = new byte[DataFrame.Size];
         (frame with { Kind = DataKind.Download, Length = 0 }).Write(header);
         int length;
@@ -114,7 +115,7 @@ public sealed class DataPlaneClient(IPEndPoint endpoint) : IDisposable
 
     // Every reply is a status byte and a length: on a refusal the message follows, thrown here; on success the length of
     // what follows (a download's payload; 0 for an upload).
-    private static async Task<int> ReadStatusAsync(NetworkStream stream)
+    private static async Task<int> ReadStatusAsync(Stream stream)
     {
         byte[] reply = new byte[5];
         await stream.ReadExactlyAsync(reply);
@@ -129,22 +130,32 @@ public sealed class DataPlaneClient(IPEndPoint endpoint) : IDisposable
         throw new UploadRefusedException(Encoding.UTF8.GetString(text));
     }
 
-    private async Task<NetworkStream> RentAsync()
+    private async Task<Stream> RentAsync()
     {
-        if (_idle.TryTake(out NetworkStream? stream))
+        if (_idle.TryTake(out Stream? stream))
         {
             return stream;
         }
 
         var socket = new Socket(Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(Endpoint);
-        return new NetworkStream(socket, ownsSocket: true);
+        try
+        {
+            await socket.ConnectAsync(Endpoint);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var plain = new NetworkStream(socket, ownsSocket: true);
+        return certificate is null ? plain : await certificate.AuthenticateAsClientAsync(plain);
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        while (_idle.TryTake(out NetworkStream? stream))
+        while (_idle.TryTake(out Stream? stream))
         {
             stream.Dispose();
         }

@@ -23,10 +23,15 @@ public sealed class DataPlaneServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly BufferPool _buffers = new();
     private readonly Task _accepting;
+    private readonly Security.ClusterCertificate? _certificate;
 
-    /// <summary>Listens on <paramref name="endpoint"/> (port 0: any free port) and serves until disposed.</summary>
-    public DataPlaneServer(IPEndPoint endpoint, IGrainFactory grains, ILogger log, int maxPayload)
+    /// <summary>
+    /// Listens on <paramref name="endpoint"/> (port 0: any free port) and serves until disposed; with a
+    /// <paramref name="certificate"/>, every connection must open with a TLS handshake in which the worker presents it.
+    /// </summary>
+    public DataPlaneServer(IPEndPoint endpoint, IGrainFactory grains, ILogger log, int maxPayload, Security.ClusterCertificate? certificate = null)
     {
+        _certificate = certificate;
         _grains = grains;
         _log = log;
         _maxPayload = maxPayload;
@@ -64,7 +69,27 @@ public sealed class DataPlaneServer : IAsyncDisposable
 
     private async Task ServeAsync(Socket socket)
     {
-        using var stream = new NetworkStream(socket, ownsSocket: true);
+        EndPoint? remote = socket.RemoteEndPoint;
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        if (_certificate is not null)
+        {
+            try
+            {
+                stream = await _certificate.AuthenticateAsServerAsync(stream, _stop.Token);
+            }
+            catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+            {
+                // SslStream disposed the connection.
+                if (!_stop.IsCancellationRequested)
+                {
+                    _log.LogWarning("data plane: refused a connection from {Remote} that did not present the cluster certificate: {Message}", remote, ex.Message);
+                }
+
+                return;
+            }
+        }
+
+        await using Stream _ = stream;
         byte[] header = new byte[DataFrame.Size];
         try
         {
@@ -127,12 +152,12 @@ public sealed class DataPlaneServer : IAsyncDisposable
         {
             if (!_stop.IsCancellationRequested)
             {
-                _log.LogWarning("data plane: closed a connection from {Remote}: {Message}", socket.RemoteEndPoint, ex.Message);
+                _log.LogWarning("data plane: closed a connection from {Remote}: {Message}", remote, ex.Message);
             }
         }
     }
 
-    private async Task RefuseAsync(NetworkStream stream, string message)
+    private async Task RefuseAsync(Stream stream, string message)
     {
         byte[] text = Encoding.UTF8.GetBytes(message);
         byte[] reply = new byte[5 + text.Length];
@@ -143,7 +168,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
     }
 
     // Fills the buffer, or returns false if the peer closed the connection before the first byte.
-    private async Task<bool> ReadOrEndAsync(NetworkStream stream, byte[] buffer)
+    private async Task<bool> ReadOrEndAsync(Stream stream, byte[] buffer)
     {
         int first = await stream.ReadAsync(buffer, _stop.Token);
         if (first == 0)

@@ -48,6 +48,9 @@ public sealed record CoordinatorOptions
 
     /// <summary>Orleans' log level on standard error.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>The cluster's certificate (<c>loco cluster-cert</c>): every connection is mutual TLS with it; null: plain TCP.</summary>
+    public Security.ClusterCertificate? Certificate { get; init; }
 }
 
 /// <summary>What the coordinator reports as it goes.</summary>
@@ -152,7 +155,7 @@ public sealed class ClusterCoordinator : IAsyncDisposable
         string clusterFolder = Path.Combine(Path.GetFullPath(o.OutFolder), "cluster");
         IRunStore store = o.Redis is null ? new FileRunStore(clusterFolder) : new RedisRunStore(o.Redis, runId, Path.Combine(clusterFolder, "blobs"));
         (float[] initial, ValidationLoss validation) = LanguageModelTraining.CreateEvaluator(corpus, options);
-        CoordinatorSilo silo = await CoordinatorSilo.StartAsync(o.Listen, store, o.Redis, o.SiloPort, o.LogLevel, cancellationToken, o.DataPort);
+        CoordinatorSilo silo = await CoordinatorSilo.StartAsync(o.Listen, store, o.Redis, o.SiloPort, o.LogLevel, cancellationToken, o.DataPort, o.Certificate);
         RunSpec spec = RunBootstrap.Spec(runId, corpus, options, initial.Length, o.Shards, o.ChunkFloats, silo.DataPort) with
         {
             MinWorkers = o.MinWorkers,
@@ -177,7 +180,7 @@ public sealed class ClusterCoordinator : IAsyncDisposable
                 new RunRecord
                 {
                     RunId = runId, Redis = o.Redis, Listen = o.Listen.ToString(), Shards = o.Shards, ChunkFloats = o.ChunkFloats, MinWorkers = o.MinWorkers,
-                    LeaseSeconds = o.LeaseSeconds,
+                    LeaseSeconds = o.LeaseSeconds, Certificate = o.Certificate?.Path,
                 }.Save(o.OutFolder);
             }
         }

@@ -19,6 +19,9 @@ public sealed record WorkerOptions(IPEndPoint Join, string? Device = null, int? 
 
     /// <summary>The host name the worker reports.</summary>
     public string Host { get; init; } = Environment.MachineName;
+
+    /// <summary>The cluster's certificate, when the coordinator has one.</summary>
+    public Security.ClusterCertificate? Certificate { get; init; }
 }
 
 /// <summary>How a worker process ended.</summary>
@@ -49,7 +52,7 @@ public static class ClusterWorker
         ArgumentNullException.ThrowIfNull(build);
         ArgumentNullException.ThrowIfNull(log);
         await using WorkerConnection connection = await WorkerConnection.ConnectAsync(options.Join, options.ConnectWait ?? TimeSpan.FromSeconds(30),
-            cancellationToken: cancellationToken);
+            cancellationToken: cancellationToken, certificate: options.Certificate);
         var incarnation = Guid.NewGuid();
         IRunGrain run = connection.Client.GetGrain<IRunGrain>(IRunGrain.Key);
         JoinTicket ticket = await JoinAsync(run, incarnation, options, log, cancellationToken);
@@ -68,7 +71,7 @@ public static class ClusterWorker
             LanguageModelTraining? created = null;
             DataPlane.NetworkFaults? faults = DataPlane.NetworkFaults.FromEnvironment(ticket.Workers[0]);
             using DataPlane.DataPlaneClient? data = ticket.Spec.DataPort > 0
-                ? new DataPlane.DataPlaneClient(new IPEndPoint(options.Join.Address, ticket.Spec.DataPort)) { Faults = faults }
+                ? new DataPlane.DataPlaneClient(new IPEndPoint(options.Join.Address, ticket.Spec.DataPort), options.Certificate) { Faults = faults }
                 : null;
             if (options.DumpFolder is string dump)
             {

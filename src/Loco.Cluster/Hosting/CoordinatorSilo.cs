@@ -39,9 +39,11 @@ public sealed class CoordinatorSilo : IAsyncDisposable
     /// <paramref name="siloPort"/> (0: the gateway's port + 1), with membership in Redis when <paramref name="redis"/>
     /// is given; grains keep their state through <paramref name="store"/>. The data plane listens on the gateway's
     /// address and <paramref name="dataPort"/> (0: the gateway's port + 2; -1: no data plane, chunks as grain calls).
+    /// With a <paramref name="certificate"/>, every connection (gateway, silo to silo, data plane) is mutual TLS with it.
     /// </summary>
     public static async Task<CoordinatorSilo> StartAsync(IPEndPoint gateway, IRunStore store, string? redis = null, int siloPort = 0,
-        LogLevel logLevel = LogLevel.Warning, CancellationToken cancellationToken = default, int dataPort = 0)
+        LogLevel logLevel = LogLevel.Warning, CancellationToken cancellationToken = default, int dataPort = 0,
+        Security.ClusterCertificate? certificate = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         ArgumentNullException.ThrowIfNull(store);
@@ -70,6 +72,11 @@ public sealed class CoordinatorSilo : IAsyncDisposable
             }
 
             s.Services.AddSingleton(store);
+            if (certificate is not null)
+            {
+                s.UseTls(certificate.Configure);
+            }
+
             Configure(s);
         });
         IHost host = builder.Build();
@@ -90,7 +97,7 @@ public sealed class CoordinatorSilo : IAsyncDisposable
             try
             {
                 data = new DataPlane.DataPlaneServer(endpoint, host.Services.GetRequiredService<IGrainFactory>(),
-                    host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Loco.Cluster.DataPlane"), ClusterSettings.MaxMessageBodySize);
+                    host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Loco.Cluster.DataPlane"), ClusterSettings.MaxMessageBodySize, certificate);
             }
             catch (System.Net.Sockets.SocketException ex)
             {

@@ -25,10 +25,12 @@ public sealed class WorkerConnection : IAsyncDisposable
 
     /// <summary>
     /// Connects to <paramref name="gateway"/>, retrying for up to <paramref name="wait"/>; a
-    /// <see cref="ClusterUnavailableException"/> with a clear message when nothing answers by then.
+    /// <see cref="ClusterUnavailableException"/> with a clear message when nothing answers by then. With the cluster's
+    /// <paramref name="certificate"/>, the connection is mutual TLS: the gateway must present it, and does not let in a
+    /// client that does not.
     /// </summary>
     public static async Task<WorkerConnection> ConnectAsync(IPEndPoint gateway, TimeSpan wait, LogLevel logLevel = LogLevel.Critical,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Security.ClusterCertificate? certificate = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -39,6 +41,11 @@ public sealed class WorkerConnection : IAsyncDisposable
             c.Configure<ClusterOptions>(ClusterSettings.Ids);
             c.UseStaticClustering(gateway);
             c.Configure<ClientMessagingOptions>(ClusterSettings.Messaging);
+            if (certificate is not null)
+            {
+                c.UseTls(certificate.Configure);
+            }
+
             c.UseConnectionRetryFilter(async (_, token) =>
             {
                 if (clock.Elapsed >= wait)
@@ -59,7 +66,8 @@ public sealed class WorkerConnection : IAsyncDisposable
         {
             host.Dispose();
             throw new ClusterUnavailableException(
-                $"no coordinator answered at {gateway} within {wait.TotalSeconds:F0} s ({ex.GetType().Name}). Is `loco coordinator` running there, and is the port the one it listens on?", ex);
+                $"no coordinator answered at {gateway} within {wait.TotalSeconds:F0} s ({ex.GetType().Name}). Is `loco coordinator` running there, is the port the one it listens on, " +
+                (certificate is null ? "and does it run without --cert (a coordinator with a cluster certificate lets in only processes that present it)?" : $"and does it use the same cluster certificate (--cert; this one's fingerprint is {certificate.Fingerprint[..16]}…)?"), ex);
         }
 
         return new WorkerConnection(host, gateway);

@@ -29,6 +29,9 @@ public sealed record RunRecord
     /// <summary>The lease in seconds.</summary>
     public double LeaseSeconds { get; init; }
 
+    /// <summary>The cluster certificate's file (a resume uses it again), or null for a cluster without TLS.</summary>
+    public string? Certificate { get; init; }
+
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The record's file in a run folder.</summary>
