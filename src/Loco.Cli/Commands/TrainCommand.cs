@@ -62,16 +62,18 @@ internal sealed class TrainCommand(bool coordinator = false)
     private readonly Option<bool> _json = Options.Flag("--json", "Print the run's summary as JSON on standard output (the progress lines go to standard error).");
     private readonly Option<string?> _cert = CertificateFlag.Create();
     private readonly Option<bool> _insecure = CertificateFlag.CreateInsecure();
+    private readonly Option<string?> _dashboard = Options.Text("--dashboard",
+        "PORT or HOST:PORT of a status page (round, workers with their last contact and contributions, loss curve, bytes per round, events), served by the coordinator; a bare PORT listens on --listen's address. Default: none.");
 
     private Command? _command;
 
     /// <summary>The flags that are not settings of the run: they may differ on resume and are not saved.</summary>
-    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure];
+    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard];
 
     private IEnumerable<Option> All =>
         new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
             .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _json])
-            .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _resume] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease, _cert]);
+            .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard, _resume] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease, _cert, _dashboard]);
 
     public Command Build(Terminal terminal)
     {
@@ -251,7 +253,7 @@ internal sealed class TrainCommand(bool coordinator = false)
             }
 
             var cluster = new List<string>();
-            foreach (Option option in new Option[] { _store, _redis, _shards, _minWorkers, _lease })
+            foreach (Option option in new Option[] { _store, _redis, _shards, _minWorkers, _lease, _dashboard })
             {
                 if (r.GetResult(option) is OptionResult { Implicit: false } given)
                 {
@@ -265,7 +267,7 @@ internal sealed class TrainCommand(bool coordinator = false)
                 cert);
         }
 
-        foreach (Option option in new Option[] { _store, _redis, _shards, _minWorkers, _lease, _cert })
+        foreach (Option option in new Option[] { _store, _redis, _shards, _minWorkers, _lease, _cert, _dashboard })
         {
             if (r.GetResult(option) is OptionResult { Implicit: false })
             {
@@ -466,6 +468,7 @@ internal sealed class TrainCommand(bool coordinator = false)
             new CoordinatorOptions
             {
                 Listen = listen, OutFolder = outFolder, Redis = redis, Shards = shards, MinWorkers = minWorkers, LeaseSeconds = lease, Certificate = certificate,
+                Dashboard = DashboardEndpoint(r, listen),
             }, null);
     }
 
@@ -540,7 +543,21 @@ internal sealed class TrainCommand(bool coordinator = false)
         {
             Listen = listen, OutFolder = outFolder, Redis = record.Redis, Shards = record.Shards, ChunkFloats = record.ChunkFloats,
             MinWorkers = record.MinWorkers, LeaseSeconds = record.LeaseSeconds, Resume = manifest, RunId = record.RunId, Certificate = certificate,
+            Dashboard = DashboardEndpoint(r, listen),
         }, history);
+    }
+
+    // --dashboard PORT (on --listen's address) or HOST:PORT; null when not given.
+    private IPEndPoint? DashboardEndpoint(ParseResult r, IPEndPoint listen)
+    {
+        if (r.GetValue(_dashboard) is not string text)
+        {
+            return null;
+        }
+
+        IPEndPoint page = int.TryParse(text, out int port) ? Endpoints.Parse($"{listen.Address}:{port}", "--dashboard") : Endpoints.Parse(text, "--dashboard");
+        Endpoints.EnsureFree(page, "--dashboard");
+        return page;
     }
 
     private int Coordinate(ParseResult r, Terminal terminal, string outFolder, Setup setup, TokenCorpus corpus, TrainingOptions options,
@@ -556,7 +573,7 @@ internal sealed class TrainCommand(bool coordinator = false)
         }
         catch (ClusterUnavailableException ex)
         {
-            throw new InvalidInputException(redis is null ? "--listen" : "--redis", ex.Message);
+            throw new InvalidInputException(ex.Message.Contains("dashboard", StringComparison.Ordinal) ? "--dashboard" : redis is null ? "--listen" : "--redis", ex.Message);
         }
 
         try
@@ -565,6 +582,11 @@ internal sealed class TrainCommand(bool coordinator = false)
             lines.WriteLine($"loco coordinator: {corpus.Name}; model {setup.Model} ({spec.Layout.Dimension:N0} weights in {spec.Layout.Shards} shards); {options.Family}; " +
                             $"{options.Rounds} rounds of H = {options.Family.InnerSteps}; store: {cluster.StoreDescription}.");
             lines.WriteLine($"loco coordinator: listening on {cluster.Gateway}; waiting for {spec.Workers} workers (loco worker --join {cluster.Gateway}).");
+            if (cluster.DashboardAddress is Uri page)
+            {
+                lines.WriteLine($"loco coordinator: status page at {page}");
+            }
+
             var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options);
             if (history is null)
             {

@@ -51,6 +51,9 @@ public sealed record CoordinatorOptions
 
     /// <summary>The cluster's certificate (<c>loco cluster-cert</c>): every connection is mutual TLS with it; null: plain TCP.</summary>
     public Security.ClusterCertificate? Certificate { get; init; }
+
+    /// <summary>Where the status page listens (<see cref="Dashboard.DashboardServer"/>); null: no page.</summary>
+    public IPEndPoint? Dashboard { get; init; }
 }
 
 /// <summary>What the coordinator reports as it goes.</summary>
@@ -91,6 +94,9 @@ public sealed class ClusterCoordinator : IAsyncDisposable
     private readonly TokenCorpus _corpus;
     private readonly TrainingOptions _options;
     private readonly List<RoundReport> _history = [];
+    private readonly List<Dashboard.DashboardRound> _rounds = [];
+    private readonly Lock _roundsGate = new();
+    private Dashboard.DashboardServer? _dashboard;
     private RunManifest? _resumed;
 
     private ClusterCoordinator(CoordinatorSilo silo, IRunStore store, RunSpec spec, ValidationLoss validation, TokenCorpus corpus, TrainingOptions options, float[] initial)
@@ -118,6 +124,34 @@ public sealed class ClusterCoordinator : IAsyncDisposable
 
     /// <summary>The store's description.</summary>
     public string StoreDescription => _store.Description;
+
+    /// <summary>The status page's address, when it has one.</summary>
+    public Uri? DashboardAddress => _dashboard?.Address;
+
+    /// <summary>The run as the status page shows it: the run grain's status and the rounds committed so far.</summary>
+    public async Task<Dashboard.DashboardSnapshot> SnapshotAsync()
+    {
+        RunStatus status = await Grains.GetGrain<IRunGrain>(IRunGrain.Key).Status();
+        Dashboard.DashboardRound[] rounds;
+        lock (_roundsGate)
+        {
+            rounds = [.. _rounds];
+        }
+
+        string model = Spec.Flags.TryGetValue("--model", out string? m) ? m : TrainingDefaults.Model;
+        return Dashboard.DashboardSnapshot.Of(status, $"{model} ({Spec.Layout.Dimension:N0} weights)", rounds);
+    }
+
+    // Keeps a round for the status page.
+    private void Record(RoundReport report, RoundCommit? commit)
+    {
+        var round = new Dashboard.DashboardRound(report.Round, Dashboard.DashboardSnapshot.Finite(report.TrainLoss), Dashboard.DashboardSnapshot.Finite(report.ValidationLoss),
+            commit?.Reports.Sum(x => x.BytesSent) ?? 0, commit?.Contributors ?? [], commit?.Restarted ?? false, report.Seconds);
+        lock (_roundsGate)
+        {
+            _rounds.Add(round);
+        }
+    }
 
     /// <summary>
     /// Starts the coordinator of a run of <paramref name="options"/> (its <see cref="TrainingOptions.Flags"/> are what the
@@ -190,7 +224,21 @@ public sealed class ClusterCoordinator : IAsyncDisposable
             throw;
         }
 
-        return new ClusterCoordinator(silo, store, spec, validation, corpus, options, initial) { _resumed = o.Resume };
+        var coordinator = new ClusterCoordinator(silo, store, spec, validation, corpus, options, initial) { _resumed = o.Resume };
+        if (o.Dashboard is IPEndPoint page)
+        {
+            try
+            {
+                coordinator._dashboard = await Dashboard.DashboardServer.StartAsync(page, coordinator.SnapshotAsync, cancellationToken);
+            }
+            catch
+            {
+                await coordinator.DisposeAsync();
+                throw;
+            }
+        }
+
+        return coordinator;
     }
 
     /// <summary>
@@ -216,6 +264,10 @@ public sealed class ClusterCoordinator : IAsyncDisposable
         if (_resumed is { } resumed)
         {
             _history.AddRange((history ?? []).Where(h => h.Round <= resumed.Round));
+            foreach (RoundReport earlier in _history)
+            {
+                Record(earlier, null); // their bytes and contributors are in train.csv, not here
+            }
             before = _history.Count > 0 ? _history[^1].Seconds : 0;
             if (_history.Count == 0 || _history[^1].Round < resumed.Round)
             {
@@ -224,6 +276,7 @@ public sealed class ClusterCoordinator : IAsyncDisposable
                     ? new RoundReport(0, double.NaN, _validation.Compute(global), 0)
                     : new RoundReport(resumed.Round, resumed.TrainLoss, _validation.Compute(global), resumed.Items, before);
                 _history.Add(report);
+                Record(report, null);
                 loop.OnRound?.Invoke(report, null);
             }
 
@@ -233,6 +286,7 @@ public sealed class ClusterCoordinator : IAsyncDisposable
         else
         {
             _history.Add(new RoundReport(0, double.NaN, _validation.Compute(Initial), 0));
+            Record(_history[0], null);
             loop.OnRound?.Invoke(_history[0], null);
         }
 
@@ -270,6 +324,7 @@ public sealed class ClusterCoordinator : IAsyncDisposable
             }
 
             _history.Add(new RoundReport(r, commit.TrainLoss, validation, commit.Items, before + clock.Elapsed.TotalSeconds));
+            Record(_history[^1], commit);
             loop.OnRound?.Invoke(_history[^1], commit);
         }
 
@@ -333,6 +388,11 @@ public sealed class ClusterCoordinator : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (_dashboard is not null)
+        {
+            await _dashboard.DisposeAsync();
+        }
+
         await _silo.DisposeAsync();
         _validation.Dispose();
         (_store as IDisposable)?.Dispose();
