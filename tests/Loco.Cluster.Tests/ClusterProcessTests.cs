@@ -58,6 +58,26 @@ public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
     }
 
     [Fact]
+    public void EightWorkerProcessesRunTwentyRoundsLosingNoneAndMatchTheInProcessRun()
+    {
+        string[] settings = ["--workers", "8", "--steps", "100", "--inner-steps", "5", "--batch", "4", "--seed", "5", "--eval-every", "5"];
+        (int code, _, string error) = LocoChild.Run(Limit, ["train", .. settings, "--out", Out("eight-in-process")]);
+        Assert.True(code == 0, error);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        (code, string output, error) = LocoChild.Run(TimeSpan.FromMinutes(5), ["train", "--processes", "8", .. settings, "--out", Out("eight")]);
+        Assert.True(code == 0, $"{output}\n{error}");
+        string[] rows = [.. File.ReadAllLines(Path.Combine(Out("eight"), "train.csv")).Skip(2)]; // header, round 0
+        Assert.Equal(20, rows.Length);
+        Assert.All(rows, row => Assert.Equal("0 1 2 3 4 5 6 7", row.Split(',')[^2])); // every round over all eight workers
+        Assert.DoesNotContain("lost", output);
+        Assert.DoesNotContain("dropped", output);
+        Assert.Equal(Rows(Out("eight-in-process")), Rows(Out("eight")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Out("eight-in-process"), "checkpoint", "global.safetensors")),
+            File.ReadAllBytes(Path.Combine(Out("eight"), "checkpoint", "global.safetensors")));
+        Console.WriteLine($"eight worker processes, 20 rounds: {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
     public void AWorkerWithNoCoordinatorToJoinGivesUpWithAClearMessage()
     {
         int port = Endpoints.FreePort(IPAddress.Loopback);

@@ -9,7 +9,8 @@ namespace Loco.Cluster.Tests;
 /// and the finished run equals a fault-free in-process run of the same seed: the same train.csv losses and a
 /// byte-identical global.safetensors. Real processes on loopback, bounded in time, killed by pid.
 /// </summary>
-public sealed class CoordinatorLossTests : IDisposable
+[Collection(RedisCollection.Name)]
+public sealed class CoordinatorLossTests(RedisServer redis) : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
     private readonly string _folder = Directory.CreateTempSubdirectory("loco-coordinator-loss-").FullName;
@@ -25,17 +26,19 @@ public sealed class CoordinatorLossTests : IDisposable
         [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => string.Join(',', l.Split(',')[12..17]))];
 
     [Theory]
-    [InlineData("commit:2:before-manifest", 1)]
-    [InlineData("commit:3:after-manifest", 3)]
-    public void ACoordinatorKilledMidCommitResumesToTheFaultFreeResult(string point, long resumedAt)
+    [InlineData("commit:2:before-manifest", 1, "file")]
+    [InlineData("commit:3:after-manifest", 3, "file")]
+    [InlineData("commit:3:before-manifest", 2, "redis")]
+    public void ACoordinatorKilledMidCommitResumesToTheFaultFreeResult(string point, long resumedAt, string store)
     {
+        string[] storeFlags = store == "redis" ? ["--store", "redis", "--redis", redis.Address] : [];
         (int code, _, string error) = LocoChild.Run(Limit, ["train", .. Settings, "--out", P("reference")]);
         Assert.True(code == 0, error);
 
         int port = Endpoints.FreeConsecutive(IPAddress.Loopback, 3);
         string join = $"127.0.0.1:{port}";
         using var coordinator = new LocoChild(new Dictionary<string, string> { ["LOCO_FAULT_KILL_AT"] = point },
-            ["coordinator", "--listen", join, .. Settings, "--out", P("run")]);
+            ["coordinator", "--listen", join, .. Settings, .. storeFlags, "--out", P("run")]);
         Assert.True(coordinator.WaitForOutput("waiting for 2 workers", Limit), coordinator.Err);
         using var w0 = new LocoChild("worker", "--join", join);
         using var w1 = new LocoChild("worker", "--join", join);
@@ -48,6 +51,11 @@ public sealed class CoordinatorLossTests : IDisposable
         Assert.Equal(0, w1.WaitForExit(Limit));
         Assert.Contains($"resuming run", resumed.Out);
         Assert.Contains($"at round {resumedAt} of 5", resumed.Out);
+        if (store == "redis")
+        {
+            Assert.Contains("Redis at " + redis.Address, resumed.Out); // the manifest came back from Redis
+        }
+
         Assert.Contains("rejoined; the coordinator resumed at round", w0.Out + w0.Err);
         Assert.Equal(Losses(P("reference")), Losses(P("run")));
         Assert.Equal(File.ReadAllBytes(Path.Combine(P("reference"), "checkpoint", "global.safetensors")),
