@@ -89,7 +89,14 @@ public static class MonteCarloSimulator
         }
 
         OuterOptimizer outer = config.OuterOptimizer;
-        var round = new TwoPhaseRound<double>(workers, outer, config.InnerSteps, options.Reducer?.Invoke());
+        IReducer<double>? reducer = options.Reducer?.Invoke();
+        if (options.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32 || options.ErrorFeedback)
+        {
+            reducer = new Loco.Core.Codecs.CompressingReducer<double>(reducer ?? new InProcessReducer<double>(), options.Codec, options.ErrorFeedback,
+                Loco.Core.Codecs.UnitNoise.Bits(options.Seed, run));
+        }
+
+        var round = new TwoPhaseRound<double>(workers, outer, config.InnerSteps, reducer);
         var global = new double[problem.Dimension];
         OuterState<double> state = outer.Init<double>(problem.Dimension);
         var observer = inner is null ? null : new InnerRiskRecorder(problem, inner, config.InnerSteps);

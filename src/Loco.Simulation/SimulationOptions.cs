@@ -42,6 +42,15 @@ public sealed record SimulationOptions
     /// </summary>
     public Func<IReducer<double>>? Reducer { get; init; }
 
+    /// <summary>
+    /// The codec each worker's pseudo-gradient passes through on its way to the reducer (DESIGN.md §8); fp32 (the
+    /// default) sends it untouched. Stochastic rounding draws from (seed, run, round, worker), so results stay fixed for a seed.
+    /// </summary>
+    public Loco.Core.Codecs.CodecSpec Codec { get; init; } = Loco.Core.Codecs.CodecSpec.None;
+
+    /// <summary>Error feedback: each worker keeps what the codec lost and adds it to its next pseudo-gradient.</summary>
+    public bool ErrorFeedback { get; init; }
+
     /// <summary>Checks the options, naming the flag of a bad one.</summary>
     public void Validate()
     {

@@ -27,6 +27,7 @@ namespace Loco.Cli.Commands;
 internal sealed class TrainCommand(bool coordinator = false)
 {
     private readonly FamilyOptions _family = new();
+    private readonly CodecOptions _codec = new();
     private readonly Option<int?> _processes = Options.Int("--processes",
         "Run the workers in this many separate processes on this machine (one worker each; --workers defaults to it): starts `loco coordinator` and the " +
         "`loco worker` processes, shows their progress, and stops them all when done or on Ctrl-C. Gives the same losses and weights as the in-process run.");
@@ -71,7 +72,7 @@ internal sealed class TrainCommand(bool coordinator = false)
     private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard];
 
     private IEnumerable<Option> All =>
-        new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All)
+        new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All).Concat(_codec.All)
             .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _json])
             .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard, _resume] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease, _cert, _dashboard]);
 
@@ -135,6 +136,8 @@ internal sealed class TrainCommand(bool coordinator = false)
             Threads = r.GetValue(_threads) ?? 1,
             Flags = flags,
         };
+        (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
+        options = options with { Codec = codec, ErrorFeedback = feedback };
         options.Validate();
         string tokenizer = (r.GetValue(_tokenizer) ?? Tokenizers.Default).Trim().ToLowerInvariant();
         bool raw = r.GetValue(_tokenizer) is not null && tokenizer == "byte";
@@ -261,6 +264,12 @@ internal sealed class TrainCommand(bool coordinator = false)
                 }
             }
 
+            (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
+            if (codec.Kind != Loco.Core.Codecs.CodecKind.Fp32 || feedback)
+            {
+                throw new InvalidInputException("--compress", "compressed pseudo-gradients run in process only for now (loco train without --processes); on the cluster the chunks are fp32.");
+            }
+
             string? cert = r.GetValue(_cert) is string c ? Path.GetFullPath(c) : null;
             CertificateFlag.Load(cert)?.Dispose(); // a bad file is refused here, before any process starts
             return ClusterProcesses.Run(terminal, processes, GivenFlags(r), cluster, r.GetValue(_out) ?? Path.Combine("loco-out", "train"), r.GetValue(_overwrite), r.GetValue(_json),
@@ -289,6 +298,12 @@ internal sealed class TrainCommand(bool coordinator = false)
             }
 
             setup = ReadResumed(r, saved, checkpointFound);
+            if (setup.Options.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32)
+            {
+                throw new InvalidInputException("--resume",
+                    $"the run in {checkpointFound} compresses its pseudo-gradients ({setup.Options.Codec}); checkpoints do not hold the codec's round and " +
+                    "error-feedback state yet, so it cannot be resumed bit for bit. Start it again.");
+            }
         }
         else
         {

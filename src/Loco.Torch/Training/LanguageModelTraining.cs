@@ -59,6 +59,12 @@ public sealed record TrainingOptions
     /// <summary>How the workers' pseudo-gradients are averaged; null = in process (<see cref="InProcessReducer{T}"/>).</summary>
     public IReducer<float>? Reducer { get; init; }
 
+    /// <summary>The codec each worker's pseudo-gradient passes through (DESIGN.md §8); fp32 = untouched. In process only for now.</summary>
+    public Loco.Core.Codecs.CodecSpec Codec { get; init; } = Loco.Core.Codecs.CodecSpec.None;
+
+    /// <summary>Error feedback: each worker keeps what the codec lost and adds it to its next pseudo-gradient.</summary>
+    public bool ErrorFeedback { get; init; }
+
     /// <summary>
     /// The indices of the workers this process runs (each with its own model, optimizer and data shard m of M); null =
     /// all M. A cluster worker process runs its own index alone, with a reducer that reaches the others.
@@ -248,9 +254,20 @@ public sealed class LanguageModelTraining : IDisposable
             workers.Add(new ModuleWorker(m, model, new LanguageModelLoss(model, sampler, family.BatchSize, options.Context, device), optimizer, inner));
         }
 
+        IReducer<float>? reducer = options.Reducer;
+        if (options.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32 || options.ErrorFeedback)
+        {
+            if (reducer is not null)
+            {
+                throw new Loco.Core.Family.InvalidInputException("--compress", "compressed pseudo-gradients run in process only for now (not on the cluster, not with a custom reducer).");
+            }
+
+            reducer = new Loco.Core.Codecs.CompressingReducer<float>(new InProcessReducer<float>(), options.Codec, options.ErrorFeedback, options.Seed);
+        }
+
         var validation = new ValidationLoss(NewModel(options, device), validationBatches, device);
         var trainer = new DiLoCoTrainer(workers, family.OuterOptimizer, family.InnerSteps, options.Evaluates ? validation.Compute : null,
-            options.Evaluates ? options.EvalEvery : 0, options.Reducer);
+            options.Evaluates ? options.EvalEvery : 0, reducer);
         return new LanguageModelTraining(corpus, options, device, trainer, validation);
     }
 

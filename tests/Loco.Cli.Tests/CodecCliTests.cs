@@ -1,0 +1,67 @@
+namespace Loco.Cli.Tests;
+
+/// <summary>
+/// <c>--compress</c>, <c>--stochastic-rounding</c> and <c>--error-feedback</c> on <c>loco simulate</c> and
+/// <c>loco train</c>: fp32 is the uncompressed run bit for bit, a lossy codec changes the result, seeded stochastic
+/// rounding is reproducible, and bad values are refused naming the flag.
+/// </summary>
+public sealed class CodecCliTests() : CliTestBase("codec")
+{
+    private static readonly string[] Simulate = ["simulate", "--preset", "diloco", "--rounds", "15", "--runs", "8", "--seed", "3", "--dim", "200", "--threads", "2"];
+
+    private string Curve(params string[] extra)
+    {
+        string csv = PathOf($"curve-{Guid.NewGuid():N}.csv");
+        var (code, _, err) = Loco([.. Simulate, .. extra, "--csv", csv]);
+        Assert.True(code == 0, err);
+        return File.ReadAllText(csv);
+    }
+
+    [Fact]
+    public void SimulateWithFp32EqualsNoCodecAndALossyCodecChangesTheCurveReproducibly()
+    {
+        string plain = Curve();
+        Assert.Equal(plain, Curve("--compress", "fp32"));
+        string int4 = Curve("--compress", "int4:64", "--stochastic-rounding");
+        Assert.NotEqual(plain, int4);
+        Assert.Equal(int4, Curve("--compress", "int4:64", "--stochastic-rounding"));
+        Assert.NotEqual(int4, Curve("--compress", "int4:64", "--stochastic-rounding", "--error-feedback"));
+    }
+
+    [Fact]
+    public void TrainWithFp32EqualsNoCodecAndInt8Trains()
+    {
+        string[] run = ["train", "--steps", "40", "--inner-steps", "20", "--seed", "2", "--eval-every", "0"];
+        static string[] Rows(string folder) => [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => l[..l.LastIndexOf(',')])];
+        foreach ((string name, string[] extra) in new[] { ("plain", Array.Empty<string>()), ("fp32", ["--compress", "fp32"]), ("int8", ["--compress", "int8"]) })
+        {
+            var (code, _, err) = Loco([.. run, .. extra, "--out", PathOf(name)]);
+            Assert.True(code == 0, err);
+        }
+
+        Assert.Equal(Rows(PathOf("plain")), Rows(PathOf("fp32")));
+        Assert.NotEqual(Rows(PathOf("plain")), Rows(PathOf("int8")));
+        var (refused, _, why) = Loco("train", "--resume", PathOf("int8"));
+        Assert.Equal(2, refused);
+        Assert.Contains("int8:2048", why);
+    }
+
+    [Theory]
+    [InlineData("simulate", "--compress", "int3")]
+    [InlineData("simulate", "--compress", "int8:0")]
+    [InlineData("train", "--compress", "int4:7")]
+    [InlineData("simulate", "--error-feedback", null)]
+    [InlineData("train", "--stochastic-rounding", null)]
+    public void BadCodecFlagsAreRefusedNamingTheFlag(string command, string flag, string? value)
+    {
+        string[] args = value is null ? [command, flag] : [command, flag, value];
+        string[] output = command == "simulate" ? ["--csv", Path.Combine(PathOf("x"), "c.csv")] : ["--out", PathOf("x")];
+        AssertRefused([.. args, .. output], flag, PathOf("x"));
+    }
+
+    [Fact]
+    public void TheClusterRefusesACodecBeforeAnyProcessStarts()
+    {
+        AssertRefused(["train", "--processes", "2", "--compress", "int8", "--steps", "20", "--out", PathOf("c")], "--compress", PathOf("c"));
+    }
+}
