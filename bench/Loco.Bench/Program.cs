@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project bench/Loco.Bench            (full: D = 1000 and 10000)
 //   dotnet run -c Release --project bench/Loco.Bench -- --quick
 //   dotnet run -c Release --project bench/Loco.Bench -- --theory [--quick]   (the exact recursion: see TheoryBench.cs)
+//   dotnet run -c Release --project bench/Loco.Bench -- --codecs [--quick]   (codec encode + decode against a copy: CodecBench.cs)
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -25,6 +26,11 @@ string? python = FindNumPyPython();
 if (python is null)
 {
     AnsiConsole.MarkupLine("[yellow]NumPy not found: install it with 'apt-get install python3-numpy' to race the reference.[/]");
+}
+
+if (args.Contains("--codecs"))
+{
+    return CodecBench.Run(quick, Simd());
 }
 
 if (args.Contains("--theory"))

@@ -90,6 +90,13 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
     /// <summary>Where the fault injection says what it does.</summary>
     public TextWriter? FaultLog { get; init; }
 
+    /// <summary>The run's seed, which stochastic rounding's draws are keyed by (with the round and the worker), as in process.</summary>
+    public ulong CodecSeed { get; init; } = 1;
+
+    private Loco.Core.Codecs.ICodec? _codec;
+    private byte[] _encoded = [];
+    private int[][] _chunkBytes = [];
+
     /// <summary>Payload bytes uploaded over the run.</summary>
     public long BytesSent { get; private set; }
 
@@ -152,6 +159,12 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
 
         var uploads = new List<Task>();
         long bytes = 0;
+        bool compressed = Ticket.Spec.Codec != "fp32";
+        if (compressed)
+        {
+            EncodeChunks(pseudoGradient, Loco.Core.Codecs.UnitNoise.Seed(CodecSeed, round, m));
+        }
+
         for (int k = 0; k < Layout.Shards; k++)
         {
             (int sliceOffset, _) = Layout.Slice(k);
@@ -159,8 +172,11 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
             for (int c = 0; c < Layout.ChunkCount(k); c++)
             {
                 (int offset, int length) = Layout.Chunk(k, c);
-                chunks.Add((c, _staging.AsMemory(4 * (sliceOffset + offset), 4 * length)));
-                bytes += 4L * length;
+                ReadOnlyMemory<byte> payload = compressed
+                    ? _encoded.AsMemory(_chunkBytes[k][c], _codec!.EncodedBytes(length))
+                    : _staging.AsMemory(4 * (sliceOffset + offset), 4 * length);
+                chunks.Add((c, payload));
+                bytes += payload.Length;
             }
 
             uploads.Add(SendAsync(k, round, m, chunks));
@@ -182,6 +198,41 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
         BytesSent += bytes;
         LastRoundSeconds = (_computeSeconds, _uploadSeconds, 0, 0);
         _added++;
+    }
+
+    // Encodes every chunk of Δ_m with the run's codec into one buffer kept across rounds: each chunk on its own, keyed by its
+    // first weight's index in the whole vector, so that (the layout aligning chunks to the codec's blocks) the bytes
+    // decode to what the in-process codec gives.
+    private void EncodeChunks(ReadOnlySpan<float> delta, ulong seed)
+    {
+        if (_codec is null)
+        {
+            _codec = Ticket.Spec.CodecSpec.Create();
+            _chunkBytes = new int[Layout.Shards][];
+            int total = 0;
+            for (int k = 0; k < Layout.Shards; k++)
+            {
+                _chunkBytes[k] = new int[Layout.ChunkCount(k)];
+                for (int c = 0; c < Layout.ChunkCount(k); c++)
+                {
+                    _chunkBytes[k][c] = total;
+                    total += _codec.EncodedBytes(Layout.Chunk(k, c).Length);
+                }
+            }
+
+            _encoded = GC.AllocateUninitializedArray<byte>(total);
+        }
+
+        for (int k = 0; k < Layout.Shards; k++)
+        {
+            (int sliceOffset, _) = Layout.Slice(k);
+            for (int c = 0; c < Layout.ChunkCount(k); c++)
+            {
+                (int offset, int length) = Layout.Chunk(k, c);
+                int first = sliceOffset + offset;
+                _codec.Encode(delta.Slice(first, length), _encoded.AsSpan(_chunkBytes[k][c], _codec.EncodedBytes(length)), seed, first);
+            }
+        }
     }
 
     // Chunks go out with up to InFlight calls outstanding over all shards (measured: several calls in flight move 1–4 MB

@@ -40,6 +40,14 @@ public sealed class CodecCliTests() : CliTestBase("codec")
         }
 
         Assert.Equal(Rows(PathOf("plain")), Rows(PathOf("fp32")));
+        static long Sent(string folder)
+        {
+            string[] lines = File.ReadAllLines(Path.Combine(folder, "train.csv"));
+            int column = Array.IndexOf(lines[0].Split(','), "bytes_sent");
+            return long.Parse(lines[^1].Split(',')[column], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        Assert.InRange((double)Sent(PathOf("fp32")) / Sent(PathOf("int8")), 3.99, 4.0); // 1 byte a weight plus a 4-byte scale per 2048
         Assert.NotEqual(Rows(PathOf("plain")), Rows(PathOf("int8")));
         var (refused, _, why) = Loco("train", "--resume", PathOf("int8"));
         Assert.Equal(2, refused);
@@ -60,8 +68,8 @@ public sealed class CodecCliTests() : CliTestBase("codec")
     }
 
     [Fact]
-    public void TheClusterRefusesACodecBeforeAnyProcessStarts()
+    public void TheClusterRefusesErrorFeedbackBeforeAnyProcessStarts()
     {
-        AssertRefused(["train", "--processes", "2", "--compress", "int8", "--steps", "20", "--out", PathOf("c")], "--compress", PathOf("c"));
+        AssertRefused(["train", "--processes", "2", "--compress", "int8", "--error-feedback", "--steps", "20", "--out", PathOf("c")], "--error-feedback", PathOf("c"));
     }
 }

@@ -31,6 +31,9 @@ public sealed partial class CrossIsaTests() : CliTestBase("isa")
         ("theory", ["theory", "--preset", "sla", "--dim", "1003", "--rounds", "25", "--workers", "3", "--restart-period", "4", "--inner-curve"]),
         ("theory-atoms", ["theory", "--preset", "la-diloco", "--dim", "100000", "--atoms", "300", "--rounds", "10"]),
         ("theory-threads", ["theory", "--preset", "sla", "--dim", "50005", "--rounds", "4", "--threads", "2"]),
+        ("codec-int8", ["simulate", "--preset", "diloco", "--dim", "203", "--rounds", "5", "--runs", "4", "--seed", "3", "--compress", "int8:64"]),
+        ("codec-bf16", ["simulate", "--preset", "diloco", "--dim", "203", "--rounds", "5", "--runs", "4", "--seed", "3", "--compress", "bf16", "--error-feedback"]),
+        ("codec-fp16", ["simulate", "--preset", "diloco", "--dim", "203", "--rounds", "5", "--runs", "4", "--seed", "3", "--compress", "fp16"]),
     ];
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class TrainTests() : CliTestBase("train")
         var (code, output, err) = Loco(Small(outFolder));
         Assert.True(code == 0, err);
         string[] lines = File.ReadAllLines(Path.Combine(outFolder, "train.csv"));
-        Assert.Equal("method,model,inner_lr,inner_steps,workers,batch,context,outer_lr,outer_momentum,outer,outer_form,restart_period,round,inner_step,train_loss,val_loss,tokens,contributors,seconds", lines[0]);
+        Assert.Equal("method,model,inner_lr,inner_steps,workers,batch,context,outer_lr,outer_momentum,outer,outer_form,restart_period,round,inner_step,train_loss,val_loss,tokens,contributors,bytes_sent,seconds", lines[0]);
         Assert.Equal(1 + 3, lines.Length); // rounds 0, 1, 2
         string[] last = lines[^1].Split(',');
         Assert.Equal(["diloco", "tiny", "0.002", "4", "2", "2", "8", "0.7", "0.9", "nesterov", "pytorch", "0", "2", "8"], last[..14]);

@@ -10,7 +10,7 @@ namespace Loco.Cluster.Tests;
 /// global.safetensors (global weights and outer momentum). Each run is bounded in time; children are killed by pid.
 /// </summary>
 [Collection(RedisCollection.Name)]
-public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
+public sealed partial class ClusterProcessTests(RedisServer redis) : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
     private readonly string _folder = Directory.CreateTempSubdirectory("loco-cluster-cli-").FullName;
@@ -68,7 +68,7 @@ public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
         Assert.True(code == 0, $"{output}\n{error}");
         string[] rows = [.. File.ReadAllLines(Path.Combine(Out("eight"), "train.csv")).Skip(2)]; // header, round 0
         Assert.Equal(20, rows.Length);
-        Assert.All(rows, row => Assert.Equal("0 1 2 3 4 5 6 7", row.Split(',')[^2])); // every round over all eight workers
+        Assert.All(rows, row => Assert.Equal("0 1 2 3 4 5 6 7", row.Split(',')[^3])); // every round over all eight workers
         Assert.DoesNotContain("lost", output);
         Assert.DoesNotContain("dropped", output);
         Assert.Equal(Rows(Out("eight-in-process")), Rows(Out("eight")));
@@ -76,6 +76,33 @@ public sealed class ClusterProcessTests(RedisServer redis) : IDisposable
             File.ReadAllBytes(Path.Combine(Out("eight"), "checkpoint", "global.safetensors")));
         Console.WriteLine($"eight worker processes, 20 rounds: {clock.Elapsed.TotalSeconds:F1} s");
     }
+
+    [Fact]
+    public void CompressedChunksShrinkTheBytesAndGiveTheInProcessCodecsResult()
+    {
+        // int8 with stochastic rounding, blocks of 256, three shards: the layout puts every chunk on a block boundary and
+        // each worker encodes chunk by chunk, keyed by the weights' global indices, so the shards decode what the
+        // in-process codec decodes.
+        string[] settings = ["--workers", "2", "--steps", "60", "--inner-steps", "20", "--seed", "4", "--compress", "int8:256", "--stochastic-rounding"];
+        (int code, _, string error) = LocoChild.Run(Limit, ["train", .. settings, "--out", Out("codec-in-process")]);
+        Assert.True(code == 0, error);
+        (code, string output, error) = LocoChild.Run(Limit, ["train", "--processes", "2", .. settings, "--shards", "3", "--out", Out("codec")]);
+        Assert.True(code == 0, $"{output}\n{error}");
+        // train.csv without bytes_sent and seconds (the cluster's chunks each carry their own last partial block).
+        static string[] Losses(string folder) => [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => string.Join(',', l.Split(',')[..^2]))];
+        Assert.Equal(Losses(Out("codec-in-process")), Losses(Out("codec")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Out("codec-in-process"), "checkpoint", "global.safetensors")),
+            File.ReadAllBytes(Path.Combine(Out("codec"), "checkpoint", "global.safetensors")));
+        // The bytes on the wire: a quarter of fp32's, near enough (a 4-byte scale per 256 weights).
+        string[] header = File.ReadAllLines(Path.Combine(Out("codec"), "train.csv"))[0].Split(',');
+        long sent = long.Parse(File.ReadAllLines(Path.Combine(Out("codec"), "train.csv"))[^1].Split(',')[Array.IndexOf(header, "bytes_sent")]);
+        long weights = long.Parse(Regex().Match(output).Groups[1].Value.Replace(",", "", StringComparison.Ordinal));
+        Assert.InRange((double)(4 * weights) / sent, 3.9, 4.0);
+        Assert.Contains($"sent {2 * sent:N0} B", output); // both workers' payloads, as the shards counted them
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\(([\d,]+) weights in")]
+    private static partial System.Text.RegularExpressions.Regex Regex();
 
     [Fact]
     public void AWorkerWithNoCoordinatorToJoinGivesUpWithAClearMessage()

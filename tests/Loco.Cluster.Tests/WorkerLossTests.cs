@@ -56,7 +56,7 @@ public sealed class WorkerLossTests : IDisposable
             int[] survivors = [.. Enumerable.Range(0, 3).Where(m => m != lost)];
             Assert.Contains($"worker {lost} lost at round 2", coordinator.Out);
             Assert.Contains($"round 2 committed over workers {survivors[0]}, {survivors[1]} (2 of 3)", coordinator.Out);
-            string[] who = [.. File.ReadAllLines(Path.Combine(P("run"), "train.csv")).Select(l => l.Split(',')[^2])];
+            string[] who = [.. File.ReadAllLines(Path.Combine(P("run"), "train.csv")).Select(l => l.Split(',')[^3])];
             Assert.Equal("contributors", who[0]);
             Assert.Equal("0 1 2", who[2]);                                // round 1: all three
             Assert.Equal($"{survivors[0]} {survivors[1]}", who[3]);       // round 2: the two that uploaded

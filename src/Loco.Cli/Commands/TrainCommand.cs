@@ -265,9 +265,9 @@ internal sealed class TrainCommand(bool coordinator = false)
             }
 
             (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
-            if (codec.Kind != Loco.Core.Codecs.CodecKind.Fp32 || feedback)
+            if (feedback)
             {
-                throw new InvalidInputException("--compress", "compressed pseudo-gradients run in process only for now (loco train without --processes); on the cluster the chunks are fp32.");
+                throw new InvalidInputException("--error-feedback", "error feedback runs in process only for now (loco train without --processes); on the cluster, --compress alone.");
             }
 
             string? cert = r.GetValue(_cert) is string c ? Path.GetFullPath(c) : null;
@@ -345,7 +345,7 @@ internal sealed class TrainCommand(bool coordinator = false)
             lines.WriteLine($"loco train: resuming at round {resumedAt} of {options.Rounds} from {checkpointFolder}.");
         }
 
-        var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options);
+        var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options, options.Codec.Create().EncodedBytes(run.ParameterCount));
         Files.Write("--out", () => csv.Begin(run.History));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(terminal.Cancellation);
         int interrupts = 0;
@@ -545,7 +545,7 @@ internal sealed class TrainCommand(bool coordinator = false)
 
                 static double D(string v) => v.Length == 0 ? double.NaN : double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
                 long total = long.Parse(f[16], System.Globalization.CultureInfo.InvariantCulture);
-                history.Add(new RoundReport(round, D(f[14]), D(f[15]), total - tokens, D(f[18])));
+                history.Add(new RoundReport(round, D(f[14]), D(f[15]), total - tokens, D(f[^1])));
                 tokens = total;
                 kept.Add(line);
             }
@@ -602,7 +602,11 @@ internal sealed class TrainCommand(bool coordinator = false)
                 lines.WriteLine($"loco coordinator: status page at {page}");
             }
 
-            var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options);
+            // What one worker sends a round: each chunk encoded on its own with the run's codec.
+            Loco.Core.Codecs.ICodec codec = spec.CodecSpec.Create();
+            long perWorker = Enumerable.Range(0, spec.Layout.Shards)
+                .Sum(k => Enumerable.Range(0, spec.Layout.ChunkCount(k)).Sum(c => (long)codec.EncodedBytes(spec.Layout.Chunk(k, c).Length)));
+            var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options, perWorker);
             if (history is null)
             {
                 Files.Write("--out", () => csv.Begin([]));

@@ -11,9 +11,9 @@ namespace Loco.Cli.Output;
 /// train.csv of <c>loco train</c>: one row per round (round 0 is the initial weights), the settings first, appended as
 /// each round finishes and flushed to disk, so that a run that crashes or is killed leaves its finished rounds.
 /// </summary>
-internal sealed class TrainCsv(string path, string method, string model, TrainingOptions options)
+internal sealed class TrainCsv(string path, string method, string model, TrainingOptions options, long bytesPerWorker)
 {
-    public const string Header = "method,model,inner_lr,inner_steps,workers,batch,context,outer_lr,outer_momentum,outer,outer_form,restart_period,round,inner_step,train_loss,val_loss,tokens,contributors,seconds";
+    public const string Header = "method,model,inner_lr,inner_steps,workers,batch,context,outer_lr,outer_momentum,outer,outer_form,restart_period,round,inner_step,train_loss,val_loss,tokens,contributors,bytes_sent,seconds";
 
     private readonly string _settings = Settings(method, model, options);
     private long _tokens;
@@ -54,7 +54,9 @@ internal sealed class TrainCsv(string path, string method, string model, Trainin
         _tokens += h.Items;
         // The workers whose pseudo-gradients the round averaged, separated by spaces (none for round 0).
         string who = h.Round == 0 ? "" : string.Join(' ', contributors ?? [.. Enumerable.Range(0, options.Family.Workers)]);
-        return string.Join(',', _settings, h.Round, h.Round * options.Family.InnerSteps, N(h.TrainLoss), N(h.ValidationLoss), _tokens, who,
+        // What one worker sent that round, as encoded (the codec's bytes; 4 per weight in fp32); 0 for round 0.
+        long sent = h.Round == 0 ? 0 : bytesPerWorker;
+        return string.Join(',', _settings, h.Round, h.Round * options.Family.InnerSteps, N(h.TrainLoss), N(h.ValidationLoss), _tokens, who, sent,
             h.Seconds.ToString("F3", CultureInfo.InvariantCulture));
     }
 

@@ -20,6 +20,7 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
     private long _round = -1;
     private long _bytesReceived;
     private readonly Dictionary<(int Worker, Guid Incarnation), WorkerUpload> _uploads = [];
+    private Loco.Core.Codecs.ICodec? _codec;
     private byte[]?[] _published = []; // the committed round's chunks, made on their first download
 
     /// <inheritdoc />
@@ -30,6 +31,7 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
         (_, int length) = spec.Layout.Slice(_shard);
         (_weights, _momentum) = await store.ReadBlobAsync(blob, length);
         _spec = spec;
+        _codec = null;
         _outer = Outer.Create(Enum.Parse<OuterKind>(spec.OuterKind), Enum.Parse<OuterForm>(spec.OuterForm), spec.OuterLr, spec.OuterMomentum);
         _round = round;
         _uploads.Clear();
@@ -57,9 +59,11 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
         }
 
         (int offset, int length) = spec.Layout.Chunk(_shard, chunk);
-        if (payload.Length != 4 * length)
+        _codec ??= spec.CodecSpec.Create();
+        int expected = _codec.EncodedBytes(length);
+        if (payload.Length != expected)
         {
-            throw Refused($"worker {worker}'s chunk {chunk} has {payload.Length} bytes; it should have {4 * length}.");
+            throw Refused($"worker {worker}'s chunk {chunk} has {payload.Length} bytes; it should have {expected} ({length} values in {spec.Codec}).");
         }
 
         if (Checksum.Of(payload) != checksum)
@@ -67,7 +71,19 @@ public sealed class ShardGrain(IRunStore store, ILogger<ShardGrain> log) : Grain
             throw Refused($"worker {worker}'s chunk {chunk} of round {round} fails its checksum.");
         }
 
-        ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(payload);
+        // A compressed chunk is decoded here, once; the commit sums decoded values in worker-index order as before.
+        ReadOnlySpan<float> values;
+        if (spec.Codec == "fp32")
+        {
+            values = MemoryMarshal.Cast<byte, float>(payload);
+        }
+        else
+        {
+            float[] decoded = new float[length];
+            _codec.Decode(payload, decoded);
+            values = decoded;
+        }
+
         if (!TensorPrimitives.IsFiniteAll(values))
         {
             throw Refused($"worker {worker}'s chunk {chunk} of round {round} holds NaN or infinite values.");

@@ -169,10 +169,10 @@ public sealed class ClusterCoordinator : IAsyncDisposable
                 "so it runs in process only (loco train without --processes). Rules on the round counters (every:K) run on the cluster.");
         }
 
-        if (options.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32 || options.ErrorFeedback)
+        if (options.ErrorFeedback)
         {
-            throw new InvalidInputException("--compress",
-                "compressed pseudo-gradients run in process only for now (loco train without --processes, loco simulate); on the cluster the chunks are fp32.");
+            throw new InvalidInputException("--error-feedback",
+                "error feedback runs in process only for now (loco train without --processes, loco simulate); on the cluster, --compress alone.");
         }
 
         if (options.Flags is null)

@@ -85,6 +85,7 @@ public static class ClusterWorker
                 DumpFolder = options.DumpFolder,
                 StallUploadInRound = long.TryParse(Environment.GetEnvironmentVariable("LOCO_FAULT_STALL_UPLOAD"), out long stall) ? stall : 0,
                 FaultLog = log,
+                CodecSeed = settings.Seed,
             };
             using LanguageModelTraining training = LanguageModelTraining.Create(corpus, settings with { Reducer = reducer });
             created = training;

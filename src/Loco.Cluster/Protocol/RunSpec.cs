@@ -65,6 +65,15 @@ public sealed record RunSpec
     /// <summary>Seconds without a call (heartbeats come every second) after which a worker is taken for dead and its slot freed.</summary>
     [Id(16)] public double LeaseSeconds { get; init; } = 10;
 
+    /// <summary>The codec the pseudo-gradient chunks travel in (<c>--compress</c>: fp32, bf16, fp16, int8:B, int4:B).</summary>
+    [Id(17)] public string Codec { get; init; } = "fp32";
+
+    /// <summary>Whether the workers round stochastically (the shards decode the same either way).</summary>
+    [Id(18)] public bool StochasticRounding { get; init; }
+
+    /// <summary>The codec, parsed.</summary>
+    public Loco.Core.Codecs.CodecSpec CodecSpec => Loco.Core.Codecs.CodecSpec.Parse(Codec, StochasticRounding);
+
     /// <summary><see cref="MinWorkers"/>, or all workers when it is not set.</summary>
     public int Quorum => MinWorkers > 0 ? MinWorkers : Workers;
 }

@@ -1,10 +1,13 @@
-using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Loco.Core.Codecs;
 
 /// <summary>
 /// bfloat16: the high 16 bits of the fp32 value, rounded to nearest even, or stochastically (16 random low bits added
-/// before truncation: rounds up with probability equal to the discarded fraction). NaN stays NaN.
+/// before truncation: rounds up with probability equal to the discarded fraction). NaN stays NaN. Round-to-nearest and
+/// decoding run on <see cref="Vector{T}"/> (integer operations, so the bits are the same at every width); the layout is
+/// little-endian 16-bit words.
 /// </summary>
 public sealed class Bf16Codec(bool stochastic = false) : ICodec
 {
@@ -12,44 +15,84 @@ public sealed class Bf16Codec(bool stochastic = false) : ICodec
     public int EncodedBytes(int count) => checked(2 * count);
 
     /// <inheritdoc />
-    public void Encode(ReadOnlySpan<float> source, Span<byte> destination, ulong seed)
+    public void Encode(ReadOnlySpan<float> source, Span<byte> destination, ulong seed, long firstIndex = 0)
     {
         if (destination.Length < EncodedBytes(source.Length))
         {
             throw new ArgumentException("The destination is too short.", nameof(destination));
         }
 
-        for (int i = 0; i < source.Length; i++)
+        ReadOnlySpan<uint> bits = MemoryMarshal.Cast<float, uint>(source);
+        Span<ushort> halves = MemoryMarshal.Cast<byte, ushort>(destination[..EncodedBytes(source.Length)]);
+        if (!BitConverter.IsLittleEndian)
         {
-            uint bits = BitConverter.SingleToUInt32Bits(source[i]);
-            ushort half;
-            if ((bits & 0x7FFFFFFF) > 0x7F800000)
+            throw new PlatformNotSupportedException("The codecs' wire format is little-endian.");
+        }
+
+        int i = 0;
+        if (!stochastic && Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<uint>.Count;
+            var abs = new Vector<uint>(0x7FFFFFFF);
+            var inf = new Vector<uint>(0x7F800000);
+            var quiet = new Vector<uint>(0x00400000);
+            var bias = new Vector<uint>(0x7FFF);
+            var one = new Vector<uint>(1);
+            for (; i + 2 * w <= bits.Length; i += 2 * w)
             {
-                half = (ushort)((bits >> 16) | 0x40); // a quiet NaN
+                Vector<uint> a = Round(new Vector<uint>(bits.Slice(i, w)), abs, inf, quiet, bias, one);
+                Vector<uint> b = Round(new Vector<uint>(bits.Slice(i + w, w)), abs, inf, quiet, bias, one);
+                Vector.Narrow(a, b).CopyTo(halves.Slice(i, 2 * w));
+            }
+        }
+
+        for (; i < bits.Length; i++)
+        {
+            uint x = bits[i];
+            if ((x & 0x7FFFFFFF) > 0x7F800000)
+            {
+                halves[i] = (ushort)((x | 0x00400000) >> 16); // a quiet NaN
             }
             else if (stochastic)
             {
-                uint noise = (uint)(UnitNoise.Bits(seed, i) >> 48);
-                ulong sum = (ulong)bits + noise;
-                // A carry out of a finite value's top exponent gives infinity, as rounding up there should.
-                half = (ushort)(sum >> 16);
+                ulong sum = (ulong)x + (uint)(UnitNoise.Bits(seed, firstIndex + i) >> 48);
+                halves[i] = (ushort)(sum >> 16); // a carry out of the top finite exponent gives infinity, as rounding up should
             }
             else
             {
-                uint lsb = (bits >> 16) & 1;
-                half = (ushort)((bits + 0x7FFF + lsb) >> 16);
+                halves[i] = (ushort)((x + 0x7FFF + ((x >> 16) & 1)) >> 16);
             }
-
-            BinaryPrimitives.WriteUInt16LittleEndian(destination[(2 * i)..], half);
         }
+    }
+
+    // Round to nearest even on the high half, NaNs made quiet; the result's high 16 bits are zero.
+    private static Vector<uint> Round(Vector<uint> x, Vector<uint> abs, Vector<uint> inf, Vector<uint> quiet, Vector<uint> bias, Vector<uint> one)
+    {
+        Vector<uint> nan = Vector.GreaterThan(x & abs, inf);
+        Vector<uint> rounded = Vector.ShiftRightLogical(x + bias + (Vector.ShiftRightLogical(x, 16) & one), 16);
+        return Vector.ConditionalSelect(nan, Vector.ShiftRightLogical(x | quiet, 16), rounded);
     }
 
     /// <inheritdoc />
     public void Decode(ReadOnlySpan<byte> source, Span<float> destination)
     {
-        for (int i = 0; i < destination.Length; i++)
+        ReadOnlySpan<ushort> halves = MemoryMarshal.Cast<byte, ushort>(source[..EncodedBytes(destination.Length)]);
+        Span<uint> bits = MemoryMarshal.Cast<float, uint>(destination);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            destination[i] = BitConverter.UInt32BitsToSingle((uint)BinaryPrimitives.ReadUInt16LittleEndian(source[(2 * i)..]) << 16);
+            int w = Vector<ushort>.Count;
+            for (; i + w <= halves.Length; i += w)
+            {
+                Vector.Widen(new Vector<ushort>(halves.Slice(i, w)), out Vector<uint> lo, out Vector<uint> hi);
+                Vector.ShiftLeft(lo, 16).CopyTo(bits.Slice(i, w / 2));
+                Vector.ShiftLeft(hi, 16).CopyTo(bits.Slice(i + w / 2, w / 2));
+            }
+        }
+
+        for (; i < halves.Length; i++)
+        {
+            bits[i] = (uint)halves[i] << 16;
         }
     }
 }

@@ -49,7 +49,7 @@ public sealed class BlockIntCodec : ICodec
     public int EncodedBytes(int count) => checked(4 * Blocks(count) + PayloadBytes(count));
 
     /// <inheritdoc />
-    public void Encode(ReadOnlySpan<float> source, Span<byte> destination, ulong seed)
+    public void Encode(ReadOnlySpan<float> source, Span<byte> destination, ulong seed, long firstIndex = 0)
     {
         int n = source.Length;
         if (destination.Length < EncodedBytes(n))
@@ -83,7 +83,7 @@ public sealed class BlockIntCodec : ICodec
                     {
                         for (int i = 0; i < length; i++)
                         {
-                            scaled[i] += UnitNoise.Uniform(seed, start + i);
+                            scaled[i] += UnitNoise.Uniform(seed, firstIndex + start + i);
                         }
 
                         TensorPrimitives.Floor(scaled, scaled);

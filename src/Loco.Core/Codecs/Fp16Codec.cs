@@ -13,11 +13,18 @@ public sealed class Fp16Codec(bool stochastic = false) : ICodec
     public int EncodedBytes(int count) => checked(2 * count);
 
     /// <inheritdoc />
-    public void Encode(ReadOnlySpan<float> source, Span<byte> destination, ulong seed)
+    public void Encode(ReadOnlySpan<float> source, Span<byte> destination, ulong seed, long firstIndex = 0)
     {
         if (destination.Length < EncodedBytes(source.Length))
         {
             throw new ArgumentException("The destination is too short.", nameof(destination));
+        }
+
+        if (!stochastic && BitConverter.IsLittleEndian)
+        {
+            // IEEE round to nearest even, vectorised (the same values as the scalar conversion at every width).
+            System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(source, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(destination[..EncodedBytes(source.Length)]));
+            return;
         }
 
         for (int i = 0; i < source.Length; i++)
@@ -42,7 +49,7 @@ public sealed class Fp16Codec(bool stochastic = false) : ICodec
 
                     float lo = Math.Min(near, (float)other), hi = Math.Max(near, (float)other);
                     float p = hi > lo ? (x - lo) / (hi - lo) : 0f; // probability of rounding up
-                    h = UnitNoise.Uniform(seed, i) < p ? (Half)hi : (Half)lo;
+                    h = UnitNoise.Uniform(seed, firstIndex + i) < p ? (Half)hi : (Half)lo;
                 }
             }
 
@@ -53,6 +60,12 @@ public sealed class Fp16Codec(bool stochastic = false) : ICodec
     /// <inheritdoc />
     public void Decode(ReadOnlySpan<byte> source, Span<float> destination)
     {
+        if (BitConverter.IsLittleEndian)
+        {
+            System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(source[..EncodedBytes(destination.Length)]), destination);
+            return;
+        }
+
         for (int i = 0; i < destination.Length; i++)
         {
             destination[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(source[(2 * i)..]));

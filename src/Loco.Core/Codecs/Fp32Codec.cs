@@ -9,7 +9,7 @@ public sealed class Fp32Codec : ICodec
     public int EncodedBytes(int count) => checked(4 * count);
 
     /// <inheritdoc />
-    public void Encode(ReadOnlySpan<float> source, Span<byte> destination, ulong seed) =>
+    public void Encode(ReadOnlySpan<float> source, Span<byte> destination, ulong seed, long firstIndex = 0) =>
         MemoryMarshal.AsBytes(source).CopyTo(destination[..EncodedBytes(source.Length)]);
 
     /// <inheritdoc />

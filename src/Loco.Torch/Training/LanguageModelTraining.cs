@@ -257,12 +257,22 @@ public sealed class LanguageModelTraining : IDisposable
         IReducer<float>? reducer = options.Reducer;
         if (options.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32 || options.ErrorFeedback)
         {
-            if (reducer is not null)
+            if (reducer is IRemoteOuterStep<float>)
             {
-                throw new Loco.Core.Family.InvalidInputException("--compress", "compressed pseudo-gradients run in process only for now (not on the cluster, not with a custom reducer).");
+                // A cluster's reducer encodes the chunks it sends with the run's codec itself.
+                if (options.ErrorFeedback)
+                {
+                    throw new Loco.Core.Family.InvalidInputException("--error-feedback", "error feedback runs in process only for now; on the cluster, --compress alone.");
+                }
             }
-
-            reducer = new Loco.Core.Codecs.CompressingReducer<float>(new InProcessReducer<float>(), options.Codec, options.ErrorFeedback, options.Seed);
+            else if (reducer is not null)
+            {
+                throw new Loco.Core.Family.InvalidInputException("--compress", "a custom reducer takes no codec: wrap it in a CompressingReducer yourself.");
+            }
+            else
+            {
+                reducer = new Loco.Core.Codecs.CompressingReducer<float>(new InProcessReducer<float>(), options.Codec, options.ErrorFeedback, options.Seed);
+            }
         }
 
         var validation = new ValidationLoss(NewModel(options, device), validationBatches, device);
