@@ -77,7 +77,7 @@ public class CodecTests
             float scale = absmax / levels;
             for (int i = start; i < start + length; i++)
             {
-                double q = Math.Clamp(Math.Round((double)(x[i] / scale), MidpointRounding.ToEven), -levels, levels);
+                double q = Math.Clamp(Math.Round((double)(x[i] * (1f / scale)), MidpointRounding.ToEven), -levels, levels);
                 Assert.Equal((float)q * scale, back[i]);
                 Assert.True(Math.Abs(x[i] - back[i]) <= scale / 2 * (1 + 1e-6), $"value {i}: {x[i]} → {back[i]}, step {scale}");
             }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
@@ -6,8 +7,8 @@ namespace Loco.Core.Codecs;
 
 /// <summary>
 /// Blockwise symmetric integers (int8: levels −127…127; int4: −7…7): each block of <see cref="BlockSize"/> values has an
-/// fp32 scale absmax/levels, and each value becomes round(x/scale), to nearest even or stochastically
-/// (⌊x/scale + u⌋ with u uniform: unbiased). The layout is every block's scale (fp32, little-endian), then the integers
+/// fp32 scale absmax/levels, and each value becomes round(x·(1/scale)), to nearest even or
+/// stochastically (⌊x·(1/scale) + u⌋ with u uniform: unbiased). The layout is every block's scale (fp32, little-endian), then the integers
 /// (int4: two per byte, the even index in the low nibble). A block holding a NaN or an infinity gets a NaN scale, so it
 /// decodes to NaN: a diverged worker stays visible. The arithmetic is element by element (TensorPrimitives), so the bytes
 /// are the same at every vector width.
@@ -69,30 +70,26 @@ public sealed class BlockIntCodec : ICodec
                 ReadOnlySpan<float> block = source.Slice(start, length);
                 Span<float> scaled = rented.AsSpan(0, length);
                 Span<sbyte> q = levels.AsSpan(0, length);
-                float absmax = MathF.Abs(TensorPrimitives.MaxMagnitude(block));
+                float absmax = AbsMax(block);
                 float scale = absmax / _levels;
                 scales[b] = float.IsFinite(absmax) ? scale : float.NaN;
                 if (!float.IsFinite(absmax) || absmax == 0f)
                 {
                     q.Clear();
                 }
+                else if (!_stochastic)
+                {
+                    Quantise(block, scale, q);
+                }
                 else
                 {
-                    TensorPrimitives.Divide(block, scale, scaled);
-                    if (_stochastic)
+                    TensorPrimitives.Multiply(block, 1f / scale, scaled);
+                    for (int i = 0; i < length; i++)
                     {
-                        for (int i = 0; i < length; i++)
-                        {
-                            scaled[i] += UnitNoise.Uniform(seed, firstIndex + start + i);
-                        }
-
-                        TensorPrimitives.Floor(scaled, scaled);
-                    }
-                    else
-                    {
-                        TensorPrimitives.Round(scaled, MidpointRounding.ToEven, scaled);
+                        scaled[i] += UnitNoise.Uniform(seed, firstIndex + start + i);
                     }
 
+                    TensorPrimitives.Floor(scaled, scaled);
                     TensorPrimitives.Clamp(scaled, -_levels, _levels, scaled);
                     TensorPrimitives.ConvertTruncating<float, sbyte>(scaled, q);
                 }
@@ -118,6 +115,68 @@ public sealed class BlockIntCodec : ICodec
             ArrayPool<sbyte>.Shared.Return(levels);
         }
     }
+
+    // q = clamp(round-to-even(x · (1/scale))) in one pass on Vector<float> (each operation exact per element, so the same
+    // integers as the scalar tail at every width), narrowed float → int32 → int16 → int8.
+    private void Quantise(ReadOnlySpan<float> block, float scale, Span<sbyte> q)
+    {
+        float inverse = 1f / scale;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<float>.Count;
+            var factor = new Vector<float>(inverse);
+            var hi = new Vector<float>(_levels);
+            var lo = new Vector<float>(-_levels);
+            for (; i + 4 * w <= block.Length; i += 4 * w)
+            {
+                Vector<int> a = Level(new Vector<float>(block.Slice(i, w)), factor, lo, hi);
+                Vector<int> b = Level(new Vector<float>(block.Slice(i + w, w)), factor, lo, hi);
+                Vector<int> c = Level(new Vector<float>(block.Slice(i + 2 * w, w)), factor, lo, hi);
+                Vector<int> d = Level(new Vector<float>(block.Slice(i + 3 * w, w)), factor, lo, hi);
+                Vector.Narrow(Vector.Narrow(a, b), Vector.Narrow(c, d)).CopyTo(q.Slice(i, 4 * w));
+            }
+        }
+
+        for (; i < block.Length; i++)
+        {
+            q[i] = (sbyte)Math.Clamp(MathF.Round(block[i] * inverse, MidpointRounding.ToEven), -_levels, _levels);
+        }
+    }
+
+    // max |x| as the largest magnitude bit pattern (sign cleared): integer max is exact and order-free, and NaN and
+    // infinity have larger patterns than every finite value, so a block holding one comes out non-finite.
+    private static float AbsMax(ReadOnlySpan<float> block)
+    {
+        ReadOnlySpan<uint> bits = MemoryMarshal.Cast<float, uint>(block);
+        uint max = 0;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && bits.Length >= Vector<uint>.Count)
+        {
+            int w = Vector<uint>.Count;
+            var mask = new Vector<uint>(0x7FFFFFFF);
+            Vector<uint> m = Vector<uint>.Zero;
+            for (; i + w <= bits.Length; i += w)
+            {
+                m = Vector.Max(m, new Vector<uint>(bits.Slice(i, w)) & mask);
+            }
+
+            for (int j = 0; j < w; j++)
+            {
+                max = Math.Max(max, m[j]);
+            }
+        }
+
+        for (; i < bits.Length; i++)
+        {
+            max = Math.Max(max, bits[i] & 0x7FFFFFFF);
+        }
+
+        return BitConverter.UInt32BitsToSingle(max);
+    }
+
+    private static Vector<int> Level(Vector<float> x, Vector<float> factor, Vector<float> lo, Vector<float> hi) =>
+        Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Round(x * factor), lo), hi));
 
     /// <inheritdoc />
     public void Decode(ReadOnlySpan<byte> source, Span<float> destination)
