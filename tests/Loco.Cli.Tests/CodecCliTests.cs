@@ -49,9 +49,37 @@ public sealed class CodecCliTests() : CliTestBase("codec")
 
         Assert.InRange((double)Sent(PathOf("fp32")) / Sent(PathOf("int8")), 3.99, 4.0); // 1 byte a weight plus a 4-byte scale per 2048
         Assert.NotEqual(Rows(PathOf("plain")), Rows(PathOf("int8")));
-        var (refused, _, why) = Loco("train", "--resume", PathOf("int8"));
-        Assert.Equal(2, refused);
-        Assert.Contains("int8:2048", why);
+    }
+
+    [Fact]
+    public void AnInterruptedCompressedRunWithErrorFeedbackResumesToTheUninterruptedResult()
+    {
+        string[] run = ["train", "--steps", "16", "--inner-steps", "4", "--batch", "2", "--context", "8", "--seed", "3", "--checkpoint-every", "1",
+            "--compress", "int4:64", "--stochastic-rounding", "--error-feedback"];
+        Assert.Equal(0, Loco([.. run, "--out", PathOf("straight")]).Code);
+        using var stop = new CancellationTokenSource();
+        var stdout = new StopWriter("round 2/4", stop);
+        int code = LocoApp.Run([.. run, "--out", PathOf("resumed")], stdout, new StringWriter(), interactive: false, stop.Token);
+        Assert.Equal(130, code);
+        var (resumed, output, err) = Loco("train", "--resume", PathOf("resumed"));
+        Assert.True(resumed == 0, err);
+        Assert.Contains("resuming at round 2 of 4", output);
+        static string[] Rows(string folder) => [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => l[..l.LastIndexOf(',')])];
+        Assert.Equal(Rows(PathOf("straight")), Rows(PathOf("resumed")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(PathOf("straight"), "checkpoint", "global.safetensors")),
+            File.ReadAllBytes(Path.Combine(PathOf("resumed"), "checkpoint", "global.safetensors")));
+    }
+
+    private sealed class StopWriter(string at, CancellationTokenSource stop) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.StartsWith(at, StringComparison.Ordinal) == true)
+            {
+                stop.Cancel();
+            }
+        }
     }
 
     [Theory]

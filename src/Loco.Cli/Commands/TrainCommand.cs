@@ -298,12 +298,6 @@ internal sealed class TrainCommand(bool coordinator = false)
             }
 
             setup = ReadResumed(r, saved, checkpointFound);
-            if (setup.Options.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32)
-            {
-                throw new InvalidInputException("--resume",
-                    $"the run in {checkpointFound} compresses its pseudo-gradients ({setup.Options.Codec}); checkpoints do not hold the codec's round and " +
-                    "error-feedback state yet, so it cannot be resumed bit for bit. Start it again.");
-            }
         }
         else
         {

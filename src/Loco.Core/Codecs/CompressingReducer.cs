@@ -54,6 +54,13 @@ public sealed class CompressingReducer<T> : IReducer<T> where T : unmanaged, IFl
     /// <summary>Sets a worker's residual (a resume).</summary>
     public void RestoreResidual(int worker, ReadOnlySpan<T> residual) => _residuals[worker] = residual.ToArray();
 
+    /// <summary>Continues after <paramref name="rounds"/> rounds (a resume): stochastic rounding's next round is the one after.</summary>
+    public void ResumeAt(long rounds)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rounds);
+        Round = rounds;
+    }
+
     /// <inheritdoc />
     public void Begin(int dimension, int localWorkers)
     {

@@ -93,6 +93,16 @@ public static class TrainingCheckpoint
             ["history"] = JsonSerializer.SerializeToNode(history.Select(h => new[] { h.Round, h.TrainLoss, h.ValidationLoss, h.Items, h.Seconds }).ToArray(), NanJson),
             ["flags"] = JsonSerializer.SerializeToNode(run.Options.Flags ?? new Dictionary<string, string>()),
         };
+        if (trainer.Round.Reducer is Loco.Core.Codecs.CompressingReducer<float> codec)
+        {
+            // The codec's round (stochastic rounding's key) and each worker's error-feedback residual.
+            extra["codec_round"] = codec.Round;
+            foreach ((int m, float[] residual) in codec.Residuals)
+            {
+                files.Add(CheckpointFile.SafeTensors($"residual{m}.safetensors", [SafeTensor.Of("residual", residual, residual.Length)]));
+            }
+        }
+
         CheckpointStore.Save(folder, files, new CheckpointState
         {
             Config = Config(run),
@@ -218,6 +228,18 @@ public static class TrainingCheckpoint
                 worker.Round = clocks[worker.Index]!["round"]!.GetValue<long>();
                 worker.InnerStepsTaken = clocks[worker.Index]!["inner_steps"]!.GetValue<long>();
                 ((LanguageModelLoss)worker.Loss).Sampler.Restore(state.Samplers[worker.Index]);
+            }
+
+            if (trainer.Round.Reducer is Loco.Core.Codecs.CompressingReducer<float> codec)
+            {
+                codec.ResumeAt(extra["codec_round"]?.GetValue<long>() ?? throw new InvalidDataException("it holds no codec state."));
+                if (codec.ErrorFeedback)
+                {
+                    foreach (ModuleWorker worker in trainer.Workers)
+                    {
+                        codec.RestoreResidual(worker.Index, Floats(checkpoint.ReadSafeTensors($"residual{worker.Index}.safetensors"), "residual", flat.Length));
+                    }
+                }
             }
 
             using Tensor rng = tensor(Convert.FromBase64String(extra["torch_rng_state"]!.GetValue<string>()));
