@@ -264,12 +264,7 @@ internal sealed class TrainCommand(bool coordinator = false)
                 }
             }
 
-            (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
-            if (feedback)
-            {
-                throw new InvalidInputException("--error-feedback", "error feedback runs in process only for now (loco train without --processes); on the cluster, --compress alone.");
-            }
-
+            _codec.Read(r); // bad codec flags are refused here, before any process starts
             string? cert = r.GetValue(_cert) is string c ? Path.GetFullPath(c) : null;
             CertificateFlag.Load(cert)?.Dispose(); // a bad file is refused here, before any process starts
             return ClusterProcesses.Run(terminal, processes, GivenFlags(r), cluster, r.GetValue(_out) ?? Path.Combine("loco-out", "train"), r.GetValue(_overwrite), r.GetValue(_json),

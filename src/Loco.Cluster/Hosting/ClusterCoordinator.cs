@@ -169,12 +169,6 @@ public sealed class ClusterCoordinator : IAsyncDisposable
                 "so it runs in process only (loco train without --processes). Rules on the round counters (every:K) run on the cluster.");
         }
 
-        if (options.ErrorFeedback)
-        {
-            throw new InvalidInputException("--error-feedback",
-                "error feedback runs in process only for now (loco train without --processes, loco simulate); on the cluster, --compress alone.");
-        }
-
         if (options.Flags is null)
         {
             throw new ArgumentException("The workers rebuild the run from its flags: TrainingOptions.Flags must be set.", nameof(options));

@@ -86,6 +86,7 @@ public static class ClusterWorker
                 StallUploadInRound = long.TryParse(Environment.GetEnvironmentVariable("LOCO_FAULT_STALL_UPLOAD"), out long stall) ? stall : 0,
                 FaultLog = log,
                 CodecSeed = settings.Seed,
+                ErrorFeedback = settings.ErrorFeedback,
             };
             using LanguageModelTraining training = LanguageModelTraining.Create(corpus, settings with { Reducer = reducer });
             created = training;

@@ -259,11 +259,7 @@ public sealed class LanguageModelTraining : IDisposable
         {
             if (reducer is IRemoteOuterStep<float>)
             {
-                // A cluster's reducer encodes the chunks it sends with the run's codec itself.
-                if (options.ErrorFeedback)
-                {
-                    throw new Loco.Core.Family.InvalidInputException("--error-feedback", "error feedback runs in process only for now; on the cluster, --compress alone.");
-                }
+                // A cluster's reducer encodes the chunks it sends with the run's codec itself (and keeps the feedback).
             }
             else if (reducer is not null)
             {
