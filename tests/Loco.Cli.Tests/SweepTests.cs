@@ -105,4 +105,22 @@ public sealed class SweepTests() : CliTestBase("sweep")
         string outFolder = PathOf("bad");
         AssertRefused(Small(outFolder, flag, value), named, outFolder);
     }
+
+    [Fact]
+    public void ACompressedSweepGivesTheSameCellsInChildProcessesAndInProcessAndRecordsItsCodec()
+    {
+        string[] codec = ["--compress", "int4:64", "--stochastic-rounding", "--error-feedback"];
+        var (code, _, err) = Loco(Small(PathOf("children"), [.. codec, "--parallel", "2"]));
+        Assert.True(code == 0, err);
+        (code, _, err) = Loco(Small(PathOf("here"), [.. codec, "--parallel", "1"]));
+        Assert.True(code == 0, err);
+        (code, _, err) = Loco(Small(PathOf("plain"), "--parallel", "1"));
+        Assert.True(code == 0, err);
+        Assert.Equal(WithoutSeconds(PathOf("here")), WithoutSeconds(PathOf("children"))); // the children were given the codec
+        Assert.NotEqual(WithoutSeconds(PathOf("plain")), WithoutSeconds(PathOf("here")));
+        Assert.Contains("\"compress\": \"int4:64+sr\"", File.ReadAllText(Path.Combine(PathOf("here"), "settings.json")));
+        (code, _, err) = Loco(Small(PathOf("here"), "--parallel", "1")); // the same folder without the codec
+        Assert.Equal(2, code);
+        Assert.Contains("compress", err);
+    }
 }

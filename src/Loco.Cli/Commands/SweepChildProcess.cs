@@ -129,6 +129,20 @@ internal static class SweepChildProcess
             args.AddRange(["--corpus", Path.GetFullPath(corpus)]);
         }
 
+        if (o.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32)
+        {
+            args.AddRange(["--compress", o.Codec.Name]);
+            if (o.Codec.Stochastic)
+            {
+                args.Add("--stochastic-rounding");
+            }
+        }
+
+        if (o.ErrorFeedback)
+        {
+            args.Add("--error-feedback");
+        }
+
         return args;
     }
 }

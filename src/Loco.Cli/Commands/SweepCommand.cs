@@ -56,6 +56,7 @@ internal sealed class SweepCommand
     private readonly Option<string?> _out = Options.Text("--out", "Output folder: settings.json, cells.csv, stable-area.csv, heatmap-h<H>-k<K>.png, heatmaps.png. Rerunning the same sweep there resumes it (finished cells are skipped). Default: loco-out/sweep.");
     private readonly Option<bool> _quick = Options.Flag("--quick", "A test-sized sweep (H = 4, a 2×2 grid, 6 rounds, B = 4, T = 16) that runs in seconds.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the tables.");
+    private readonly CodecOptions _codec = new();
 
     // Internal: a child process trains one cell (see SweepChildProcess); validation windows are --quick's knob.
     private readonly Option<int?> _cell = new("--cell") { Hidden = true };
@@ -75,7 +76,7 @@ internal sealed class SweepCommand
                  {
                      _hs, _restart, _lrs, _momenta, _outer, _outerForm, _model, _corpus, _rounds, _workers, _batch, _context, _innerLr, _seed,
                      _margin, _parallel, _device, _out, _quick, _json, _cell, _validationWindows,
-                 })
+                 }.Concat(_codec.All))
         {
             command.Options.Add(option);
         }
@@ -108,6 +109,8 @@ internal sealed class SweepCommand
             Criterion = new StabilityCriterion(r.GetValue(_margin) ?? StabilityCriterion.DefaultMargin),
             ValidationWindows = r.GetValue(_validationWindows) ?? d.ValidationWindows,
         };
+        (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
+        options = options with { Codec = codec, ErrorFeedback = feedback };
         options.Validate();
         return options;
     }

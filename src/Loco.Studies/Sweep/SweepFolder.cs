@@ -44,7 +44,7 @@ public sealed class SweepFolder
     {
         static string List<T>(IEnumerable<T> values) => string.Join(',', values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)));
         static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        return new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["model"] = options.Model,
             ["corpus"] = corpus,
@@ -65,6 +65,14 @@ public sealed class SweepFolder
             ["margin"] = R(options.Criterion.Margin),
             ["validation_windows"] = options.ValidationWindows.ToString(CultureInfo.InvariantCulture),
         };
+        if (options.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32 || options.ErrorFeedback)
+        {
+            // Only a compressed sweep records its codec, so that the folders of earlier sweeps still resume.
+            settings["compress"] = options.Codec.ToString();
+            settings["error_feedback"] = options.ErrorFeedback ? "true" : "false";
+        }
+
+        return settings;
     }
 
     /// <summary>

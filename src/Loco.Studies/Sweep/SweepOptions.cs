@@ -69,6 +69,12 @@ public sealed record SweepOptions
     /// <summary>Validation windows of <see cref="Context"/> tokens per evaluation.</summary>
     public int ValidationWindows { get; init; } = 256;
 
+    /// <summary>The codec every cell's pseudo-gradients pass through (DESIGN.md §8); fp32 = none.</summary>
+    public Loco.Core.Codecs.CodecSpec Codec { get; init; } = Loco.Core.Codecs.CodecSpec.None;
+
+    /// <summary>Error feedback in every cell.</summary>
+    public bool ErrorFeedback { get; init; }
+
     /// <summary>The restart settings swept: 0, then K when K &gt; 0.</summary>
     public IReadOnlyList<int> RestartSettings => RestartPeriod > 0 ? [0, RestartPeriod] : [0];
 
@@ -138,6 +144,8 @@ public sealed record SweepOptions
             Device = Device,
             Threads = 1,
             ValidationWindows = ValidationWindows,
+            Codec = Codec,
+            ErrorFeedback = ErrorFeedback,
         };
     }
 
