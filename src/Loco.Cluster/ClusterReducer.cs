@@ -300,7 +300,20 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>
                 ulong checksum = Checksum.Of(c.Payload.Span);
                 if (_data is null)
                 {
-                    await grain.Upload(round, worker, Incarnation, c.Chunk, c.Payload.ToArray(), checksum);
+                    // A call lost on the way, or whose answer was, is sent again (chunks are idempotent), as on the data plane.
+                    byte[] payload = c.Payload.ToArray();
+                    for (int attempt = 1; ; attempt++)
+                    {
+                        try
+                        {
+                            await grain.Upload(round, worker, Incarnation, c.Chunk, payload, checksum);
+                            break;
+                        }
+                        catch (TimeoutException) when (attempt < DataPlane.DataPlaneClient.Attempts)
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
+                        }
+                    }
                 }
                 else
                 {

@@ -28,13 +28,21 @@ internal sealed class TestClusters : IAsyncDisposable
 
     public IClusterClient Client => Cluster.Client;
 
-    public static async Task<TestClusters> StartAsync(int silos)
+    public static Task<TestClusters> StartAsync(int silos) => StartAsync<ClientSetup>(silos);
+
+    /// <summary>A cluster whose client is also configured by <typeparamref name="TClient"/> (a call filter, say).</summary>
+    public static async Task<TestClusters> StartAsync<TClient>(int silos) where TClient : IClientBuilderConfigurator, new()
     {
         string folder = Directory.CreateTempSubdirectory("loco-cluster-test-").FullName;
         var builder = new TestClusterBuilder((short)silos);
         builder.Properties[StoreKey] = folder;
         builder.AddSiloBuilderConfigurator<SiloSetup>();
         builder.AddClientBuilderConfigurator<ClientSetup>();
+        if (typeof(TClient) != typeof(ClientSetup))
+        {
+            builder.AddClientBuilderConfigurator<TClient>();
+        }
+
         TestCluster cluster = builder.Build();
         await cluster.DeployAsync();
         return new TestClusters(cluster, folder);
@@ -57,7 +65,7 @@ internal sealed class TestClusters : IAsyncDisposable
         }
     }
 
-    private sealed class ClientSetup : IClientBuilderConfigurator
+    internal sealed class ClientSetup : IClientBuilderConfigurator
     {
         public void Configure(IConfiguration configuration, IClientBuilder client) => client.Configure<ClientMessagingOptions>(ClusterSettings.Messaging);
     }
