@@ -69,7 +69,8 @@ public sealed class BlockIntCodec : ICodec
                 int length = Math.Min(BlockSize, n - start);
                 ReadOnlySpan<float> block = source.Slice(start, length);
                 Span<float> scaled = rented.AsSpan(0, length);
-                Span<sbyte> q = levels.AsSpan(0, length);
+                // int8 writes its integers straight into the payload; int4 packs them afterwards.
+                Span<sbyte> q = _bits == 8 ? MemoryMarshal.Cast<byte, sbyte>(payload.Slice(start, length)) : levels.AsSpan(0, length);
                 float absmax = AbsMax(block);
                 float scale = absmax / _levels;
                 scales[b] = float.IsFinite(absmax) ? scale : float.NaN;
@@ -94,11 +95,7 @@ public sealed class BlockIntCodec : ICodec
                     TensorPrimitives.ConvertTruncating<float, sbyte>(scaled, q);
                 }
 
-                if (_bits == 8)
-                {
-                    MemoryMarshal.AsBytes(q).CopyTo(payload.Slice(start, length));
-                }
-                else
+                if (_bits == 4)
                 {
                     Span<byte> packed = payload.Slice(start / 2, (length + 1) / 2);
                     for (int i = 0; i < length; i += 2)
