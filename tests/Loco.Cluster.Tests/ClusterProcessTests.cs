@@ -104,6 +104,33 @@ public sealed partial class ClusterProcessTests(RedisServer redis) : IDisposable
     [System.Text.RegularExpressions.GeneratedRegex(@"\(([\d,]+) weights in")]
     private static partial System.Text.RegularExpressions.Regex Regex();
 
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    [Fact]
+    public void SigtermEndsACoordinatorAndItsWorkersAtOnce()
+    {
+        int port = Endpoints.FreeConsecutive(IPAddress.Loopback, 3);
+        using var coordinator = new LocoChild("coordinator", "--listen", $"127.0.0.1:{port}", "--workers", "2", "--steps", "4000", "--inner-steps", "40",
+            "--out", Out("term"));
+        Assert.True(coordinator.WaitForOutput("waiting for 2 workers", Limit), coordinator.Err);
+        using var w0 = new LocoChild("worker", "--join", $"127.0.0.1:{port}");
+        using var w1 = new LocoChild("worker", "--join", $"127.0.0.1:{port}");
+        Assert.True(coordinator.WaitForOutput("round 1/100", Limit), coordinator.Out + coordinator.Err);
+        foreach (LocoChild child in new[] { coordinator, w0, w1 })
+        {
+            Assert.Equal(0, kill(child.Pid, 15)); // SIGTERM (the hosts' console lifetime used to swallow it)
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (LocoChild child in new[] { coordinator, w0, w1 })
+        {
+            Assert.NotEqual(0, child.WaitForExit(TimeSpan.FromSeconds(20)));
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20));
+    }
+
     [Fact]
     public void AWorkerWithNoCoordinatorToJoinGivesUpWithAClearMessage()
     {

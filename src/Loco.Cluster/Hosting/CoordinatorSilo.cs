@@ -50,6 +50,7 @@ public sealed class CoordinatorSilo : IAsyncDisposable
         int silo = siloPort > 0 ? siloPort : gateway.Port + 1;
         IPAddress advertised = gateway.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : gateway.Address;
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, SignallessLifetime>();
         Logs.Configure(builder.Logging, logLevel);
         builder.UseOrleans(s =>
         {

@@ -35,6 +35,7 @@ public sealed class WorkerConnection : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(gateway);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, SignallessLifetime>();
         Logs.Configure(builder.Logging, logLevel);
         builder.UseOrleansClient(c =>
         {
