@@ -6,7 +6,7 @@ namespace Loco.Simulation;
 /// A worker whose inner step is exact (full-population, noiseless) gradient descent on the linear model, in error
 /// coordinates: each mode's error shrinks by (1 − ηλ_i) per step, so H steps give f = (1 − μ_i) s exactly (up to rounding).
 /// </summary>
-public sealed class ExactGradientWorker : IWorker<double>
+public sealed class ExactGradientWorker : IFragmentWorker<double>
 {
     private readonly double[] _shrink;
     private readonly double[] _weights;
@@ -36,4 +36,15 @@ public sealed class ExactGradientWorker : IWorker<double>
 
     /// <inheritdoc />
     public void CopyWeights(Span<double> destination) => _weights.CopyTo(destination);
+
+    /// <inheritdoc />
+    public void ContinueRound()
+    {
+    }
+
+    /// <inheritdoc />
+    public void CopyWeights(int start, Span<double> destination) => _weights.AsSpan(start, destination.Length).CopyTo(destination);
+
+    /// <inheritdoc />
+    public void SetWeights(int start, ReadOnlySpan<double> values) => values.CopyTo(_weights.AsSpan(start, values.Length));
 }

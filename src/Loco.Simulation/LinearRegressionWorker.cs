@@ -18,7 +18,7 @@ namespace Loco.Simulation;
 /// sample by sample). One worker at batch M·B with S = M then sees exactly the samples of M workers at batch B whose
 /// streams are stream, stream + 1, …: common random numbers for comparing the two.
 /// </remarks>
-public sealed class LinearRegressionWorker : IWorker<double>
+public sealed class LinearRegressionWorker : IFragmentWorker<double>
 {
     private readonly LinearRegressionProblem _problem;
     private readonly IInnerOptimizer<double> _optimizer;
@@ -122,4 +122,15 @@ public sealed class LinearRegressionWorker : IWorker<double>
 
     /// <inheritdoc />
     public void CopyWeights(Span<double> destination) => _weights.CopyTo(destination);
+
+    /// <inheritdoc />
+    public void ContinueRound()
+    {
+    }
+
+    /// <inheritdoc />
+    public void CopyWeights(int start, Span<double> destination) => _weights.AsSpan(start, destination.Length).CopyTo(destination);
+
+    /// <inheritdoc />
+    public void SetWeights(int start, ReadOnlySpan<double> values) => values.CopyTo(_weights.AsSpan(start, values.Length));
 }

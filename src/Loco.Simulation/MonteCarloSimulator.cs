@@ -20,6 +20,7 @@ public static class MonteCarloSimulator
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate(config);
+        options.Fragments?.Validate(problem.Dimension, config.InnerSteps);
 
         int runs = options.Runs;
         int rounds = options.Rounds;
@@ -96,7 +97,7 @@ public static class MonteCarloSimulator
                 Loco.Core.Codecs.UnitNoise.Bits(options.Seed, run));
         }
 
-        var round = new TwoPhaseRound<double>(workers, outer, config.InnerSteps, reducer);
+        var round = new TwoPhaseRound<double>(workers, outer, config.InnerSteps, reducer, options.Fragments);
         var global = new double[problem.Dimension];
         OuterState<double> state = outer.Init<double>(problem.Dimension);
         var observer = inner is null ? null : new InnerRiskRecorder(problem, inner, config.InnerSteps);

@@ -51,6 +51,9 @@ public sealed record SimulationOptions
     /// <summary>Error feedback: each worker keeps what the codec lost and adds it to its next pseudo-gradient.</summary>
     public bool ErrorFeedback { get; init; }
 
+    /// <summary>Streaming fragments (DESIGN.md §8); null = the plain round.</summary>
+    public Loco.Core.Rounds.FragmentSchedule? Fragments { get; init; }
+
     /// <summary>Checks the options, naming the flag of a bad one.</summary>
     public void Validate()
     {
@@ -70,5 +73,7 @@ public sealed record SimulationOptions
             throw new InvalidInputException(nameof(SubBatches),
                 $"{SubBatches} sub-batches do not divide the batch size B = {config.BatchSize}; S must divide B.");
         }
+
+        Fragments?.CheckFamily(config);
     }
 }

@@ -15,6 +15,7 @@ internal sealed class SimulateCommand
     private readonly ProblemOptions _problem = new();
     private readonly RunOptions _run = new();
     private readonly CodecOptions _codec = new();
+    private readonly FragmentOptions _fragments = new();
     private readonly Option<string?> _csv = Options.Text("--csv", "Write the curves to this CSV file: one row per round (and per inner step with --inner-curve); columns method, inner_lr, inner_steps, workers, batch, outer_lr, outer_momentum, outer, outer_form, restart_period, round, inner_step, samples, risk, excess_risk, stderr.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the table.");
     private readonly Option<bool> _innerCurve = Options.Flag("--inner-curve", "Also record the risk of the worker-averaged fast weights after every inner step (rows with inner_step > 0).");
@@ -24,7 +25,7 @@ internal sealed class SimulateCommand
         var command = new Command("simulate",
             "Monte Carlo simulation of a two-phase optimizer on Gaussian linear regression: R independent runs, " +
             "mean risk and its standard error per round.");
-        foreach (Option option in _family.All.Concat(_problem.All).Concat(_run.All).Concat(_codec.All).Append(_innerCurve).Append(_csv).Append(_json))
+        foreach (Option option in _family.All.Concat(_problem.All).Concat(_run.All).Concat(_codec.All).Concat(_fragments.All).Append(_innerCurve).Append(_csv).Append(_json))
         {
             command.Options.Add(option);
         }
@@ -37,7 +38,7 @@ internal sealed class SimulateCommand
     {
         FamilyConfig config = _family.Read(r);
         (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
-        SimulationOptions options = _run.Read(r) with { RecordInnerSteps = r.GetValue(_innerCurve), Codec = codec, ErrorFeedback = feedback };
+        SimulationOptions options = _run.Read(r) with { RecordInnerSteps = r.GetValue(_innerCurve), Codec = codec, ErrorFeedback = feedback, Fragments = _fragments.Read(r) };
         ResultMemory.EnsureSimulationFits(r.GetValue(_problem.Dim) ?? 1000, options.Runs, options.Rounds, config, options.RecordInnerSteps, options.Threads);
         LinearRegressionProblem problem = _problem.Read(r);
         string? csv = r.GetValue(_csv);

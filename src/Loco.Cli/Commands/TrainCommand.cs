@@ -28,6 +28,7 @@ internal sealed class TrainCommand(bool coordinator = false)
 {
     private readonly FamilyOptions _family = new();
     private readonly CodecOptions _codec = new();
+    private readonly FragmentOptions _fragments = new();
     private readonly Option<int?> _processes = Options.Int("--processes",
         "Run the workers in this many separate processes on this machine (one worker each; --workers defaults to it): starts `loco coordinator` and the " +
         "`loco worker` processes, shows their progress, and stops them all when done or on Ctrl-C. Gives the same losses and weights as the in-process run.");
@@ -72,7 +73,7 @@ internal sealed class TrainCommand(bool coordinator = false)
     private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard];
 
     private IEnumerable<Option> All =>
-        new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All).Concat(_codec.All)
+        new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All).Concat(_codec.All).Concat(_fragments.All)
             .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _json])
             .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard, _resume] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease, _cert, _dashboard]);
 
@@ -137,7 +138,7 @@ internal sealed class TrainCommand(bool coordinator = false)
             Flags = flags,
         };
         (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
-        options = options with { Codec = codec, ErrorFeedback = feedback };
+        options = options with { Codec = codec, ErrorFeedback = feedback, Fragments = _fragments.Read(r) };
         options.Validate();
         string tokenizer = (r.GetValue(_tokenizer) ?? Tokenizers.Default).Trim().ToLowerInvariant();
         bool raw = r.GetValue(_tokenizer) is not null && tokenizer == "byte";
@@ -181,6 +182,8 @@ internal sealed class TrainCommand(bool coordinator = false)
             ["--outer-lr"] = R(f.OuterLr), ["--outer-momentum"] = R(f.OuterMomentum), ["--outer"] = $"{f.OuterKind}", ["--outer-form"] = $"{f.OuterForm}",
             ["--restart-period"] = f.Restart.Spec, ["--inner"] = $"{f.InnerKind}", ["--inner-momentum"] = R(f.InnerMomentum),
             ["--weight-decay"] = R(f.WeightDecay), ["--reset-inner-state"] = $"{f.ResetInnerState}",
+            ["--compress"] = o.Codec.ToString(), ["--error-feedback"] = $"{o.ErrorFeedback}",
+            ["--fragments"] = (o.Fragments ?? Loco.Core.Rounds.FragmentSchedule.None).ToString(),
         };
     }
 
@@ -245,6 +248,7 @@ internal sealed class TrainCommand(bool coordinator = false)
     {
         if (coordinator)
         {
+            _fragments.RefuseOn(r, "loco coordinator");
             return ExecuteCoordinator(r, terminal);
         }
 
@@ -265,6 +269,7 @@ internal sealed class TrainCommand(bool coordinator = false)
             }
 
             _codec.Read(r); // bad codec flags are refused here, before any process starts
+            _fragments.RefuseOn(r, "a cluster run");
             string? cert = r.GetValue(_cert) is string c ? Path.GetFullPath(c) : null;
             CertificateFlag.Load(cert)?.Dispose(); // a bad file is refused here, before any process starts
             return ClusterProcesses.Run(terminal, processes, GivenFlags(r), cluster, r.GetValue(_out) ?? Path.Combine("loco-out", "train"), r.GetValue(_overwrite), r.GetValue(_json),
@@ -334,7 +339,7 @@ internal sealed class TrainCommand(bool coordinator = false)
             lines.WriteLine($"loco train: resuming at round {resumedAt} of {options.Rounds} from {checkpointFolder}.");
         }
 
-        var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options, options.Codec.Create().EncodedBytes(run.ParameterCount));
+        var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options, run.Trainer.EncodedBytesPerWorkerPerRound(options.Codec.Create().EncodedBytes));
         Files.Write("--out", () => csv.Begin(run.History));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(terminal.Cancellation);
         int interrupts = 0;

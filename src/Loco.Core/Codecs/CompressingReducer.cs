@@ -22,6 +22,9 @@ public sealed class CompressingReducer<T> : IReducer<T> where T : unmanaged, IFl
     private byte[] _bytes = [];
     private T[] _sent = [];
     private long _bytesThisRound;
+    private int _start;
+    private int _length;
+    private int _dimension;
 
     /// <summary>Wraps <paramref name="inner"/> with <paramref name="spec"/>'s codec; <paramref name="round"/>: rounds already done (a resume).</summary>
     public CompressingReducer(IReducer<T> inner, CodecSpec spec, bool errorFeedback, ulong seed, long round = 0)
@@ -42,17 +45,24 @@ public sealed class CompressingReducer<T> : IReducer<T> where T : unmanaged, IFl
     /// <summary>Whether workers keep and resend what the codec lost.</summary>
     public bool ErrorFeedback { get; }
 
-    /// <summary>Rounds begun so far (the stochastic rounding's round index is this, from 1).</summary>
+    /// <summary>Reductions begun so far: rounds, or with fragments fragment synchronisations (stochastic rounding's key, from 1).</summary>
     public long Round { get; private set; }
 
-    /// <summary>Bytes this participant's workers sent in the last round, as encoded (fp32: 4 per value).</summary>
+    /// <summary>Bytes this participant's workers sent in the last reduction (a round, or a fragment), as encoded (fp32: 4 per value).</summary>
     public long LastRoundBytes { get; private set; }
+
+    /// <summary>Bytes this participant's workers sent since this reducer was made, as encoded.</summary>
+    public long BytesSent { get; private set; }
 
     /// <summary>Each worker's error-feedback residual (for checkpoints); empty without error feedback.</summary>
     public IReadOnlyDictionary<int, T[]> Residuals => _residuals;
 
     /// <summary>Sets a worker's residual (a resume).</summary>
-    public void RestoreResidual(int worker, ReadOnlySpan<T> residual) => _residuals[worker] = residual.ToArray();
+    public void RestoreResidual(int worker, ReadOnlySpan<T> residual)
+    {
+        _residuals[worker] = residual.ToArray();
+        _dimension = residual.Length;
+    }
 
     /// <summary>Continues after <paramref name="rounds"/> rounds (a resume): stochastic rounding's next round is the one after.</summary>
     public void ResumeAt(long rounds)
@@ -62,17 +72,41 @@ public sealed class CompressingReducer<T> : IReducer<T> where T : unmanaged, IFl
     }
 
     /// <inheritdoc />
-    public void Begin(int dimension, int localWorkers)
+    public void Begin(int dimension, int localWorkers) => BeginSlice(0, dimension, dimension, localWorkers);
+
+    /// <inheritdoc />
+    /// <remarks>The error-feedback residuals are <paramref name="dimension"/> long and the slice's part of them is used;
+    /// stochastic rounding keys each value's draw by its index in the whole vector.</remarks>
+    public void BeginSlice(int start, int length, int dimension, int localWorkers)
     {
-        _inner.Begin(dimension, localWorkers);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        if ((long)start + length > dimension)
+        {
+            throw new ArgumentException($"The slice [{start}, {start + length}) lies outside {dimension} entries.", nameof(length));
+        }
+
+        if (_dimension != 0 && _dimension != dimension && _residuals.Count > 0)
+        {
+            throw new InvalidOperationException($"The error-feedback residuals hold {_dimension} entries; this reduction is of {dimension}.");
+        }
+
+        _inner.BeginSlice(start, length, dimension, localWorkers);
         Round++;
         _bytesThisRound = 0;
-        if (_values.Length != dimension)
+        _start = start;
+        _length = length;
+        _dimension = dimension;
+        if (_values.Length < length)
         {
-            _values = new float[dimension];
-            _decoded = new float[dimension];
-            _sent = new T[dimension];
-            _bytes = new byte[_codec.EncodedBytes(dimension)];
+            _values = new float[length];
+            _decoded = new float[length];
+            _sent = new T[length];
+        }
+
+        if (_bytes.Length < _codec.EncodedBytes(length))
+        {
+            _bytes = new byte[_codec.EncodedBytes(length)];
         }
     }
 
@@ -80,9 +114,9 @@ public sealed class CompressingReducer<T> : IReducer<T> where T : unmanaged, IFl
     public void Add(int worker, ReadOnlySpan<T> pseudoGradient)
     {
         int n = pseudoGradient.Length;
-        if (n != _values.Length)
+        if (n != _length)
         {
-            throw new ArgumentException($"The pseudo-gradient has {n} entries; the round has {_values.Length}.", nameof(pseudoGradient));
+            throw new ArgumentException($"The pseudo-gradient has {n} entries; the round has {_length}.", nameof(pseudoGradient));
         }
 
         _bytesThisRound += _codec.EncodedBytes(n);
@@ -92,32 +126,41 @@ public sealed class CompressingReducer<T> : IReducer<T> where T : unmanaged, IFl
             return;
         }
 
-        T[]? residual = null;
-        if (ErrorFeedback && !_residuals.TryGetValue(worker, out residual))
+        Span<T> residual = default;
+        if (ErrorFeedback)
         {
-            residual = new T[n];
-            _residuals[worker] = residual;
+            if (!_residuals.TryGetValue(worker, out T[]? all))
+            {
+                all = new T[_dimension];
+                _residuals[worker] = all;
+            }
+
+            residual = all.AsSpan(_start, n);
         }
 
+        Span<float> values = _values.AsSpan(0, n), decoded = _decoded.AsSpan(0, n);
+        Span<T> sent = _sent.AsSpan(0, n);
+        Span<byte> bytes = _bytes.AsSpan(0, _codec.EncodedBytes(n));
+        bool feedback = !residual.IsEmpty;
         for (int i = 0; i < n; i++)
         {
-            T v = residual is null ? pseudoGradient[i] : pseudoGradient[i] + residual[i];
-            _values[i] = float.CreateTruncating(v);
+            T v = feedback ? pseudoGradient[i] + residual[i] : pseudoGradient[i];
+            values[i] = float.CreateTruncating(v);
         }
 
-        _codec.Encode(_values, _bytes, UnitNoise.Seed(_seed, Round, worker));
-        _codec.Decode(_bytes, _decoded);
+        _codec.Encode(values, bytes, UnitNoise.Seed(_seed, Round, worker), _start);
+        _codec.Decode(bytes, decoded);
         for (int i = 0; i < n; i++)
         {
-            T d = T.CreateTruncating(_decoded[i]);
-            _sent[i] = d;
-            if (residual is not null)
+            T d = T.CreateTruncating(decoded[i]);
+            sent[i] = d;
+            if (feedback)
             {
                 residual[i] = pseudoGradient[i] + residual[i] - d;
             }
         }
 
-        _inner.Add(worker, _sent);
+        _inner.Add(worker, sent);
     }
 
     /// <inheritdoc />
@@ -125,5 +168,6 @@ public sealed class CompressingReducer<T> : IReducer<T> where T : unmanaged, IFl
     {
         _inner.Mean(destination);
         LastRoundBytes = _bytesThisRound;
+        BytesSent += _bytesThisRound;
     }
 }

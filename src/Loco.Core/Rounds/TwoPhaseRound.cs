@@ -23,9 +23,17 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
     private readonly IWorker<T>[] _workers;
     private readonly T[] _delta;
     private readonly T[] _scratch;
+    private readonly IFragmentWorker<T>[] _fragmentWorkers = [];
 
     /// <summary>Creates a round over <paramref name="workers"/> (all of one dimension).</summary>
-    public TwoPhaseRound(IReadOnlyList<IWorker<T>> workers, OuterOptimizer outer, int innerSteps, IReducer<T>? reducer = null)
+    /// <param name="workers">The workers of this participant, in index order.</param>
+    /// <param name="outer">The outer optimizer.</param>
+    /// <param name="innerSteps">H.</param>
+    /// <param name="reducer">How pseudo-gradients are averaged (in process by default).</param>
+    /// <param name="fragments">Streaming fragments (null: the plain round). Every worker must then be an
+    /// <see cref="IFragmentWorker{T}"/>.</param>
+    public TwoPhaseRound(IReadOnlyList<IWorker<T>> workers, OuterOptimizer outer, int innerSteps, IReducer<T>? reducer = null,
+        FragmentSchedule? fragments = null)
     {
         ArgumentNullException.ThrowIfNull(workers);
         ArgumentNullException.ThrowIfNull(outer);
@@ -47,7 +55,29 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
         Reducer = reducer ?? new InProcessReducer<T>();
         _delta = new T[Dimension];
         _scratch = new T[Dimension];
+        if (fragments is not null)
+        {
+            fragments.Validate(Dimension, innerSteps);
+            if (Reducer is IRemoteOuterStep<T>)
+            {
+                throw new Loco.Core.Family.InvalidInputException("--fragments", "the cluster synchronises whole rounds; streaming fragments run in one process (loco simulate, loco train).");
+            }
+
+            fragments.CheckRestart(outer.Restart);
+
+            _fragmentWorkers = new IFragmentWorker<T>[_workers.Length];
+            for (int m = 0; m < _workers.Length; m++)
+            {
+                _fragmentWorkers[m] = _workers[m] as IFragmentWorker<T>
+                    ?? throw new ArgumentException($"Worker {m} ({_workers[m].GetType().Name}) cannot read or write a slice of its weights, which fragments need.", nameof(workers));
+            }
+
+            Fragments = fragments;
+        }
     }
+
+    /// <summary>Streaming fragments, or null for the plain round.</summary>
+    public FragmentSchedule? Fragments { get; }
 
     /// <summary>Number of weights.</summary>
     public int Dimension { get; }
@@ -73,6 +103,12 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
         if (global.Length != Dimension)
         {
             throw new ArgumentException($"The global weights have {global.Length} entries; the workers have {Dimension}.", nameof(global));
+        }
+
+        if (Fragments is not null)
+        {
+            RunFragmented(global, state, observer);
+            return;
         }
 
         foreach (IWorker<T> worker in _workers)
@@ -187,6 +223,124 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
             OuterOptimizer outer = Outer;
             Chunks.For(Dimension, (start, n) => outer.Apply(new Span<T>((T*)at + start, n), delta.AsSpan(start, n), momentum.AsSpan(start, n)));
             Outer.Advance(state, observed);
+        }
+    }
+
+    // Streaming fragments: the workers step in lock-step; after inner step h, the fragments whose average arrived τ steps
+    // ago merge, then those due at h synchronise (fragment p at t_p, or at H when t_p = 0), each through the reducer and
+    // the outer step on its own slice. The round's counters advance once, at its end. Weights are written only at a
+    // run's first round (BeginRound); later rounds keep the fast weights, which the merges update fragment by fragment.
+    private void RunFragmented(Span<T> global, OuterState<T> state, IInnerStepObserver<T>? observer)
+    {
+        if (state.Momentum.Length != Dimension)
+        {
+            throw new ArgumentException($"The outer state has {state.Momentum.Length} entries; the workers have {Dimension}.", nameof(state));
+        }
+
+        FragmentSchedule fragments = Fragments!;
+        int count = fragments.Count, h0 = InnerSteps, overlap = fragments.Overlap;
+        bool first = state.CompletedRounds == 0;
+        foreach (IFragmentWorker<T> worker in _fragmentWorkers)
+        {
+            if (first)
+            {
+                worker.BeginRound(global);
+            }
+            else
+            {
+                worker.ContinueRound();
+            }
+        }
+
+        RestartContext observed = default;
+        bool observedSet = false;
+        for (int h = 1; h <= h0; h++)
+        {
+            foreach (IFragmentWorker<T> worker in _fragmentWorkers)
+            {
+                worker.InnerStep();
+            }
+
+            observer?.OnInnerStep(h, MeanFastWeights());
+            if (overlap > 0)
+            {
+                for (int p = 0; p < count; p++)
+                {
+                    // Synchronised at step `at` (1..H) of this round or, past H, of the last one (none before the first).
+                    int at = SyncStep(fragments, p), merge = at + overlap;
+                    if (merge == h || (merge - h0 == h && !first))
+                    {
+                        Merge(fragments, p, global);
+                    }
+                }
+            }
+
+            for (int p = 0; p < count; p++)
+            {
+                if (SyncStep(fragments, p) != h)
+                {
+                    continue;
+                }
+
+                int start = fragments.Start(p, Dimension), length = fragments.Length(p, Dimension);
+                Span<T> delta = _delta.AsSpan(start, length), scratch = _scratch.AsSpan(0, length), s = global.Slice(start, length);
+                Reducer.BeginSlice(start, length, Dimension, _workers.Length);
+                for (int m = 0; m < _fragmentWorkers.Length; m++)
+                {
+                    _fragmentWorkers[m].CopyWeights(start, scratch);
+                    TensorPrimitives.Subtract(s, scratch, scratch);
+                    Reducer.Add(m, scratch);
+                }
+
+                Reducer.Mean(delta);
+                if (count == 1)
+                {
+                    // One fragment is the whole Δ: a restart rule may read it, with the momentum before the step.
+                    observed = Outer.Observe<T>(delta, state, MeanLoss());
+                    observedSet = true;
+                }
+
+                Outer.Apply(s, delta, state.Momentum.AsSpan(start, length));
+                if (overlap == 0)
+                {
+                    Merge(fragments, p, global);
+                }
+            }
+        }
+
+        Outer.Advance(state, observedSet ? observed : Outer.Observe<T>(ReadOnlySpan<T>.Empty, state, MeanLoss()));
+    }
+
+    // The inner step after which fragment p synchronises: t_p, or H when t_p = 0.
+    private int SyncStep(FragmentSchedule fragments, int p)
+    {
+        int t = fragments.Offset(p, InnerSteps);
+        return t == 0 ? InnerSteps : t;
+    }
+
+    // f ← α f + (1 − α) s on fragment p of every worker; α = 0 copies s exactly (so P = 1, τ = 0 is the plain round).
+    private void Merge(FragmentSchedule fragments, int p, ReadOnlySpan<T> global)
+    {
+        int start = fragments.Start(p, Dimension), length = fragments.Length(p, Dimension);
+        ReadOnlySpan<T> s = global.Slice(start, length);
+        if (fragments.Alpha == 0)
+        {
+            foreach (IFragmentWorker<T> worker in _fragmentWorkers)
+            {
+                worker.SetWeights(start, s);
+            }
+
+            return;
+        }
+
+        T alpha = T.CreateChecked(fragments.Alpha), keep = T.CreateChecked(1 - fragments.Alpha);
+        Span<T> f = _scratch.AsSpan(0, length);
+        foreach (IFragmentWorker<T> worker in _fragmentWorkers)
+        {
+            worker.CopyWeights(start, f);
+            TensorPrimitives.Multiply(f, alpha, f);
+            TensorPrimitives.MultiplyAdd(s, keep, f, f);
+            worker.SetWeights(start, f);
         }
     }
 

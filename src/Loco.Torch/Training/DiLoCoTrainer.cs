@@ -32,12 +32,12 @@ public sealed class DiLoCoTrainer : IDisposable
     /// <param name="evaluateEvery">Evaluate after every this many rounds (and when asked); 0 = only when asked.</param>
     /// <param name="reducer">How pseudo-gradients are averaged (in process by default).</param>
     public DiLoCoTrainer(IReadOnlyList<ModuleWorker> workers, OuterOptimizer outer, int innerSteps,
-        Func<float[], double>? evaluate = null, int evaluateEvery = 0, IReducer<float>? reducer = null)
+        Func<float[], double>? evaluate = null, int evaluateEvery = 0, IReducer<float>? reducer = null, FragmentSchedule? fragments = null)
     {
         ArgumentNullException.ThrowIfNull(workers);
         ArgumentOutOfRangeException.ThrowIfNegative(evaluateEvery);
         _workers = [.. workers];
-        Round = new TwoPhaseRound<float>(_workers, outer, innerSteps, reducer);
+        Round = new TwoPhaseRound<float>(_workers, outer, innerSteps, reducer, fragments);
         Global = new float[Round.Dimension];
         _workers[0].CopyWeights(Global);
         State = outer.Init<float>(Round.Dimension);
@@ -63,8 +63,12 @@ public sealed class DiLoCoTrainer : IDisposable
     /// <summary>Evaluation period in rounds (0 = only when asked).</summary>
     public int EvaluateEvery { get; }
 
-    /// <summary>Bytes one worker sends per round: one fp32 pseudo-gradient.</summary>
+    /// <summary>Bytes one worker sends per round: one fp32 pseudo-gradient (with fragments, P slices that add up to it).</summary>
     public long BytesPerWorkerPerRound => 4L * Round.Dimension;
+
+    /// <summary>Bytes one worker sends per round as <paramref name="encodedBytes"/> encodes each message (a whole Δ, or each fragment).</summary>
+    public long EncodedBytesPerWorkerPerRound(Func<int, int> encodedBytes) =>
+        (Round.Fragments ?? FragmentSchedule.None).BytesPerRound(Round.Dimension, encodedBytes);
 
     /// <summary>
     /// Runs one round. Throws <see cref="TrainingDivergedException"/> when a worker's loss is non-finite; the global

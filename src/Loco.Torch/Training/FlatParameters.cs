@@ -181,19 +181,28 @@ public sealed class FlatParameters
     public void CopyTo(Span<float> destination)
     {
         CheckLength(destination.Length);
+        CopyTo(0, destination);
+    }
+
+    /// <summary>Copies weights [<paramref name="start"/>, + destination's length) into <paramref name="destination"/>.</summary>
+    public void CopyTo(int start, Span<float> destination)
+    {
+        CheckSlice(start, destination.Length);
         using (no_grad())
         {
             Tensor host = _staging ?? Data;
             if (_staging is not null)
             {
-                _staging.copy_(Data);
+                using Tensor to = _staging.narrow(0, start, destination.Length);
+                using Tensor from = Data.narrow(0, start, destination.Length);
+                to.copy_(from);
             }
 
-            for (int start = 0; start < Length; start += CopyChunk)
+            for (int at = 0; at < destination.Length; at += CopyChunk)
             {
-                int n = Math.Min(CopyChunk, Length - start);
-                using Tensor chunk = host.narrow(0, start, n);
-                MemoryMarshal.Cast<byte, float>(chunk.bytes).CopyTo(destination.Slice(start, n));
+                int n = Math.Min(CopyChunk, destination.Length - at);
+                using Tensor chunk = host.narrow(0, start + at, n);
+                MemoryMarshal.Cast<byte, float>(chunk.bytes).CopyTo(destination.Slice(at, n));
             }
         }
     }
@@ -202,20 +211,37 @@ public sealed class FlatParameters
     public void CopyFrom(ReadOnlySpan<float> source)
     {
         CheckLength(source.Length);
+        CopyFrom(0, source);
+    }
+
+    /// <summary>Overwrites weights [<paramref name="start"/>, + source's length) with <paramref name="source"/>.</summary>
+    public void CopyFrom(int start, ReadOnlySpan<float> source)
+    {
+        CheckSlice(start, source.Length);
         using (no_grad())
         {
             Tensor host = _staging ?? Data;
-            for (int start = 0; start < Length; start += CopyChunk)
+            for (int at = 0; at < source.Length; at += CopyChunk)
             {
-                int n = Math.Min(CopyChunk, Length - start);
-                using Tensor chunk = host.narrow(0, start, n);
-                source.Slice(start, n).CopyTo(MemoryMarshal.Cast<byte, float>(chunk.bytes));
+                int n = Math.Min(CopyChunk, source.Length - at);
+                using Tensor chunk = host.narrow(0, start + at, n);
+                source.Slice(at, n).CopyTo(MemoryMarshal.Cast<byte, float>(chunk.bytes));
             }
 
             if (_staging is not null)
             {
-                Data.copy_(_staging);
+                using Tensor to = Data.narrow(0, start, source.Length);
+                using Tensor from = _staging.narrow(0, start, source.Length);
+                to.copy_(from);
             }
+        }
+    }
+
+    private void CheckSlice(int start, int length)
+    {
+        if (start < 0 || length < 0 || (long)start + length > Length)
+        {
+            throw new ArgumentException($"The slice [{start}, {(long)start + length}) lies outside the module's {Length} weights.");
         }
     }
 

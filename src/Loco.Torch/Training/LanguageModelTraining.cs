@@ -65,6 +65,9 @@ public sealed record TrainingOptions
     /// <summary>Error feedback: each worker keeps what the codec lost and adds it to its next pseudo-gradient.</summary>
     public bool ErrorFeedback { get; init; }
 
+    /// <summary>Streaming fragments (DESIGN.md §8); null = the plain round. In process only.</summary>
+    public Loco.Core.Rounds.FragmentSchedule? Fragments { get; init; }
+
     /// <summary>
     /// The indices of the workers this process runs (each with its own model, optimizer and data shard m of M); null =
     /// all M. A cluster worker process runs its own index alone, with a reducer that reaches the others.
@@ -82,6 +85,7 @@ public sealed record TrainingOptions
     {
         InputChecks.AtLeastOne(Context, "--context", "context length");
         InputChecks.AtLeastOne(Steps, "--steps", "number of inner steps");
+        Fragments?.CheckFamily(Family);
         if (Steps < Family.InnerSteps)
         {
             throw new InvalidInputException("--steps", $"{Steps} inner steps are fewer than one round of H = {Family.InnerSteps} (--inner-steps).");
@@ -273,7 +277,7 @@ public sealed class LanguageModelTraining : IDisposable
 
         var validation = new ValidationLoss(NewModel(options, device), validationBatches, device);
         var trainer = new DiLoCoTrainer(workers, family.OuterOptimizer, family.InnerSteps, options.Evaluates ? validation.Compute : null,
-            options.Evaluates ? options.EvalEvery : 0, reducer);
+            options.Evaluates ? options.EvalEvery : 0, reducer, options.Fragments);
         return new LanguageModelTraining(corpus, options, device, trainer, validation);
     }
 

@@ -15,7 +15,7 @@ public sealed record InnerLoopOptions(LearningRateSchedule Schedule, double Clip
 /// <see cref="InnerStep"/> is one minibatch step (learning-rate schedule by the worker's inner step, gradient clipping,
 /// the optimizer's weight decay). A non-finite loss stops with <see cref="TrainingDivergedException"/> before any update.
 /// </summary>
-public sealed class ModuleWorker : IWorker<float>, IReportsLoss, IDisposable
+public sealed class ModuleWorker : IFragmentWorker<float>, IReportsLoss, IDisposable
 {
     private readonly IMinibatchLoss _loss;
     private readonly IModuleOptimizer _optimizer;
@@ -78,10 +78,22 @@ public sealed class ModuleWorker : IWorker<float>, IReportsLoss, IDisposable
             _optimizer.ResetState();
         }
 
+        ContinueRound();
+    }
+
+    /// <inheritdoc />
+    public void ContinueRound()
+    {
         Round++;
         _stepInRound = 0;
         _roundLossSum = 0;
     }
+
+    /// <inheritdoc />
+    public void CopyWeights(int start, Span<float> destination) => Flat.CopyTo(start, destination);
+
+    /// <inheritdoc />
+    public void SetWeights(int start, ReadOnlySpan<float> values) => Flat.CopyFrom(start, values);
 
     /// <inheritdoc />
     public void InnerStep()

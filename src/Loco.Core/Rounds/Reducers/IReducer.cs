@@ -24,6 +24,15 @@ public interface IReducer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Starts a round's reduction over <paramref name="localWorkers"/> workers of <paramref name="dimension"/> weights.</summary>
     void Begin(int dimension, int localWorkers);
 
+    /// <summary>
+    /// Starts the reduction of one fragment (<see cref="FragmentSchedule"/>): entries [<paramref name="start"/>,
+    /// <paramref name="start"/> + <paramref name="length"/>) of a <paramref name="dimension"/>-long pseudo-gradient; the
+    /// <see cref="Add"/> and <see cref="Mean"/> calls that follow carry that slice. A reducer that keeps per-entry state
+    /// (a codec's error feedback) or keys by position (stochastic rounding) uses the offset; the default is
+    /// <see cref="Begin"/> over the slice.
+    /// </summary>
+    void BeginSlice(int start, int length, int dimension, int localWorkers) => Begin(length, localWorkers);
+
     /// <summary>Adds worker <paramref name="worker"/>'s pseudo-gradient (workers in increasing index, each once).</summary>
     void Add(int worker, ReadOnlySpan<T> pseudoGradient);
 

@@ -11,6 +11,7 @@ namespace Loco.Core.Rounds.Reducers;
 public sealed class InProcessReducer<T> : IReducer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private T[] _sum = [];
+    private int _length;
     private int _workers;
     private int _next = -1;
 
@@ -19,18 +20,21 @@ public sealed class InProcessReducer<T> : IReducer<T> where T : unmanaged, IFloa
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(localWorkers);
-        if (_sum.Length != dimension)
+        // Kept at its largest length, so fragments of unequal lengths (BeginSlice) do not reallocate.
+        if (_sum.Length < dimension)
         {
             _sum = new T[dimension];
         }
         else if (dimension < Chunks.ParallelThreshold)
         {
-            Array.Clear(_sum);
+            Array.Clear(_sum, 0, dimension);
         }
         else
         {
-            ClearInSlices(_sum);
+            ClearInSlices(_sum, dimension);
         }
+
+        _length = dimension;
 
         _workers = localWorkers;
         _next = 0;
@@ -49,12 +53,12 @@ public sealed class InProcessReducer<T> : IReducer<T> where T : unmanaged, IFloa
             throw new InvalidOperationException($"Worker {worker} added out of order: expected worker {_next} of {_workers} (the sum runs in worker-index order).");
         }
 
-        if (pseudoGradient.Length != _sum.Length)
+        if (pseudoGradient.Length != _length)
         {
-            throw new ArgumentException($"The pseudo-gradient has {pseudoGradient.Length} entries; the round has {_sum.Length}.", nameof(pseudoGradient));
+            throw new ArgumentException($"The pseudo-gradient has {pseudoGradient.Length} entries; the round has {_length}.", nameof(pseudoGradient));
         }
 
-        AddInto(_sum, pseudoGradient);
+        AddInto(_sum, _length, pseudoGradient);
         _next++;
     }
 
@@ -66,37 +70,38 @@ public sealed class InProcessReducer<T> : IReducer<T> where T : unmanaged, IFloa
             throw new InvalidOperationException($"Mean after {Math.Max(_next, 0)} of {_workers} workers: every worker adds its pseudo-gradient first.");
         }
 
-        if (destination.Length != _sum.Length)
+        if (destination.Length != _length)
         {
-            throw new ArgumentException($"The destination has {destination.Length} entries; the round has {_sum.Length}.", nameof(destination));
+            throw new ArgumentException($"The destination has {destination.Length} entries; the round has {_length}.", nameof(destination));
         }
 
-        DivideInto(_sum, T.CreateChecked(_workers), destination);
+        DivideInto(_sum, _length, T.CreateChecked(_workers), destination);
         _next = -1;
     }
 
-    private static void ClearInSlices(T[] sum) => Chunks.For(sum.Length, (start, n) => sum.AsSpan(start, n).Clear());
+    private static void ClearInSlices(T[] sum, int length) => Chunks.For(length, (start, n) => sum.AsSpan(start, n).Clear());
 
     // The short paths stay allocation-free: the closures of the sliced paths live in methods of their own (a captured
-    // parameter would allocate its closure on every call).
-    private static void AddInto(T[] sum, ReadOnlySpan<T> delta)
+    // parameter would allocate its closure on every call). Only the first length entries of sum are in use.
+    private static void AddInto(T[] sum, int length, ReadOnlySpan<T> delta)
     {
-        if (sum.Length < Chunks.ParallelThreshold)
+        if (length < Chunks.ParallelThreshold)
         {
-            TensorPrimitives.Add(sum, delta, sum);
+            Span<T> s = sum.AsSpan(0, length);
+            TensorPrimitives.Add(s, delta, s);
         }
         else
         {
-            AddInSlices(sum, delta);
+            AddInSlices(sum, length, delta);
         }
     }
 
-    private static unsafe void AddInSlices(T[] sum, ReadOnlySpan<T> delta)
+    private static unsafe void AddInSlices(T[] sum, int length, ReadOnlySpan<T> delta)
     {
         fixed (T* d = delta)
         {
             nint at = (nint)d;
-            Chunks.For(sum.Length, (start, n) =>
+            Chunks.For(length, (start, n) =>
             {
                 Span<T> s = sum.AsSpan(start, n);
                 TensorPrimitives.Add(s, new ReadOnlySpan<T>((T*)at + start, n), s);
@@ -104,24 +109,24 @@ public sealed class InProcessReducer<T> : IReducer<T> where T : unmanaged, IFloa
         }
     }
 
-    private static void DivideInto(T[] sum, T count, Span<T> destination)
+    private static void DivideInto(T[] sum, int length, T count, Span<T> destination)
     {
-        if (sum.Length < Chunks.ParallelThreshold)
+        if (length < Chunks.ParallelThreshold)
         {
-            TensorPrimitives.Divide(sum, count, destination);
+            TensorPrimitives.Divide(sum.AsSpan(0, length), count, destination);
         }
         else
         {
-            DivideInSlices(sum, count, destination);
+            DivideInSlices(sum, length, count, destination);
         }
     }
 
-    private static unsafe void DivideInSlices(T[] sum, T count, Span<T> destination)
+    private static unsafe void DivideInSlices(T[] sum, int length, T count, Span<T> destination)
     {
         fixed (T* d = destination)
         {
             nint at = (nint)d;
-            Chunks.For(sum.Length, (start, n) => TensorPrimitives.Divide(sum.AsSpan(start, n), count, new Span<T>((T*)at + start, n)));
+            Chunks.For(length, (start, n) => TensorPrimitives.Divide(sum.AsSpan(start, n), count, new Span<T>((T*)at + start, n)));
         }
     }
 }
