@@ -27,6 +27,7 @@ internal sealed class TheoryCommand
     private readonly FamilyOptions _family = new();
     private readonly ProblemOptions _problem = new();
     private readonly RunOptions _run = new();
+    private readonly CodecOptions _codec = new();
     private readonly Option<string?> _mode = Options.Text("--mode",
         "exact (keeps the finite-D fourth-moment term λ_i² E[f_i²] of the gradient noise) or high-dim (drops it: the high-dimensional limit). Default: exact.");
     private readonly Option<int?> _atoms = Options.Int("--atoms",
@@ -49,7 +50,7 @@ internal sealed class TheoryCommand
             "fast-weight risk within each round, and the excess of M workers at batch B over one worker at batch M·B. " +
             "Risk = signal + noise + σ²/2.");
         IEnumerable<Option> options = _family.All.Concat(_problem.All)
-            .Concat([_run.Rounds, _run.Seed, _run.Threads, _mode, _atoms, _innerCurve, _modes, _csv, _json, _compare]);
+            .Concat([_run.Rounds, _run.Seed, _run.Threads, _mode, _atoms, _innerCurve, _modes, _csv, _json, _compare]).Concat(_codec.All);
         foreach (Option option in options)
         {
             command.Options.Add(option);
@@ -63,6 +64,8 @@ internal sealed class TheoryCommand
     {
         FamilyConfig config = _family.Read(r);
         RiskRecursion.CheckSupported(config);
+        (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
+        CodecNoise.CheckSupported(codec, feedback);
         int rounds = r.GetValue(_run.Rounds) ?? 100;
         InputChecks.AtLeastOne(rounds, "--rounds", "number of rounds");
         TheoryMode mode = Options.Choice(r.GetValue(_mode), "--mode", Options.TheoryModes) ?? TheoryMode.Exact;
@@ -89,6 +92,7 @@ internal sealed class TheoryCommand
             RecordInnerSteps = r.GetValue(_innerCurve),
             RecordModes = modesPath is not null,
             Threads = threads,
+            Codec = codec,
         };
 
         var progress = new TheoryProgress();
@@ -109,17 +113,45 @@ internal sealed class TheoryCommand
             multiWorker = new double[theory.RoundsCompleted + 1];
         }
 
+        // With a lossy codec: its predicted cost, the final risk with the codec minus without (and, with a simulation, the
+        // simulated cost as a paired difference on common random numbers: the same seed, runs and data).
+        bool lossy = codec.Kind != Loco.Core.Codecs.CodecKind.Fp32;
+        TheoryResult? uncompressed = lossy ? new RiskRecursion(spectrum, config, noise).Run(options with { Codec = Loco.Core.Codecs.CodecSpec.None, RecordInnerSteps = false, RecordModes = false }) : null;
         SimulationResult? simulation = null;
+        PairedDifference? simulatedCost = null;
         if (compareRuns is int simRuns)
         {
             var simProgress = new SimulationProgress();
             var simOptions = new SimulationOptions
             {
                 Rounds = rounds, Runs = simRuns, Seed = r.GetValue(_run.Seed) ?? 1, Threads = threads, RecordInnerSteps = options.RecordInnerSteps,
+                Codec = codec,
             };
             simulation = terminal.WithProgress("simulating",
                 () => simProgress.RoundsTotal == 0 ? 0 : (double)simProgress.RoundsDone / simProgress.RoundsTotal,
                 () => MonteCarloSimulator.Run(problem!, config, simOptions, simProgress));
+            if (lossy && simulation.RoundsCompleted == theory.RoundsCompleted)
+            {
+                SimulationResult plain = terminal.WithProgress("simulating without the codec", () => 0,
+                    () => MonteCarloSimulator.Run(problem!, config, simOptions with { Codec = Loco.Core.Codecs.CodecSpec.None, RecordInnerSteps = false }));
+                if (plain.RoundsCompleted == simulation.RoundsCompleted)
+                {
+                    simulatedCost = PairedDifference.OfFinalRisk(simulation, plain);
+                }
+            }
+        }
+
+        string? costLine = null;
+        if (uncompressed is not null && uncompressed.RoundsCompleted == theory.RoundsCompleted)
+        {
+            double predicted = theory.FinalRisk - uncompressed.FinalRisk;
+            costLine = $"codec {codec}: predicted cost {predicted:+0.####E+0;-0.####E+0} in final risk ({predicted / uncompressed.FinalRisk:+0.###%;-0.###%}), "
+                + (codec.Blockwise ? $"block model (absmax over {codec.BlockSize})" : $"ε² = {CodecNoise.RelativeVarianceOf(codec):G3}")
+                + (codec.Stochastic ? "" : " (round to nearest: modelled as noise of its measured size, which ignores its bias)");
+            if (simulatedCost is PairedDifference c)
+            {
+                costLine += $"; simulated {c.Mean:+0.####E+0;-0.####E+0} ± {c.StdErr:0.##E+0} (paired, {c.Runs} runs), z = {(predicted - c.Mean) / c.StdErr:+0.00;-0.00}";
+            }
         }
 
         if (csv is not null)
@@ -143,6 +175,11 @@ internal sealed class TheoryCommand
             if (z is not null)
             {
                 terminal.Out.WriteLine(z.ToString());
+            }
+
+            if (costLine is not null)
+            {
+                terminal.Out.WriteLine(costLine);
             }
 
             if (csv is not null)

@@ -122,7 +122,8 @@ public sealed class RiskRecursion
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return options.Kernel == TheoryKernel.Stepwise ? RunStepwise(options, progress, cancellation) : RunOnePass(options, progress, cancellation);
+        bool lossy = options.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32;
+        return options.Kernel == TheoryKernel.Stepwise || lossy ? RunStepwise(options, progress, cancellation) : RunOnePass(options, progress, cancellation);
     }
 
     private TheoryResult RunOnePass(TheoryOptions options, TheoryProgress? progress, CancellationToken cancellation)
@@ -260,6 +261,11 @@ public sealed class RiskRecursion
             geometric[k] = sum / h;
         }
 
+        // The codec's error (CodecNoise): E[ξ²] per atom from each worker's E[Δ²] = E s² (1 − 2qᴴ) + D.
+        CodecNoise? codec = options.Codec.Kind == Loco.Core.Codecs.CodecKind.Fp32 ? null : new CodecNoise(options.Codec, _spectrum.Weight);
+        var deltaSquare = codec is null ? null : new double[n];
+        var codecVariance = codec is null ? null : new double[n];
+
         // State: mean coefficients a (s), b (v); raw moments E s², E s v, E v²; D = one worker's E f².
         var a = new double[n];
         var b = new double[n];
@@ -312,7 +318,17 @@ public sealed class RiskRecursion
                 }
             }
 
-            // Outer step on the 3×3 moments of (s, v, f̄), then the restart.
+            if (codec is not null)
+            {
+                for (int k = 0; k < n; k++)
+                {
+                    deltaSquare![k] = Math.Max(0, mss[k] * (1 - 2 * qH[k]) + d[k]);
+                }
+
+                codec.Variance(deltaSquare, codecVariance);
+            }
+
+            // Outer step on the 3×3 moments of (s, v, f̄), then the restart. The codec's ξ̄ enters as f̄ − ξ̄.
             bool reset = Restarts(restart, round, ref sinceRestart);
             double sumGeometric = 0;
             sumMss = 0;
@@ -320,7 +336,7 @@ public sealed class RiskRecursion
             for (int k = 0; k < n; k++)
             {
                 double ss = mss[k], sv = msv[k], vv = mvv[k], qh = qH[k];
-                double ff = d[k] * invM + shared * qh * qh * ss;
+                double ff = d[k] * invM + shared * qh * qh * ss + (codecVariance is null ? 0 : codecVariance[k] * invM);
                 double fs = qh * ss, fv = qh * sv;
                 sumGeometric += g[k] * ss * geometric[k];
                 double ssNew = map.Ss * map.Ss * ss + map.Sv * map.Sv * vv + map.Sf * map.Sf * ff

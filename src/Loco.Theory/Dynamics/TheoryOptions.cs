@@ -27,6 +27,13 @@ public sealed record TheoryOptions
     /// </summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>
+    /// The codec each worker's pseudo-gradient passes through (DESIGN.md §8): its error enters as the
+    /// <see cref="CodecNoise"/> term (stochastic rounding: unbiased, modelled in size; round to nearest: approximated as
+    /// noise). fp32 adds nothing. A lossy codec runs the step-by-step kernel.
+    /// </summary>
+    public Loco.Core.Codecs.CodecSpec Codec { get; init; } = Loco.Core.Codecs.CodecSpec.None;
+
     /// <summary>How the inner phase is computed (the same numbers either way, up to rounding).</summary>
     public TheoryKernel Kernel { get; init; } = TheoryKernel.OnePass;
 
