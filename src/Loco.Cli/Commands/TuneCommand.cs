@@ -56,12 +56,14 @@ internal sealed class TuneCommand
         (Knob.RestartPeriod, Options.Text("--restart-period-range", "Search range of K in rounds as lo:hi (whole numbers, 0 ≤ lo < hi; lo = 0 adds 'never'). Default: 0:16.")),
     ];
 
+    private readonly CodecOptions _codec = new();
+
     public Command Build(Terminal terminal)
     {
         var command = new Command("tune",
             "Tune a member of the family on a linear-regression problem with the exact risk recursion (inner SGD): a grid over the free knobs, " +
             "refined by a coordinate search, minimising the final risk after the rounds that fit in --samples. Prints the best settings and the runner-ups.");
-        foreach (Option option in _family.All.Concat(_problem.All).Append(_samples).Append(_free).Append(_grid).Append(_refine).Append(_top).Append(_mode).Append(_csv).Append(_json).Concat(_ranges.Select(x => x.Option)))
+        foreach (Option option in _family.All.Concat(_problem.All).Append(_samples).Append(_free).Append(_grid).Append(_refine).Append(_top).Append(_mode).Append(_csv).Append(_json).Concat(_ranges.Select(x => x.Option)).Concat(_codec.All))
         {
             command.Options.Add(option);
         }
@@ -74,6 +76,8 @@ internal sealed class TuneCommand
     {
         FamilyConfig config = _family.Read(r);
         RiskRecursion.CheckSupported(config);
+        (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
+        CodecNoise.CheckSupported(codec, feedback);
         Knob free = ParseKnobs(r.GetValue(_free));
         long samples = r.GetValue(_samples) ?? 100_000;
         int top = r.GetValue(_top) ?? 5;
@@ -106,7 +110,7 @@ internal sealed class TuneCommand
         };
         LinearRegressionProblem problem = _problem.Read(r);
         AtomSpectrum spectrum = AtomSpectrum.FromProblem(problem);
-        var model = new RecursionRiskModel(spectrum, problem.Noise, mode);
+        var model = new RecursionRiskModel(spectrum, problem.Noise, mode) { Codec = codec };
 
         int done = 0, planned = 1;
         TuningResult result = terminal.WithProgress("tuning", () => Math.Min(1, (double)Volatile.Read(ref done) / Math.Max(1, Volatile.Read(ref planned))),

@@ -11,6 +11,9 @@ namespace Loco.Theory.Tuning;
 /// <param name="Mode">Exact or the high-dimensional limit.</param>
 public sealed record RecursionRiskModel(AtomSpectrum Spectrum, double Noise, TheoryMode Mode = TheoryMode.Exact) : IRiskModel
 {
+    /// <summary>The codec every candidate sends its pseudo-gradients through: a fixed constraint of the tuning (fp32: none).</summary>
+    public Loco.Core.Codecs.CodecSpec Codec { get; init; } = Loco.Core.Codecs.CodecSpec.None;
+
     /// <inheritdoc />
     public RiskOutcome Evaluate(FamilyConfig config, long samples)
     {
@@ -20,7 +23,7 @@ public sealed record RecursionRiskModel(AtomSpectrum Spectrum, double Noise, The
             return new RiskOutcome(Spectrum.InitialExcessRisk() + Noise * Noise / 2, 0, null);
         }
 
-        TheoryResult result = new RiskRecursion(Spectrum, config, Noise).Run(new TheoryOptions { Rounds = rounds, Mode = Mode });
+        TheoryResult result = new RiskRecursion(Spectrum, config, Noise).Run(new TheoryOptions { Rounds = rounds, Mode = Mode, Codec = Codec });
         return result.DivergedAtRound is int d
             ? new RiskOutcome(double.PositiveInfinity, rounds, d)
             : new RiskOutcome(result.FinalRisk, rounds, null);
