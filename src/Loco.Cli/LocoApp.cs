@@ -16,12 +16,25 @@ public static class LocoApp
             ? Terminal.System
             : new Terminal(stdout ?? Console.Out, stderr ?? Console.Error, interactive ?? false)) with { Cancellation = cancellationToken };
         RootCommand root = Build(terminal);
+        IReadOnlyDictionary<string, (string File, string Key)> fromFile;
+        try
+        {
+            // --config FILE: the file's settings become flags (the command line's own flags override them).
+            (args, fromFile) = ConfigFile.Expand(root, args);
+        }
+        catch (InvalidInputException ex)
+        {
+            terminal.Error.WriteLine($"loco: {ex.Subject}: {ex.Problem}");
+            return ExitCodes.BadInput;
+        }
+
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
             // The first error is the one to fix; the rest usually follow from it. A mistyped command or flag gets the
             // nearest name.
-            terminal.Error.WriteLine($"loco: {Suggestions.ForUnknownToken(root, parsed, args) ?? parsed.Errors[0].Message}");
+            terminal.Error.WriteLine($"loco: {Suggestions.ForUnknownToken(root, parsed, args) ?? parsed.Errors[0].Message}"
+                + (fromFile.Count > 0 ? $" (with the settings of {fromFile.Values.First().File})" : ""));
 
             terminal.Error.WriteLine("Run 'loco --help' (or 'loco <command> --help') for the options.");
             return ExitCodes.BadInput;
@@ -33,7 +46,9 @@ public static class LocoApp
         }
         catch (InvalidInputException ex)
         {
-            terminal.Error.WriteLine($"loco: {ex.Subject}: {ex.Problem}");
+            // A value from the --config file is named by the file and its key.
+            string subject = fromFile.TryGetValue(ex.Subject, out var source) ? $"{source.File}: {source.Key}" : ex.Subject;
+            terminal.Error.WriteLine($"loco: {subject}: {ex.Problem}");
             return ExitCodes.BadInput;
         }
         catch (OutputFileException ex)

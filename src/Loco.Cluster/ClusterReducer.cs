@@ -14,7 +14,7 @@ namespace Loco.Cluster;
 /// coordinator, waits for the round's commit and downloads the new global weights. Nothing in Loco.Core or Loco.Torch
 /// knows Orleans: the round and the training loop are the in-process ones.
 /// </summary>
-public sealed class ClusterReducer : IRemoteOuterStep<float>
+public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
 {
     private readonly IGrainFactory _grains;
     private readonly DataPlane.DataPlaneClient? _data;

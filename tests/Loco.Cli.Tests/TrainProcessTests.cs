@@ -149,4 +149,27 @@ public sealed class TrainProcessTests() : CliTestBase("train-process")
             Run("umount", disk);
         }
     }
+
+    [Fact]
+    public void LogFormatJsonWritesOneJsonObjectPerRoundThroughTheConsoleLogger()
+    {
+        // A child process: the console logger writes to the real standard output.
+        var (code, output, err) = LocoChild.Run(Limit, "train", "--steps", "12", "--inner-steps", "4", "--batch", "2", "--context", "8",
+            "--log-format", "json", "--json", "--out", PathOf("log"));
+        Assert.True(code == 0, err);
+        string[] lines = [.. err.Split('\n').Where(l => l.StartsWith('{'))];
+        Assert.Equal(3, lines.Length);
+        for (int k = 0; k < 3; k++)
+        {
+            using var line = System.Text.Json.JsonDocument.Parse(lines[k]);
+            System.Text.Json.JsonElement state = line.RootElement.GetProperty("State");
+            Assert.Equal(k + 1, state.GetProperty("Round").GetInt32());
+            Assert.True(state.GetProperty("BytesSent").GetInt64() > 0);
+            Assert.True(state.GetProperty("OuterStepNorm").GetDouble() > 0);
+        }
+
+        using var summary = System.Text.Json.JsonDocument.Parse(output); // standard output holds the --json summary alone
+        Assert.Equal(3, summary.RootElement.GetProperty("rounds").GetInt32());
+        Assert.Equal(2, LocoChild.Run(Limit, "train", "--log-format", "xml", "--out", PathOf("bad")).Code);
+    }
 }

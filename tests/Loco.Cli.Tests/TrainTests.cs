@@ -69,6 +69,7 @@ public sealed class TrainTests() : CliTestBase("train")
     [InlineData("--corpus", "/no/such/file.txt", "--corpus")]
     [InlineData("--device", "tpu", "--device")]
     [InlineData("--steps", "2", "--steps")]
+    [InlineData("--lr-schedule", "cosh", "--lr-schedule")]
     public void BadInputExitsTwoNamingTheFlagAndWritesNothing(string flag, string value, string named)
     {
         string outFolder = PathOf("bad");
@@ -145,6 +146,24 @@ public sealed class TrainTests() : CliTestBase("train")
         Assert.True(code2 == 0, err2);
         Assert.Contains("resuming at round 2 of 4", output2);
         Assert.Equal(WithoutSeconds(straight), WithoutSeconds(outFolder));
+    }
+
+    [Fact]
+    public void AScheduleChangesTheCurveAndAResumedRunKeepsIt()
+    {
+        string cosine = PathOf("cosine"), wsd = PathOf("wsd");
+        Assert.Equal(0, Loco(Resumable(cosine)).Code);
+        Assert.Equal(0, Loco(Resumable(wsd, "--lr-schedule", "wsd:0.5")).Code);
+        Assert.NotEqual(WithoutSeconds(cosine), WithoutSeconds(wsd));
+
+        string stopped = PathOf("wsd-stopped");
+        Assert.Equal(130, LocoStoppedAt("round 2/4", Resumable(stopped, "--lr-schedule", "wsd:0.5")).Code);
+        var (bad, _, badErr) = Loco("train", "--resume", stopped, "--lr-schedule", "cosine");
+        Assert.Equal(2, bad);
+        Assert.StartsWith("loco: --lr-schedule: ", badErr);
+        var (code, _, err) = Loco("train", "--resume", stopped);
+        Assert.True(code == 0, err);
+        Assert.Equal(WithoutSeconds(wsd), WithoutSeconds(stopped));
     }
 
     [Fact]

@@ -143,6 +143,11 @@ internal static class SweepChildProcess
             args.Add("--error-feedback");
         }
 
+        if (o.Schedule.Kind != Loco.Torch.Training.ScheduleKind.Cosine)
+        {
+            args.AddRange(["--lr-schedule", o.Schedule.Spec]);
+        }
+
         return args;
     }
 }

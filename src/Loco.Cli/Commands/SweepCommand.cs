@@ -57,6 +57,8 @@ internal sealed class SweepCommand
     private readonly Option<bool> _quick = Options.Flag("--quick", "A test-sized sweep (H = 4, a 2×2 grid, 6 rounds, B = 4, T = 16) that runs in seconds.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the tables.");
     private readonly CodecOptions _codec = new();
+    private readonly Option<string?> _schedule = Options.Text("--lr-schedule",
+        "Every cell's inner learning rate after its warmup: constant, cosine, linear or wsd[:F] (as loco train). Default: cosine.");
 
     // Internal: a child process trains one cell (see SweepChildProcess); validation windows are --quick's knob.
     private readonly Option<int?> _cell = new("--cell") { Hidden = true };
@@ -76,7 +78,7 @@ internal sealed class SweepCommand
                  {
                      _hs, _restart, _lrs, _momenta, _outer, _outerForm, _model, _corpus, _rounds, _workers, _batch, _context, _innerLr, _seed,
                      _margin, _parallel, _device, _out, _quick, _json, _cell, _validationWindows,
-                 }.Concat(_codec.All))
+                 }.Concat(_codec.All).Append(_schedule).Append(ConfigFile.CreateOption()))
         {
             command.Options.Add(option);
         }
@@ -111,6 +113,11 @@ internal sealed class SweepCommand
         };
         (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
         options = options with { Codec = codec, ErrorFeedback = feedback };
+        if (r.GetValue(_schedule) is string schedule)
+        {
+            (Loco.Torch.Training.ScheduleKind kind, double fraction) = Loco.Torch.Training.LearningRateSchedule.Parse(schedule);
+            options = options with { Schedule = new Loco.Torch.Training.LearningRateSchedule(1) { Kind = kind, DecayFraction = fraction } };
+        }
         options.Validate();
         return options;
     }

@@ -49,7 +49,9 @@ internal sealed class TrainCommand(bool coordinator = false)
     private readonly Option<int?> _steps = Options.Int("--steps", $"Inner steps per worker over the whole run (rounded down to whole rounds of H). Default: {TrainingDefaults.Steps}.");
     private readonly Option<int?> _context = Options.Int("--context", $"T, tokens per training row. Default: {TrainingDefaults.Context}.");
     private readonly Option<int?> _evalEvery = Options.Int("--eval-every", "Validation loss of the global weights every this many rounds (and after the last); 0 = only at the end. Default: 1.");
-    private readonly Option<int?> _warmup = Options.Int("--warmup", "Linear warmup of the inner learning rate, in inner steps; then cosine decay to 10% at the last step. Default: 5% of --steps.");
+    private readonly Option<int?> _warmup = Options.Int("--warmup", "Linear warmup of the inner learning rate, in inner steps; then --lr-schedule's shape. Default: 5% of --steps.");
+    private readonly Option<string?> _schedule = Options.Text("--lr-schedule",
+        "The inner learning rate after its warmup: constant, cosine (down to 10% of the peak at the last step), linear (straight down to 10%), or wsd[:F] (warmup-stable-decay: the peak until the last fraction F of the steps, default 0.2, then straight down to 10%). Default: cosine.");
     private readonly Option<double?> _clip = Options.Double("--clip", "Clip each worker's gradient norm to this before every inner step (0 = no clipping). Default: 1.");
     private readonly Option<int?> _threads = Options.Int("--threads", "TorchSharp threads on the CPU (≥ 1); results are identical run to run for a given count. Default: 1 (fastest on a small shared machine).");
     private readonly Option<string?> _device = Options.Text("--device", "cpu or cuda. Default: cpu.");
@@ -70,11 +72,17 @@ internal sealed class TrainCommand(bool coordinator = false)
     private Command? _command;
 
     /// <summary>The flags that are not settings of the run: they may differ on resume and are not saved.</summary>
-    private IEnumerable<Option> SessionFlags => [_out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard];
+    private readonly Option<string?> _config = ConfigFile.CreateOption();
+    private readonly Option<string?> _logFormat = Options.Text("--log-format",
+        "text (a line per round when the output is not a terminal) or json (a JSON object per round, through Microsoft.Extensions.Logging's JSON console formatter: round, losses, tokens, tokens/s, bytes sent, outer-step norm, restart). Default: text.");
+    private readonly Option<bool> _printConfig = Options.Flag("--print-config",
+        "Print the run's effective settings (the --config file with the command line's flags applied) as a config file's JSON, check them, and exit.");
+
+    private IEnumerable<Option> SessionFlags => [_config, _printConfig, _logFormat, _out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard];
 
     private IEnumerable<Option> All =>
         new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All).Concat(_codec.All).Concat(_fragments.All)
-            .Concat([_evalEvery, _warmup, _clip, _threads, _device, _seed, _out, _overwrite, _json])
+            .Concat([_evalEvery, _warmup, _schedule, _clip, _threads, _device, _seed, _out, _overwrite, _json, _config, _printConfig, _logFormat])
             .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard, _resume] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease, _cert, _dashboard]);
 
     public Command Build(Terminal terminal)
@@ -123,6 +131,7 @@ internal sealed class TrainCommand(bool coordinator = false)
         int steps = r.GetValue(_steps) ?? TrainingDefaults.Steps;
         int context = r.GetValue(_context) ?? TrainingDefaults.Context;
         string model = (r.GetValue(_model) ?? TrainingDefaults.Model).Trim().ToLowerInvariant();
+        (ScheduleKind Kind, double DecayFraction) schedule = r.GetValue(_schedule) is string s ? LearningRateSchedule.Parse(s) : (ScheduleKind.Cosine, 0.2);
         var options = new TrainingOptions
         {
             Model = LlamaConfig.Preset(model, maxContext: Math.Max(context, 1)),
@@ -131,6 +140,8 @@ internal sealed class TrainCommand(bool coordinator = false)
             Steps = steps,
             EvalEvery = r.GetValue(_evalEvery) ?? 1,
             WarmupSteps = r.GetValue(_warmup) ?? steps / 20,
+            Schedule = schedule.Kind,
+            DecayFraction = schedule.DecayFraction,
             ClipNorm = r.GetValue(_clip) ?? 1.0,
             Seed = r.GetValue(_seed) ?? 1,
             Device = r.GetValue(_device) ?? "cpu",
@@ -177,6 +188,7 @@ internal sealed class TrainCommand(bool coordinator = false)
         {
             ["--model"] = s.Model, ["--corpus"] = s.Corpus ?? "(generated)", ["--tokenizer"] = s.Tokenizer + (s.RawBytes ? " (raw bytes)" : ""),
             ["--steps"] = $"{o.Steps}", ["--context"] = $"{o.Context}", ["--eval-every"] = $"{o.EvalEvery}", ["--warmup"] = $"{o.WarmupSteps}",
+            ["--lr-schedule"] = new LearningRateSchedule(0) { Kind = o.Schedule, DecayFraction = o.DecayFraction }.Spec,
             ["--clip"] = R(o.ClipNorm), ["--threads"] = $"{o.Threads}", ["--device"] = o.Device.Trim().ToLowerInvariant(), ["--seed"] = $"{o.Seed}",
             ["--inner-lr"] = R(f.InnerLr), ["--inner-steps"] = $"{f.InnerSteps}", ["--workers"] = $"{f.Workers}", ["--batch"] = $"{f.BatchSize}",
             ["--outer-lr"] = R(f.OuterLr), ["--outer-momentum"] = R(f.OuterMomentum), ["--outer"] = $"{f.OuterKind}", ["--outer-form"] = $"{f.OuterForm}",
@@ -246,6 +258,14 @@ internal sealed class TrainCommand(bool coordinator = false)
 
     private int Execute(ParseResult r, Terminal terminal)
     {
+        if (r.GetValue(_printConfig))
+        {
+            Dictionary<string, string> flags = GivenFlags(r);
+            Read(r, flags); // a bad value is refused here, as the run would refuse it
+            terminal.Out.WriteLine(ConfigFile.ToJson(flags));
+            return ExitCodes.Ok;
+        }
+
         if (coordinator)
         {
             _fragments.RefuseOn(r, "loco coordinator");
@@ -285,6 +305,7 @@ internal sealed class TrainCommand(bool coordinator = false)
         }
 
         // Everything is read and checked before anything is trained or written.
+        bool jsonLog = LogFormatIsJson(r);
         string? resume = r.GetValue(_resume);
         string outFolder;
         Setup setup;
@@ -331,7 +352,7 @@ internal sealed class TrainCommand(bool coordinator = false)
         }
 
         bool json = r.GetValue(_json);
-        TextWriter lines = json ? terminal.Error : terminal.Out;
+        TextWriter lines = json || jsonLog ? terminal.Error : terminal.Out;
         lines.WriteLine($"loco train: {corpus.Name}; model {setup.Model} ({run.ParameterCount:N0} weights); {options.Family}; " +
                                $"{options.Rounds} rounds of H = {options.Family.InnerSteps}, context {options.Context}, device {options.Device}.");
         if (resume is not null)
@@ -341,6 +362,12 @@ internal sealed class TrainCommand(bool coordinator = false)
 
         var csv = new TrainCsv(Path.Combine(outFolder, "train.csv"), setup.Method, setup.Model, options, run.Trainer.EncodedBytesPerWorkerPerRound(options.Codec.Create().EncodedBytes));
         Files.Write("--out", () => csv.Begin(run.History));
+        if (resume is null)
+        {
+            // The run's effective settings as a config file: `loco train --config DIR/config.json` runs it again.
+            Files.Write("--out", () => File.WriteAllText(Path.Combine(outFolder, "config.json"), ConfigFile.ToJson(setup.Options.Flags ?? new Dictionary<string, string>()) + "\n"));
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(terminal.Cancellation);
         int interrupts = 0;
         using PosixSignalRegistration? sigint = terminal.OwnsProcess ? PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
@@ -357,7 +384,8 @@ internal sealed class TrainCommand(bool coordinator = false)
         long lastCheckpoint = resume is null ? -1 : resumedAt;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long tokensAtStart = run.Tokens;
-        Action<RoundReport>? progress = terminal.Interactive ? null : report =>
+        using Microsoft.Extensions.Logging.ILoggerFactory? logs = jsonLog ? JsonLogs(toStandardError: json) : null;
+        Action<RoundReport>? progress = terminal.Interactive || jsonLog ? null : report =>
         {
             if (report.Round > 0)
             {
@@ -370,6 +398,9 @@ internal sealed class TrainCommand(bool coordinator = false)
             outcome = Train(terminal, run, loopCheck with
             {
                 CheckpointFolder = checkpointFolder,
+                Logger = logs?.CreateLogger("Loco.Training"),
+                ModelName = setup.Model,
+                MethodName = setup.Method,
                 OnRound = report =>
                 {
                     csv.Append(report);
@@ -689,6 +720,28 @@ internal sealed class TrainCommand(bool coordinator = false)
             });
         return outcome!;
     }
+
+    private bool LogFormatIsJson(ParseResult r) => (r.GetValue(_logFormat)?.Trim().ToLowerInvariant()) switch
+    {
+        null or "text" => false,
+        "json" => true,
+        string other => throw new InvalidInputException("--log-format", $"'{other}' is not a log format: use text or json."),
+    };
+
+    // One JSON object per log line (Microsoft.Extensions.Logging's console provider with its JSON formatter), on standard
+    // output, or on standard error when standard output carries the --json summary.
+    private static Microsoft.Extensions.Logging.ILoggerFactory JsonLogs(bool toStandardError) =>
+        Microsoft.Extensions.Logging.LoggerFactory.Create(b =>
+        {
+            Microsoft.Extensions.Logging.ConsoleLoggerExtensions.AddJsonConsole(b, o =>
+            {
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+                o.TimestampFormat = "O";
+                o.UseUtcTimestamp = true;
+            });
+            Microsoft.Extensions.DependencyInjection.OptionsServiceCollectionExtensions.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(b.Services,
+                o => o.LogToStandardErrorThreshold = toStandardError ? Microsoft.Extensions.Logging.LogLevel.Trace : Microsoft.Extensions.Logging.LogLevel.None);
+        });
 
     private static string RoundLine(RoundReport report, TrainingOptions options, double tokensPerSecond)
     {

@@ -11,7 +11,7 @@ namespace Loco.Core.Codecs;
 /// </summary>
 /// <remarks>Values travel as fp32 whatever <typeparamref name="T"/> is; decoded values are summed in <typeparamref name="T"/>
 /// (double in the simulator).</remarks>
-public sealed class CompressingReducer<T> : IReducer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class CompressingReducer<T> : IReducer<T>, ICountsBytes where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IReducer<T> _inner;
     private readonly ICodec _codec;

@@ -72,6 +72,11 @@ public sealed class SweepFolder
             settings["error_feedback"] = options.ErrorFeedback ? "true" : "false";
         }
 
+        if (options.Schedule.Kind != Loco.Torch.Training.ScheduleKind.Cosine)
+        {
+            settings["lr_schedule"] = options.Schedule.Spec;
+        }
+
         return settings;
     }
 

@@ -75,6 +75,9 @@ public sealed record SweepOptions
     /// <summary>Error feedback in every cell.</summary>
     public bool ErrorFeedback { get; init; }
 
+    /// <summary>Every cell's inner learning-rate schedule after warmup (cosine by default; see <see cref="LearningRateSchedule"/>).</summary>
+    public LearningRateSchedule Schedule { get; init; } = new(1);
+
     /// <summary>The restart settings swept: 0, then K when K &gt; 0.</summary>
     public IReadOnlyList<int> RestartSettings => RestartPeriod > 0 ? [0, RestartPeriod] : [0];
 
@@ -146,6 +149,8 @@ public sealed record SweepOptions
             ValidationWindows = ValidationWindows,
             Codec = Codec,
             ErrorFeedback = ErrorFeedback,
+            Schedule = Schedule.Kind,
+            DecayFraction = Schedule.DecayFraction,
         };
     }
 

@@ -10,7 +10,17 @@ namespace Loco.Torch.Training;
 /// <param name="ValidationLoss">Loss of the global weights after the round, or NaN when not evaluated this round.</param>
 /// <param name="Items">Items (tokens) the round consumed across workers.</param>
 /// <param name="Seconds">Wall-clock seconds since the start of training when the round ended (set by the caller).</param>
-public readonly record struct RoundReport(long Round, double TrainLoss, double ValidationLoss, long Items, double Seconds = 0);
+public readonly record struct RoundReport(long Round, double TrainLoss, double ValidationLoss, long Items, double Seconds = 0)
+{
+    /// <summary>Payload bytes this process's workers sent in the round, as encoded (0 where unknown: round 0, a resumed history).</summary>
+    public long BytesSent { get; init; }
+
+    /// <summary>‖s_after − s_before‖₂, the length of the round's outer step (NaN where unknown).</summary>
+    public double OuterStepNorm { get; init; } = double.NaN;
+
+    /// <summary>Whether the restart schedule reset the outer momentum after this round.</summary>
+    public bool Restarted { get; init; }
+}
 
 /// <summary>
 /// DiLoCo (any member of the two-phase family) for TorchSharp modules: M <see cref="ModuleWorker"/>s in this process,
@@ -21,6 +31,8 @@ public sealed class DiLoCoTrainer : IDisposable
 {
     private readonly ModuleWorker[] _workers;
     private readonly Func<float[], double>? _evaluate;
+    private readonly float[] _before;
+    private long _bytesBefore;
 
     /// <summary>
     /// Creates the trainer. The global weights start as worker 0's module weights (so a seeded model fixes them).
@@ -41,6 +53,7 @@ public sealed class DiLoCoTrainer : IDisposable
         Global = new float[Round.Dimension];
         _workers[0].CopyWeights(Global);
         State = outer.Init<float>(Round.Dimension);
+        _before = new float[Round.Dimension];
         _evaluate = evaluate;
         EvaluateEvery = evaluateEvery;
     }
@@ -76,7 +89,21 @@ public sealed class DiLoCoTrainer : IDisposable
     /// </summary>
     public RoundReport RunRound()
     {
+        Global.CopyTo(_before, 0);
+        long restarts = State.Restarts;
         Round.Run(Global, State);
+        double stepNorm = System.Numerics.Tensors.TensorPrimitives.Distance<float>(_before, Global);
+        long bytes;
+        if (Round.Reducer is ICountsBytes counter)
+        {
+            bytes = counter.BytesSent - _bytesBefore;
+            _bytesBefore = counter.BytesSent;
+        }
+        else
+        {
+            bytes = BytesPerWorkerPerRound * _workers.Length;
+        }
+
         double loss = 0;
         long items = 0;
         foreach (ModuleWorker worker in _workers)
@@ -87,7 +114,10 @@ public sealed class DiLoCoTrainer : IDisposable
 
         long round = State.CompletedRounds;
         double validation = EvaluateEvery > 0 && round % EvaluateEvery == 0 ? Evaluate() : double.NaN;
-        return new RoundReport(round, loss / _workers.Length, validation, items);
+        return new RoundReport(round, loss / _workers.Length, validation, items)
+        {
+            BytesSent = bytes, OuterStepNorm = stepNorm, Restarted = State.Restarts > restarts,
+        };
     }
 
     /// <summary>The evaluation of the current global weights (NaN without an evaluator).</summary>

@@ -41,8 +41,14 @@ public sealed record TrainingOptions
     /// <summary>Linear warmup of the inner learning rate, in inner steps.</summary>
     public int WarmupSteps { get; init; }
 
-    /// <summary>Final inner learning rate as a fraction of the peak (cosine decay).</summary>
+    /// <summary>Final inner learning rate as a fraction of the peak (the decay's floor).</summary>
     public double MinLrFraction { get; init; } = 0.1;
+
+    /// <summary>The inner learning rate's shape after warmup: constant, cosine (the default), linear or WSD.</summary>
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+
+    /// <summary>WSD's decay phase as a fraction of the steps after warmup.</summary>
+    public double DecayFraction { get; init; } = 0.2;
 
     /// <summary>Gradient-norm clip; 0 = none.</summary>
     public double ClipNorm { get; init; } = 1.0;
@@ -144,6 +150,15 @@ public sealed record TrainingLoop
 
     /// <summary>Called after each checkpoint written, with its round.</summary>
     public Action<long>? OnCheckpoint { get; init; }
+
+    /// <summary>Where each round's log line goes (see <see cref="TrainingMetrics"/>); null: nowhere.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
+
+    /// <summary>The model's name in the metrics' <c>loco.model</c> tag.</summary>
+    public string ModelName { get; init; } = "model";
+
+    /// <summary>The method's name in the metrics' <c>loco.method</c> tag.</summary>
+    public string MethodName { get; init; } = "two-phase";
 }
 
 /// <summary>How <see cref="LanguageModelTraining.Train"/> ended.</summary>
@@ -240,7 +255,11 @@ public sealed class LanguageModelTraining : IDisposable
         Device device = ResolveDevice(options.Device);
         set_num_threads(options.Threads);
         random.manual_seed((long)(options.Seed & long.MaxValue));
-        var schedule = new LearningRateSchedule(family.InnerLr, options.WarmupSteps, options.Rounds * (long)family.InnerSteps, options.MinLrFraction);
+        var schedule = new LearningRateSchedule(family.InnerLr, options.WarmupSteps, options.Rounds * (long)family.InnerSteps, options.MinLrFraction)
+        {
+            Kind = options.Schedule,
+            DecayFraction = options.DecayFraction,
+        };
         var inner = new InnerLoopOptions(schedule, options.ClipNorm, family.ResetInnerState);
         Func<FlatParameters, IModuleOptimizer> optimizer = family.InnerKind switch
         {
@@ -376,7 +395,10 @@ public sealed class LanguageModelTraining : IDisposable
                 report = report with { ValidationLoss = Evaluate() };
             }
 
-            _history.Add(report with { Seconds = before + clock.Elapsed.TotalSeconds });
+            double now = before + clock.Elapsed.TotalSeconds;
+            double roundSeconds = now - (_history.Count > 0 ? _history[^1].Seconds : before);
+            _history.Add(report with { Seconds = now });
+            TrainingMetrics.Record(_history[^1], roundSeconds, Options.Rounds, loop.ModelName, loop.MethodName, loop.Logger);
             if (last || (loop.CheckpointEvery > 0 && report.Round % loop.CheckpointEvery == 0))
             {
                 Checkpoint(loop);

@@ -310,7 +310,7 @@ public static class TrainingCheckpoint
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(o);
         FamilyConfig f = o.Family;
-        return new JsonObject
+        var settings = new JsonObject
         {
             ["model"] = JsonSerializer.SerializeToNode(o.Model),
             ["corpus"] = corpus.Name,
@@ -336,6 +336,18 @@ public static class TrainingCheckpoint
             ["eval_every"] = o.EvalEvery,
             ["threads"] = o.Threads,
         };
+        if (o.Schedule != ScheduleKind.Cosine)
+        {
+            // Recorded only when not the default, so checkpoints written before schedules existed still resume.
+            settings["lr_schedule"] = new LearningRateSchedule(0) { Kind = o.Schedule, DecayFraction = o.DecayFraction }.Spec;
+        }
+
+        if (o.Fragments is { IsPlain: false } fragments)
+        {
+            settings["fragments"] = fragments.ToString();
+        }
+
+        return settings;
     }
 }
 
