@@ -6,12 +6,12 @@ namespace Loco.Cli.Tests;
 /// </summary>
 public sealed class CodecTheoryCliTests() : CliTestBase("codec-theory")
 {
-    private static readonly string[] Setting = ["--preset", "sla", "--noise", "0.001", "--batch", "256", "--workers", "2", "--dim", "96", "--threads", "2"];
+    private static readonly string[] Setting = ["--preset", "sla", "--noise", "0.001", "--batch", "64", "--workers", "2", "--dim", "32", "--threads", "2"];
 
     [Fact]
     public void TheoryPrintsTheCodecsPredictedCostAndItsPairedSimulatedCost()
     {
-        var (code, output, err) = Loco(["theory", .. Setting, "--rounds", "25", "--compress", "int4:64", "--stochastic-rounding", "--compare-simulation", "200"]);
+        var (code, output, err) = Loco(["theory", .. Setting, "--rounds", "20", "--compress", "int4:64", "--stochastic-rounding", "--compare-simulation", "200"]);
         Assert.True(code == 0, err);
         string line = output.Split('\n').Single(l => l.StartsWith("codec int4:64+sr: predicted cost +", StringComparison.Ordinal));
         Assert.Contains("simulated +", line);
@@ -28,7 +28,7 @@ public sealed class CodecTheoryCliTests() : CliTestBase("codec-theory")
     [Fact]
     public void TuneTakesTheCodecAsAConstraint()
     {
-        string[] tune = ["tune", .. Setting[..^2], "--samples", "60000", "--free", "outer-lr", "--grid", "4", "--refine", "10", "--top", "1", "--json"];
+        string[] tune = ["tune", .. Setting[..^2], "--samples", "20000", "--free", "outer-lr", "--grid", "4", "--refine", "10", "--top", "1", "--json"];
         var (plainCode, plain, plainErr) = Loco(tune);
         Assert.True(plainCode == 0, plainErr);
         var (code, compressed, err) = Loco([.. tune, "--compress", "int4:64", "--stochastic-rounding"]);

@@ -15,6 +15,10 @@ namespace Loco.Theory.Tests;
 /// </summary>
 public sealed class CodecTheoryTests(ITestOutputHelper output)
 {
+    // Small enough for a Debug build in CI (the simulator is some 20x slower there), large enough that the codec's cost
+    // is many standard errors.
+    private const int Dim = 32, Batch = 64, Rounds = 20, Runs = 200;
+
     [Fact]
     public void ExpectedMaxSquareOfUnequalGaussiansMatchesSampling()
     {
@@ -78,17 +82,17 @@ public sealed class CodecTheoryTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("int4:64", 2, 0.8)]
-    [InlineData("int4:128", 4, 0.9)]
+    [InlineData("int4:128", 2, 0.9)]
     public void PredictedCostOfStochasticRoundingMatchesThePairedSimulatedCost(string codec, int workers, double beta)
     {
         // Low label noise and a large batch, so that the codec's noise is a visible part of the risk.
-        var problem = LinearRegressionProblem.PowerLaw(96, 1.5, 1.0, 0.001, targetSeed: 42);
+        var problem = LinearRegressionProblem.PowerLaw(Dim, 1.5, 1.0, 0.001, targetSeed: 42);
         FamilyConfig config = new FamilySettings
         {
-            Preset = beta > 0 ? Preset.Sla : Preset.La, Workers = workers, BatchSize = 256, InnerSteps = 4, InnerLr = 0.5,
+            Preset = beta > 0 ? Preset.Sla : Preset.La, Workers = workers, BatchSize = Batch, InnerSteps = 4, InnerLr = 0.5,
             OuterMomentum = beta > 0 ? beta : null,
         }.Resolve();
-        const int rounds = 30, runs = 300;
+        const int rounds = Rounds, runs = Runs;
         CodecSpec spec = CodecSpec.Parse(codec, stochastic: true);
         var theory = new RiskRecursion(AtomSpectrum.FromProblem(problem), config, problem.Noise);
         double predicted = theory.Run(new TheoryOptions { Rounds = rounds, Codec = spec }).FinalRisk - theory.Run(new TheoryOptions { Rounds = rounds }).FinalRisk;
