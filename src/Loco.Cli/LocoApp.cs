@@ -83,6 +83,7 @@ public static class LocoApp
         root.Subcommands.Add(new WorkerCommand().Build(terminal));
         root.Subcommands.Add(new StatusCommand().Build(terminal));
         root.Subcommands.Add(new ClusterCertCommand().Build(terminal));
+        root.Subcommands.Add(new ExportCommand().Build(terminal));
         root.Subcommands.Add(new SweepCommand().Build(terminal));
         root.Subcommands.Add(new ReproduceCommand().Build(terminal));
         root.Subcommands.Add(new NtkCommand().Build(terminal));
