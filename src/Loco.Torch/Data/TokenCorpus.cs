@@ -44,7 +44,12 @@ public sealed class TokenCorpus
     public double? EntropyFloorNats { get; }
 
     /// <summary>Splits one token stream: the last ⌈<paramref name="validationFraction"/>·N⌉ tokens are the validation split.</summary>
+    /// <param name="name">The corpus's name, as outputs show it.</param>
+    /// <param name="vocabularySize">Token ids lie in [0, vocabularySize).</param>
+    /// <param name="tokens">The whole token stream.</param>
     /// <param name="validationFraction">In [0, 1).</param>
+    /// <param name="entropyFloorNats">The source's entropy rate in nats per token, when known.</param>
+    /// <param name="subject">The flag a bad value is reported against.</param>
     public static TokenCorpus FromTokens(string name, int vocabularySize, ReadOnlySpan<int> tokens, double validationFraction,
         double? entropyFloorNats = null, string subject = "--data")
     {

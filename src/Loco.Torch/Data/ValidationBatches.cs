@@ -14,7 +14,11 @@ public sealed class ValidationBatches
     private readonly int[] _tokens;
 
     /// <summary>The walk over <paramref name="validation"/> with rows of <paramref name="context"/> tokens.</summary>
+    /// <param name="validation">The validation tokens.</param>
+    /// <param name="batch">Rows per batch.</param>
+    /// <param name="context">Tokens per row.</param>
     /// <param name="maxWindows">Use at most this many windows (from the start), or all when null.</param>
+    /// <param name="subject">The flag a too-short split is reported against.</param>
     public ValidationBatches(int[] validation, int batch, int context, int? maxWindows = null, string subject = "--validation-fraction")
     {
         if (batch < 1) throw new InvalidInputException("--batch", $"must be at least 1, got {batch}.");

@@ -43,6 +43,7 @@ public sealed class DiLoCoTrainer : IDisposable
     /// <param name="evaluate">Loss of given global weights, e.g. validation loss; null = never evaluate.</param>
     /// <param name="evaluateEvery">Evaluate after every this many rounds (and when asked); 0 = only when asked.</param>
     /// <param name="reducer">How pseudo-gradients are averaged (in process by default).</param>
+    /// <param name="fragments">Streaming fragments (null: the plain round).</param>
     public DiLoCoTrainer(IReadOnlyList<ModuleWorker> workers, OuterOptimizer outer, int innerSteps,
         Func<float[], double>? evaluate = null, int evaluateEvery = 0, IReducer<float>? reducer = null, FragmentSchedule? fragments = null)
     {
