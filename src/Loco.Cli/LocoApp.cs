@@ -57,6 +57,14 @@ public static class LocoApp
             terminal.Error.WriteLine($"loco: {ex.Message}");
             return ExitCodes.BadInput;
         }
+        catch (TypeInitializationException ex) when (ex.TypeName == "TorchSharp.torch")
+        {
+            // The dotnet tool leaves libtorch out (NuGet packages cannot hold it): say so instead of a stack trace.
+            terminal.Error.WriteLine("loco: this loco has no libtorch, which training needs: the `loco` dotnet tool leaves it out (440 MB for Linux). " +
+                "Train from a checkout of Loco (`dotnet run --project src/Loco.Cli -c Release -- train`), where the build brings libtorch. " +
+                $"({ex.InnerException?.Message.Split('\n')[0] ?? ex.Message})");
+            return ExitCodes.Failure;
+        }
         catch (OperationCanceledException)
         {
             terminal.Error.WriteLine("loco: cancelled.");

@@ -11,6 +11,7 @@ namespace Loco.Core.Tests;
 /// what it prints with the same code run here against the project. The package carries the README, the licence, the
 /// XML docs and a symbols package.
 /// </summary>
+[Collection(PackageBuild.Name)]
 public sealed partial class PackageTests : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
@@ -177,4 +178,11 @@ public sealed partial class PackageTests : IDisposable
 
         throw new InvalidOperationException("The repository root (with Loco.sln) is not above the test binaries.");
     }
+}
+
+/// <summary>The pack-and-build test runs alone in its assembly.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PackageBuild
+{
+    public const string Name = "package build";
 }
