@@ -25,6 +25,15 @@ public abstract class CliTestBase : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>The CSV that <c>loco</c> <paramref name="args"/> (a simulate or theory command) writes with <c>--csv</c>; the run must succeed.</summary>
+    protected string CurveOf(params string[] args)
+    {
+        string csv = PathOf($"curve-{Guid.NewGuid():N}.csv");
+        var (code, _, err) = Loco([.. args, "--csv", csv]);
+        Assert.True(code == 0, err);
+        return File.ReadAllText(csv);
+    }
+
     /// <summary>Asserts that <c>loco</c> <paramref name="args"/> exits 2, names <paramref name="named"/> on standard error and creates no <paramref name="outFolder"/>.</summary>
     protected static void AssertRefused(string[] args, string named, string outFolder)
     {

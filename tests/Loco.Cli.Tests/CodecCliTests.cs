@@ -9,13 +9,7 @@ public sealed class CodecCliTests() : CliTestBase("codec")
 {
     private static readonly string[] Simulate = ["simulate", "--preset", "diloco", "--rounds", "15", "--runs", "8", "--seed", "3", "--dim", "200", "--threads", "2"];
 
-    private string Curve(params string[] extra)
-    {
-        string csv = PathOf($"curve-{Guid.NewGuid():N}.csv");
-        var (code, _, err) = Loco([.. Simulate, .. extra, "--csv", csv]);
-        Assert.True(code == 0, err);
-        return File.ReadAllText(csv);
-    }
+    private string Curve(params string[] extra) => CurveOf([.. Simulate, .. extra]);
 
     [Fact]
     public void SimulateWithFp32EqualsNoCodecAndALossyCodecChangesTheCurveReproducibly()

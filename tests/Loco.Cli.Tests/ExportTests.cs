@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Loco.Torch.Checkpoints;
 using Loco.Torch.Models;
@@ -47,7 +46,7 @@ public sealed class ExportTests() : CliTestBase("export")
         // PyTorch's logits through the reference model.
         string tokensFile = PathOf("tokens.bin"), logitsFile = PathOf("logits.bin");
         File.WriteAllBytes(tokensFile, [.. BitConverter.GetBytes((long)b), .. BitConverter.GetBytes((long)t), .. MemoryMarshal.AsBytes(ids.AsSpan()).ToArray()]);
-        string root = RepositoryRoot();
+        string root = ChildProcess.RepositoryRoot();
         // Debian's python3-torch is for /usr/bin/python3; a python3 earlier on the PATH (pyenv, a venv) may lack it.
         string? python = new[] { "python3", "/usr/bin/python3" }.FirstOrDefault(p => Python(p, ["-c", "import torch"]).Code == 0);
         Assert.True(python is not null, "python3 with torch is needed (Debian: apt-get install python3-torch; ./test.sh installs it); neither python3 nor /usr/bin/python3 imports torch.");
@@ -63,42 +62,5 @@ public sealed class ExportTests() : CliTestBase("export")
         Assert.Equal(2, Loco("export", PathOf("nothing"), "--out", PathOf("x.safetensors")).Code);
     }
 
-    private static (int Code, string Out, string Err) Python(string interpreter, string[] args)
-    {
-        var start = new ProcessStartInfo(interpreter) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        try
-        {
-            using Process p = Process.Start(start)!;
-            Task<string> output = p.StandardOutput.ReadToEndAsync(), error = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(Limit))
-            {
-                p.Kill(entireProcessTree: true);
-                return (-1, "", "python3 did not finish in time");
-            }
-
-            return (p.ExitCode, output.Result, error.Result);
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            return (-1, "", $"python3 cannot be started ({ex.Message})");
-        }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "bench", "reference", "llama_diloco.py")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with bench/reference/llama_diloco.py) is not above the test binaries.");
-    }
+    private static (int Code, string Out, string Err) Python(string interpreter, string[] args) => ChildProcess.Run(interpreter, Directory.GetCurrentDirectory(), Limit, args);
 }

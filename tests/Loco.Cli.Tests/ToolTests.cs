@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Loco.Cli.Tests;
 
 /// <summary>
@@ -16,7 +14,7 @@ public sealed class ToolTests() : CliTestBase("tool")
     [Fact]
     public void TheDotnetToolInstallsFromAFolderFeedAndRunsTheDemo()
     {
-        string root = RepositoryRoot();
+        string root = ChildProcess.RepositoryRoot();
         string feed = PathOf("feed"), tools = PathOf("tools");
         try
         {
@@ -52,36 +50,8 @@ public sealed class ToolTests() : CliTestBase("tool")
 
     private static (int Code, string Output) Run(string file, string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process p = Process.Start(start)!;
-        Task<string> output = p.StandardOutput.ReadToEndAsync(), error = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(Limit))
-        {
-            p.Kill(entireProcessTree: true);
-            return (-1, $"{file} {string.Join(' ', args)} did not finish within {Limit}");
-        }
-
-        return (p.ExitCode, output.Result + error.Result);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Loco.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with Loco.sln) is not above the test binaries.");
+        var (code, output, error) = ChildProcess.Run(file, workingDirectory, Limit, args);
+        return (code, output + error);
     }
 }
 

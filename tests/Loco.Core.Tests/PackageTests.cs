@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Loco.Core.Optimizers;
 using Loco.Core.Rounds;
@@ -36,7 +35,7 @@ public sealed partial class PackageTests : IDisposable
     [Fact]
     public void APackedLocoCoreRunsTheReadmesLibraryExampleInAProjectOfItsOwn()
     {
-        string root = RepositoryRoot();
+        string root = ChildProcess.RepositoryRoot();
         string feed = Path.Combine(_folder, "feed");
         var (code, output) = Dotnet(root, "pack", Path.Combine(root, "src", "Loco.Core", "Loco.Core.csproj"), "-c", "Release", "-o", feed,
             $"-p:Version={_version}", "-nologo", "-v", "q");
@@ -147,36 +146,8 @@ public sealed partial class PackageTests : IDisposable
 
     private static (int Code, string Output) Dotnet(string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process p = Process.Start(start)!;
-        Task<string> output = p.StandardOutput.ReadToEndAsync(), error = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(Limit))
-        {
-            p.Kill(entireProcessTree: true);
-            return (-1, $"dotnet {string.Join(' ', args)} did not finish within {Limit}");
-        }
-
-        return (p.ExitCode, output.Result + error.Result);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Loco.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with Loco.sln) is not above the test binaries.");
+        var (code, output, error) = ChildProcess.Run("dotnet", workingDirectory, Limit, args);
+        return (code, output + error);
     }
 }
 
