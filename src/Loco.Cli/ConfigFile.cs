@@ -52,10 +52,51 @@ internal static class ConfigFile
             return (args, none);
         }
 
-        JsonObject settings = Read(path);
         var expanded = new List<string>(args);
         var fromFile = new Dictionary<string, (string, string)>();
-        foreach ((string key, JsonNode? value) in settings)
+        foreach ((Option option, string key, string? token) in Settings(path, command))
+        {
+            bool onCommandLine = args.Skip(1).Any(a => a == option.Name || option.Aliases.Contains(a) || a.StartsWith(option.Name + "=", StringComparison.Ordinal));
+            if (onCommandLine || token is null)
+            {
+                continue; // the command line overrides the file; false leaves a flag off
+            }
+
+            expanded.Add(option.Name);
+            if (token.Length > 0)
+            {
+                expanded.Add(token);
+            }
+
+            fromFile[option.Name] = (path, key);
+        }
+
+        return ([.. expanded], fromFile);
+    }
+
+    /// <summary>
+    /// The flags of the config file at <paramref name="path"/> for <paramref name="command"/>, as a flag → value map
+    /// (<c>"true"</c> for a bare flag; a false one left out), in the form a saved run's flags take.
+    /// </summary>
+    public static Dictionary<string, string> Flags(string path, Command command)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((Option option, _, string? token) in Settings(path, command))
+        {
+            if (token is not null)
+            {
+                flags[option.Name] = token.Length > 0 ? token : "true";
+            }
+        }
+
+        return flags;
+    }
+
+    // Each key of the file with its option and token (null: a flag set to false); unknown keys and wrong types name the key.
+    private static IEnumerable<(Option Option, string Key, string? Token)> Settings(string path, Command command)
+    {
+        var settings = new List<(Option, string, string?)>();
+        foreach ((string key, JsonNode? value) in Read(path))
         {
             string flag = key.StartsWith("--", StringComparison.Ordinal) ? key : "--" + key;
             Option? option = command.Options.FirstOrDefault(o => o.Name == flag || o.Aliases.Contains(flag));
@@ -65,25 +106,10 @@ internal static class ConfigFile
                     $"loco {command.Name} has no setting '{key}' (keys are the flags' names without '--'; see loco {command.Name} --help).");
             }
 
-            bool onCommandLine = args.Skip(1).Any(a => a == option.Name || option.Aliases.Contains(a) || a.StartsWith(option.Name + "=", StringComparison.Ordinal));
-            if (onCommandLine)
-            {
-                continue; // the command line overrides the file
-            }
-
-            if (Token(option, value, path, key) is { } token)
-            {
-                expanded.Add(option.Name);
-                if (token.Length > 0)
-                {
-                    expanded.Add(token);
-                }
-
-                fromFile[option.Name] = (path, key);
-            }
+            settings.Add((option, key, Token(option, value, path, key)));
         }
 
-        return ([.. expanded], fromFile);
+        return settings;
     }
 
     /// <summary>Flags (flag → value, as given) as a config file's JSON: keys without dashes, numbers and booleans typed.</summary>

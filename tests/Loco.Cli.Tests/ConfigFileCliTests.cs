@@ -47,6 +47,25 @@ public sealed class ConfigFileCliTests() : CliTestBase("config")
         Assert.True(doc.RootElement.GetProperty("stochastic-rounding").GetBoolean());
     }
 
+    [Fact]
+    public void ResumeReadsTheRunFoldersConfigAndTheCheckpointRefusesOtherSettings()
+    {
+        string run = PathOf("run");
+        var (code, _, err) = Loco("train", "--steps", "8", "--inner-steps", "4", "--batch", "2", "--context", "8", "--inner-lr", "0.003", "--out", run);
+        Assert.True(code == 0, err);
+        string config = Path.Combine(run, "config.json");
+        Assert.Contains("\"inner-lr\": 0.003", File.ReadAllText(config));
+        (code, string output, err) = Loco("train", "--resume", run);
+        Assert.True(code == 0, err);
+        Assert.Contains("resuming at round 2 of 2", output);
+
+        // An edited config.json is what --resume reads: the checkpoint then refuses a run it was not trained as.
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"inner-lr\": 0.003", "\"inner-lr\": 0.01", StringComparison.Ordinal));
+        (code, _, err) = Loco("train", "--resume", run);
+        Assert.Equal(2, code);
+        Assert.Contains("loco: --resume: ", err);
+    }
+
     [Theory]
     [InlineData("""{ "stepz": 8 }""", "stepz")]
     [InlineData("""{ "steps": "eight" }""", "steps")]

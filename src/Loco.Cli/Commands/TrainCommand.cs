@@ -318,6 +318,15 @@ internal sealed class TrainCommand(bool coordinator = false)
                 throw new InvalidInputException("--out", $"a resumed run writes to its own folder {outFolder}; leave --out out (or give that folder).");
             }
 
+            // The run folder's config.json holds the run's settings (as state.json does, for folders written before it);
+            // the checkpoint still refuses settings other than those it was trained with.
+            string config = Path.Combine(outFolder, "config.json");
+            if (File.Exists(config))
+            {
+                saved = ConfigFile.Flags(config, _command!);
+                checkpointFound = config;
+            }
+
             setup = ReadResumed(r, saved, checkpointFound);
         }
         else
