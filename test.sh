@@ -2,7 +2,7 @@
 # Every test, as the README's second command runs them: installs what the tests need from Debian when it is missing
 # (redis-server, for the cluster's Redis store; chromium, the headless browser that loads the coordinator's status
 # page; python3-torch, the PyTorch that loads an exported model; the tests start and stop their own servers, browser
-# and interpreter), then runs every test project. Extra arguments go to `dotnet test`.
+# and interpreter), then runs every test project, built in Release. Extra arguments go to `dotnet test`.
 set -uo pipefail
 cd "$(dirname "$0")"
 sudo=""
@@ -24,4 +24,5 @@ if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1 && ! python3 -c "import 
   echo "test.sh: installing Debian's python3-torch for the export test" >&2
   install --no-install-recommends python3-torch || echo "test.sh: could not install python3-torch; the export test will fail (install it with: sudo apt-get install python3-torch)" >&2
 fi
-exec dotnet test Loco.sln "$@"
+# Release: the simulator and the theory run some 20x faster than in a Debug build, which keeps CI well inside its time.
+exec dotnet test Loco.sln -c Release "$@"

@@ -111,8 +111,9 @@ public sealed partial class ClusterProcessTests(RedisServer redis) : IDisposable
     public void SigtermEndsACoordinatorAndItsWorkersAtOnce()
     {
         int port = Endpoints.FreeConsecutive(IPAddress.Loopback, 3);
+        // With the status page too: its web host must not take the signal for itself either.
         using var coordinator = new LocoChild("coordinator", "--listen", $"127.0.0.1:{port}", "--workers", "2", "--steps", "4000", "--inner-steps", "40",
-            "--out", Out("term"));
+            "--dashboard", $"{Endpoints.FreePort(IPAddress.Loopback)}", "--out", Out("term"));
         Assert.True(coordinator.WaitForOutput("waiting for 2 workers", Limit), coordinator.Err);
         using var w0 = new LocoChild("worker", "--join", $"127.0.0.1:{port}");
         using var w1 = new LocoChild("worker", "--join", $"127.0.0.1:{port}");

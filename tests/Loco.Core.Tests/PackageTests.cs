@@ -37,8 +37,9 @@ public sealed partial class PackageTests : IDisposable
     {
         string root = ChildProcess.RepositoryRoot();
         string feed = Path.Combine(_folder, "feed");
+        // Its own artifacts path: the pack's build does not touch this checkout's bin and obj folders (which tests may be using).
         var (code, output) = Dotnet(root, "pack", Path.Combine(root, "src", "Loco.Core", "Loco.Core.csproj"), "-c", "Release", "-o", feed,
-            $"-p:Version={_version}", "-nologo", "-v", "q");
+            $"-p:Version={_version}", "--artifacts-path", Path.Combine(_folder, "artifacts"), "-nologo", "-v", "q");
         Assert.True(code == 0, output);
         string package = Path.Combine(feed, $"Loco.Core.{_version}.nupkg");
         Assert.True(File.Exists(package), output);

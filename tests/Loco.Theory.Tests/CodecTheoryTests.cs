@@ -15,7 +15,7 @@ namespace Loco.Theory.Tests;
 /// </summary>
 public sealed class CodecTheoryTests(ITestOutputHelper output)
 {
-    // Small enough for a Debug build in CI (the simulator is some 20x slower there), large enough that the codec's cost
+    // Small enough for a Debug build (the simulator is some 20x slower there), large enough that the codec's cost
     // is many standard errors.
     private const int Dim = 32, Batch = 64, Rounds = 20, Runs = 200;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -37,6 +38,8 @@ public sealed class DashboardServer : IAsyncDisposable
         string page = Page();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Loco.Dashboard" });
         builder.Logging.ClearProviders();
+        // Not the console lifetime, which would take SIGINT and SIGTERM for itself and stop only this page.
+        builder.Services.AddSingleton<IHostLifetime, Hosting.SignallessLifetime>();
         builder.WebHost.UseKestrel(o => o.Listen(endpoint));
         WebApplication app = builder.Build();
         app.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8"));
