@@ -55,6 +55,12 @@ internal sealed class TrainCommand(bool coordinator = false)
     private readonly Option<double?> _clip = Options.Double("--clip", "Clip each worker's gradient norm to this before every inner step (0 = no clipping). Default: 1.");
     private readonly Option<int?> _threads = Options.Int("--threads", "TorchSharp threads on the CPU (≥ 1); results are identical run to run for a given count. Default: 1 (fastest on a small shared machine).");
     private readonly Option<string?> _device = Options.Text("--device", "cpu or cuda. Default: cpu.");
+    private readonly Option<string?> _precision = Options.Text("--precision",
+        "fp32, bf16 or fp16: the precision of the forward and backward pass (matrix products and attention, as PyTorch's autocast; the embedding, norms, " +
+        "softmax and loss stay fp32). Weights, gradients, optimizer state, pseudo-gradients and the outer step stay fp32; fp16 adds dynamic loss scaling. Default: fp32.");
+    private readonly Option<int?> _checkEvery = Options.Int("--check-every",
+        "Read the workers' losses back from the device every this many inner steps to stop on a non-finite one; 0 = once per round, before the weights are " +
+        "averaged (a GPU step never waits for the host; the round and step of a divergence are reported all the same). Does not change the results. Default: 0.");
     private readonly Option<ulong?> _seed = Options.Seed("--seed", "Seed of the initial weights and the data streams (identical runs for a seed on one machine). Default: 1.");
     private readonly Option<string?> _out = Options.Text("--out", "Output folder: train.csv, loss.png, checkpoint/. A folder that holds another run is refused unless --overwrite. Default: loco-out/train.");
     private readonly Option<bool> _overwrite = Options.Flag("--overwrite", "Replace the run an --out folder already holds (its train.csv, loss.png and checkpoint).");
@@ -78,11 +84,11 @@ internal sealed class TrainCommand(bool coordinator = false)
     private readonly Option<bool> _printConfig = Options.Flag("--print-config",
         "Print the run's effective settings (the --config file with the command line's flags applied) as a config file's JSON, check them, and exit.");
 
-    private IEnumerable<Option> SessionFlags => [_config, _printConfig, _logFormat, _out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard];
+    private IEnumerable<Option> SessionFlags => [_config, _printConfig, _logFormat, _checkEvery, _out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard];
 
     private IEnumerable<Option> All =>
         new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All).Concat(_codec.All).Concat(_fragments.All)
-            .Concat([_evalEvery, _warmup, _schedule, _clip, _threads, _device, _seed, _out, _overwrite, _json, _config, _printConfig, _logFormat])
+            .Concat([_evalEvery, _warmup, _schedule, _clip, _threads, _device, _precision, _checkEvery, _seed, _out, _overwrite, _json, _config, _printConfig, _logFormat])
             .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard, _resume] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease, _cert, _dashboard]);
 
     public Command Build(Terminal terminal)
@@ -146,6 +152,8 @@ internal sealed class TrainCommand(bool coordinator = false)
             Seed = r.GetValue(_seed) ?? 1,
             Device = r.GetValue(_device) ?? "cpu",
             Threads = r.GetValue(_threads) ?? 1,
+            Precision = r.GetValue(_precision) is string precision ? Precisions.Parse(precision) : Precision.Fp32,
+            CheckEvery = r.GetValue(_checkEvery) ?? 0,
             Flags = flags,
         };
         (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
@@ -190,6 +198,7 @@ internal sealed class TrainCommand(bool coordinator = false)
             ["--steps"] = $"{o.Steps}", ["--context"] = $"{o.Context}", ["--eval-every"] = $"{o.EvalEvery}", ["--warmup"] = $"{o.WarmupSteps}",
             ["--lr-schedule"] = new LearningRateSchedule(0) { Kind = o.Schedule, DecayFraction = o.DecayFraction }.Spec,
             ["--clip"] = R(o.ClipNorm), ["--threads"] = $"{o.Threads}", ["--device"] = o.Device.Trim().ToLowerInvariant(), ["--seed"] = $"{o.Seed}",
+            ["--precision"] = o.Precision.Name(),
             ["--inner-lr"] = R(f.InnerLr), ["--inner-steps"] = $"{f.InnerSteps}", ["--workers"] = $"{f.Workers}", ["--batch"] = $"{f.BatchSize}",
             ["--outer-lr"] = R(f.OuterLr), ["--outer-momentum"] = R(f.OuterMomentum), ["--outer"] = $"{f.OuterKind}", ["--outer-form"] = $"{f.OuterForm}",
             ["--restart-period"] = f.Restart.Spec, ["--inner"] = $"{f.InnerKind}", ["--inner-momentum"] = R(f.InnerMomentum),
@@ -363,7 +372,7 @@ internal sealed class TrainCommand(bool coordinator = false)
         bool json = r.GetValue(_json);
         TextWriter lines = json || jsonLog ? terminal.Error : terminal.Out;
         lines.WriteLine($"loco train: {corpus.Name}; model {setup.Model} ({run.ParameterCount:N0} weights); {options.Family}; " +
-                               $"{options.Rounds} rounds of H = {options.Family.InnerSteps}, context {options.Context}, device {options.Device}.");
+                               $"{options.Rounds} rounds of H = {options.Family.InnerSteps}, context {options.Context}, device {options.Device}{(options.Precision == Precision.Fp32 ? "" : $", {options.Precision.Name()}")}.");
         if (resume is not null)
         {
             lines.WriteLine($"loco train: resuming at round {resumedAt} of {options.Rounds} from {checkpointFolder}.");

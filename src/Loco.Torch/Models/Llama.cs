@@ -1,4 +1,5 @@
 using Loco.Core.Family;
+using Loco.Torch.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,6 +11,24 @@ namespace Loco.Torch.Models;
 //   tokens → embedding → L × [x + Attention(RMSNorm(x)); x + SwiGLU(RMSNorm(x))] → RMSNorm → logits.
 // Attention is causal multi-head attention with rotary position embeddings (RoPE, rotate-half form),
 // computed by TorchSharp's fused scaled_dot_product_attention. No biases anywhere, no dropout.
+// Mixed precision (Llama.Precision) follows PyTorch's autocast: matrix products and attention run in bf16 or fp16 on
+// casts of the fp32 weights; the embedding, the norms, the residual stream and the loss stay fp32.
+
+/// <summary>
+/// Matrix products in a lower precision on the fp32 weights, as PyTorch's autocast does for <c>linear</c>: the input and
+/// the weight are cast, the product comes out in the compute type, and autograd carries the gradient back through the
+/// cast into the fp32 weight.
+/// </summary>
+internal static class Autocast
+{
+    /// <summary><paramref name="layer"/> applied to <paramref name="x"/> in <paramref name="compute"/> (fp32: the layer itself, bit for bit as before).</summary>
+    public static Tensor Linear(Linear layer, Tensor x, ScalarType compute) =>
+        compute == ScalarType.Float32 ? layer.forward(x) : functional.linear(x.to_type(compute), layer.weight!.to_type(compute));
+
+    /// <summary>x Wᵀ in <paramref name="compute"/>.</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, ScalarType compute) =>
+        compute == ScalarType.Float32 ? functional.linear(x, weight) : functional.linear(x.to_type(compute), weight.to_type(compute));
+}
 
 /// <summary>The shape of a <see cref="Llama"/> model.</summary>
 /// <param name="VocabularySize">Tokens in the vocabulary (rows of the embedding).</param>
@@ -132,6 +151,12 @@ public sealed class Rotary : Module<Tensor, Tensor>
         long half = x.shape[3] / 2;
         Tensor cos = cos_table[..(int)t];
         Tensor sin = sin_table[..(int)t];
+        if (x.dtype != cos.dtype)
+        {
+            cos = cos.to_type(x.dtype);
+            sin = sin.to_type(x.dtype);
+        }
+
         Tensor x1 = x[.., .., .., ..(int)half];
         Tensor x2 = x[.., .., .., (int)half..];
         Tensor rotated = cat([-x2, x1], -1);
@@ -161,17 +186,20 @@ public sealed class Attention : Module<Tensor, Tensor>
     /// <summary>The output projection (its initial scale is reduced for depth).</summary>
     internal Linear Output => wo;
 
+    /// <summary>The type the projections and the attention run in (fp32, bf16 or fp16).</summary>
+    internal ScalarType Compute { get; set; } = ScalarType.Float32;
+
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1], h = x.shape[2];
         Tensor Split(Tensor y) => y.view(b, t, _heads, h / _heads).transpose(1, 2); // [B, heads, T, d]
-        Tensor q = rotary.forward(Split(wq.forward(x)));
-        Tensor k = rotary.forward(Split(wk.forward(x)));
-        Tensor v = Split(wv.forward(x));
+        Tensor q = rotary.forward(Split(Autocast.Linear(wq, x, Compute)));
+        Tensor k = rotary.forward(Split(Autocast.Linear(wk, x, Compute)));
+        Tensor v = Split(Autocast.Linear(wv, x, Compute));
         Tensor y = functional.scaled_dot_product_attention(q, k, v, null, 0.0, true);
-        return wo.forward(y.transpose(1, 2).contiguous().view(b, t, h)).MoveToOuterDisposeScope();
+        return Autocast.Linear(wo, y.transpose(1, 2).contiguous().view(b, t, h), Compute).MoveToOuterDisposeScope();
     }
 }
 
@@ -192,11 +220,15 @@ public sealed class SwiGlu : Module<Tensor, Tensor>
     /// <summary>The output projection (its initial scale is reduced for depth).</summary>
     internal Linear Output => down;
 
+    /// <summary>The type the projections run in (fp32, bf16 or fp16).</summary>
+    internal ScalarType Compute { get; set; } = ScalarType.Float32;
+
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return down.forward(functional.silu(gate.forward(x)) * up.forward(x)).MoveToOuterDisposeScope();
+        Tensor hidden = functional.silu(Autocast.Linear(gate, x, Compute)) * Autocast.Linear(up, x, Compute);
+        return Autocast.Linear(down, hidden, Compute).MoveToOuterDisposeScope();
     }
 }
 
@@ -218,6 +250,16 @@ public sealed class Block : Module<Tensor, Tensor>
     }
 
     internal IEnumerable<Linear> OutputProjections => [attention.Output, mlp.Output];
+
+    /// <summary>The type the block's matrix products run in.</summary>
+    internal ScalarType Compute
+    {
+        set
+        {
+            attention.Compute = value;
+            mlp.Compute = value;
+        }
+    }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
@@ -272,6 +314,26 @@ public sealed class Llama : Module<Tensor, Tensor>
     /// <summary>Number of trainable weights, counted on the module.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
+    /// <summary>
+    /// The precision of the forward and backward pass (default fp32): with bf16 or fp16 every matrix product and the
+    /// attention run on casts of the fp32 weights, while the embedding, the norms, the residual stream, the logits'
+    /// softmax and the loss stay fp32 (PyTorch autocast's policy). The weights and their gradients remain fp32.
+    /// </summary>
+    public Precision Precision
+    {
+        get => _precision;
+        set
+        {
+            _precision = value;
+            foreach (Block block in blocks)
+            {
+                block.Compute = value.ComputeType();
+            }
+        }
+    }
+
+    private Precision _precision = Precision.Fp32;
+
     /// <inheritdoc />
     public override Tensor forward(Tensor tokens)
     {
@@ -283,7 +345,8 @@ public sealed class Llama : Module<Tensor, Tensor>
         }
 
         x = norm.forward(x);
-        Tensor logits = head is null ? functional.linear(x, embedding.weight!) : head.forward(x);
+        ScalarType compute = _precision.ComputeType();
+        Tensor logits = head is null ? Autocast.Linear(x, embedding.weight!, compute) : Autocast.Linear(head, x, compute);
         return logits.MoveToOuterDisposeScope();
     }
 
@@ -292,6 +355,11 @@ public sealed class Llama : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         Tensor logits = forward(tokens);
+        if (logits.dtype != ScalarType.Float32)
+        {
+            logits = logits.to_type(ScalarType.Float32); // the softmax and the loss in fp32, as under autocast
+        }
+
         long v = logits.shape[^1];
         return functional.cross_entropy(logits.view(-1, v), targets.view(-1)).MoveToOuterDisposeScope();
     }

@@ -53,6 +53,12 @@ public sealed record TrainingOptions
     /// <summary>Gradient-norm clip; 0 = none.</summary>
     public double ClipNorm { get; init; } = 1.0;
 
+    /// <summary>The forward and backward pass's precision (<c>--precision</c>); weights, optimizer state and the outer step stay fp32.</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>Read the losses back every this many inner steps (<c>--check-every</c>); 0 = once per synchronisation.</summary>
+    public int CheckEvery { get; init; }
+
     /// <summary>At most this many validation windows per evaluation (null = the whole validation split).</summary>
     public int? ValidationWindows { get; init; } = 256;
 
@@ -103,6 +109,11 @@ public sealed record TrainingOptions
         }
 
         InputChecks.AtLeastOne(Threads, "--threads", "number of threads");
+        if (CheckEvery < 0)
+        {
+            throw new InvalidInputException("--check-every", $"must be 0 (once per synchronisation) or a positive number of inner steps (got {CheckEvery}).");
+        }
+
         if (!double.IsFinite(ClipNorm) || ClipNorm < 0)
         {
             throw new InvalidInputException("--clip", $"must be a non-negative number (got {ClipNorm}).");
@@ -260,7 +271,7 @@ public sealed class LanguageModelTraining : IDisposable
             Kind = options.Schedule,
             DecayFraction = options.DecayFraction,
         };
-        var inner = new InnerLoopOptions(schedule, options.ClipNorm, family.ResetInnerState);
+        var inner = new InnerLoopOptions(schedule, options.ClipNorm, family.ResetInnerState) { Precision = options.Precision, CheckEvery = options.CheckEvery };
         Func<FlatParameters, IModuleOptimizer> optimizer = family.InnerKind switch
         {
             InnerKind.AdamW => ModuleOptimizers.AdamW(family.WeightDecay),
@@ -273,6 +284,7 @@ public sealed class LanguageModelTraining : IDisposable
         foreach (int m in options.LocalWorkers ?? [.. Enumerable.Range(0, family.Workers)])
         {
             Llama model = NewModel(options, device);
+            model.Precision = options.Precision; // the validation model stays fp32: its loss measures the weights alone
             var sampler = new BatchSampler(corpus.Train, m, family.Workers, options.Seed, "--corpus");
             workers.Add(new ModuleWorker(m, model, new LanguageModelLoss(model, sampler, family.BatchSize, options.Context, device), optimizer, inner));
         }

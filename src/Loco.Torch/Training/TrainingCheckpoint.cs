@@ -88,7 +88,7 @@ public static class TrainingCheckpoint
         var extra = new JsonObject
         {
             ["rounds_since_restart"] = trainer.State.RoundsSinceRestart,
-            ["workers"] = new JsonArray([.. trainer.Workers.Select(w => (JsonNode)new JsonObject { ["round"] = w.Round, ["inner_steps"] = w.InnerStepsTaken })]),
+            ["workers"] = new JsonArray([.. trainer.Workers.Select(Clock)]),
             ["torch_rng_state"] = Convert.ToBase64String(get_rng_state().data<byte>().ToArray()),
             ["history"] = JsonSerializer.SerializeToNode(history.Select(h => new[] { h.Round, h.TrainLoss, h.ValidationLoss, h.Items, h.Seconds }).ToArray(), NanJson),
             ["flags"] = JsonSerializer.SerializeToNode(run.Options.Flags ?? new Dictionary<string, string>()),
@@ -228,6 +228,13 @@ public static class TrainingCheckpoint
                 worker.Round = clocks[worker.Index]!["round"]!.GetValue<long>();
                 worker.InnerStepsTaken = clocks[worker.Index]!["inner_steps"]!.GetValue<long>();
                 ((LanguageModelLoss)worker.Loss).Sampler.Restore(state.Samplers[worker.Index]);
+                if (worker.Scaler is LossScaler scaler)
+                {
+                    JsonNode clock = clocks[worker.Index]!;
+                    scaler.Scale = clock["loss_scale"]?.GetValue<double>() ?? throw new InvalidDataException("it holds no fp16 loss scale.");
+                    scaler.GoodSteps = clock["good_steps"]!.GetValue<int>();
+                    scaler.Skipped = clock["skipped_steps"]!.GetValue<long>();
+                }
             }
 
             if (trainer.Round.Reducer is Loco.Core.Codecs.CompressingReducer<float> codec)
@@ -261,6 +268,20 @@ public static class TrainingCheckpoint
     }
 
     private static readonly JsonSerializerOptions NanJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>A worker's clocks (and its fp16 loss scaler) as state.json records them.</summary>
+    private static JsonNode Clock(ModuleWorker worker)
+    {
+        var clock = new JsonObject { ["round"] = worker.Round, ["inner_steps"] = worker.InnerStepsTaken };
+        if (worker.Scaler is LossScaler scaler)
+        {
+            clock["loss_scale"] = scaler.Scale;
+            clock["good_steps"] = scaler.GoodSteps;
+            clock["skipped_steps"] = scaler.Skipped;
+        }
+
+        return clock;
+    }
 
     private static IEnumerable<SafeTensor> WorkerTensors(ModuleWorker worker)
     {
@@ -340,6 +361,11 @@ public static class TrainingCheckpoint
         {
             // Recorded only when not the default, so checkpoints written before schedules existed still resume.
             settings["lr_schedule"] = new LearningRateSchedule(0) { Kind = o.Schedule, DecayFraction = o.DecayFraction }.Spec;
+        }
+
+        if (o.Precision != Precision.Fp32)
+        {
+            settings["precision"] = o.Precision.Name();
         }
 
         if (o.Fragments is { IsPlain: false } fragments)

@@ -1,6 +1,6 @@
 namespace Loco.Torch.Training;
 
-/// <summary>An inner step produced a non-finite loss; the step was not applied.</summary>
+/// <summary>An inner step produced a non-finite loss; the round it happened in is not applied to the global weights.</summary>
 /// <param name="round">The round being run, 1-based.</param>
 /// <param name="step">The inner step within the round, 1-based.</param>
 /// <param name="worker">The worker, 0-based.</param>
