@@ -148,6 +148,11 @@ internal static class SweepChildProcess
             args.AddRange(["--lr-schedule", o.Schedule.Spec]);
         }
 
+        if (o.Precision != Loco.Torch.Training.Precision.Fp32)
+        {
+            args.AddRange(["--precision", Loco.Torch.Training.Precisions.Name(o.Precision)]);
+        }
+
         return args;
     }
 }

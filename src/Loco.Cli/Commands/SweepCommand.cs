@@ -57,6 +57,7 @@ internal sealed class SweepCommand
     private readonly Option<bool> _quick = Options.Flag("--quick", "A test-sized sweep (H = 4, a 2×2 grid, 6 rounds, B = 4, T = 16) that runs in seconds.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the tables.");
     private readonly CodecOptions _codec = new();
+    private readonly Option<string?> _precision = Options.Text("--precision", "Every cell's forward and backward precision: fp32, bf16 or fp16 (as loco train). Default: fp32.");
     private readonly Option<string?> _schedule = Options.Text("--lr-schedule",
         "Every cell's inner learning rate after its warmup: constant, cosine, linear or wsd[:F] (as loco train). Default: cosine.");
 
@@ -78,7 +79,7 @@ internal sealed class SweepCommand
                  {
                      _hs, _restart, _lrs, _momenta, _outer, _outerForm, _model, _corpus, _rounds, _workers, _batch, _context, _innerLr, _seed,
                      _margin, _parallel, _device, _out, _quick, _json, _cell, _validationWindows,
-                 }.Concat(_codec.All).Append(_schedule).Append(ConfigFile.CreateOption()))
+                 }.Concat(_codec.All).Append(_schedule).Append(_precision).Append(ConfigFile.CreateOption()))
         {
             command.Options.Add(option);
         }
@@ -118,6 +119,11 @@ internal sealed class SweepCommand
             (Loco.Torch.Training.ScheduleKind kind, double fraction) = Loco.Torch.Training.LearningRateSchedule.Parse(schedule);
             options = options with { Schedule = new Loco.Torch.Training.LearningRateSchedule(1) { Kind = kind, DecayFraction = fraction } };
         }
+        if (r.GetValue(_precision) is string precision)
+        {
+            options = options with { Precision = Loco.Torch.Training.Precisions.Parse(precision) };
+        }
+
         options.Validate();
         return options;
     }

@@ -77,6 +77,11 @@ public sealed class SweepFolder
             settings["lr_schedule"] = options.Schedule.Spec;
         }
 
+        if (options.Precision != Loco.Torch.Training.Precision.Fp32)
+        {
+            settings["precision"] = Loco.Torch.Training.Precisions.Name(options.Precision);
+        }
+
         return settings;
     }
 

@@ -75,6 +75,9 @@ public sealed record SweepOptions
     /// <summary>Error feedback in every cell.</summary>
     public bool ErrorFeedback { get; init; }
 
+    /// <summary>Every cell's forward and backward precision (fp32 master weights in every case).</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
     /// <summary>Every cell's inner learning-rate schedule after warmup (cosine by default; see <see cref="LearningRateSchedule"/>).</summary>
     public LearningRateSchedule Schedule { get; init; } = new(1);
 
@@ -151,6 +154,7 @@ public sealed record SweepOptions
             ErrorFeedback = ErrorFeedback,
             Schedule = Schedule.Kind,
             DecayFraction = Schedule.DecayFraction,
+            Precision = Precision,
         };
     }
 

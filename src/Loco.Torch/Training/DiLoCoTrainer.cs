@@ -32,6 +32,8 @@ public sealed class DiLoCoTrainer : IDisposable
     private readonly ModuleWorker[] _workers;
     private readonly Func<float[], double>? _evaluate;
     private readonly float[] _before;
+    private readonly float[] _global;
+    private readonly DeviceRound? _device;
     private long _bytesBefore;
 
     /// <summary>
@@ -44,20 +46,38 @@ public sealed class DiLoCoTrainer : IDisposable
     /// <param name="evaluateEvery">Evaluate after every this many rounds (and when asked); 0 = only when asked.</param>
     /// <param name="reducer">How pseudo-gradients are averaged (in process by default).</param>
     /// <param name="fragments">Streaming fragments (null: the plain round).</param>
+    /// <param name="outerOnDevice">
+    /// Keep the global weights, the pseudo-gradients and the outer step on the workers' device (<see cref="DeviceRound"/>);
+    /// only with the in-process reducer and no fragments. Null: on whenever the workers are not on the CPU and those hold.
+    /// </param>
     public DiLoCoTrainer(IReadOnlyList<ModuleWorker> workers, OuterOptimizer outer, int innerSteps,
-        Func<float[], double>? evaluate = null, int evaluateEvery = 0, IReducer<float>? reducer = null, FragmentSchedule? fragments = null)
+        Func<float[], double>? evaluate = null, int evaluateEvery = 0, IReducer<float>? reducer = null, FragmentSchedule? fragments = null,
+        bool? outerOnDevice = null)
     {
         ArgumentNullException.ThrowIfNull(workers);
         ArgumentOutOfRangeException.ThrowIfNegative(evaluateEvery);
         _workers = [.. workers];
         Round = new TwoPhaseRound<float>(_workers, outer, innerSteps, reducer, fragments);
-        Global = new float[Round.Dimension];
-        _workers[0].CopyWeights(Global);
+        _global = new float[Round.Dimension];
+        _workers[0].CopyWeights(_global);
         State = outer.Init<float>(Round.Dimension);
         _before = new float[Round.Dimension];
         _evaluate = evaluate;
         EvaluateEvery = evaluateEvery;
+        bool plain = Round.Reducer is InProcessReducer<float> && fragments is null;
+        if (outerOnDevice == true && !plain)
+        {
+            throw new ArgumentException("The outer step runs on the device only with the in-process fp32 reducer and without fragments.", nameof(outerOnDevice));
+        }
+
+        if (outerOnDevice ?? (plain && _workers[0].Flat.Device.type != TorchSharp.DeviceType.CPU))
+        {
+            _device = new DeviceRound(_workers, outer, innerSteps, _global);
+        }
     }
+
+    /// <summary>Whether the global weights, the pseudo-gradients and the outer step live on the workers' device.</summary>
+    public bool OuterOnDevice => _device is not null;
 
     /// <summary>The round (Loco.Core's).</summary>
     public TwoPhaseRound<float> Round { get; }
@@ -65,8 +85,22 @@ public sealed class DiLoCoTrainer : IDisposable
     /// <summary>The workers.</summary>
     public IReadOnlyList<ModuleWorker> Workers => _workers;
 
-    /// <summary>The global weights s.</summary>
-    public float[] Global { get; }
+    /// <summary>
+    /// The global weights s. With <see cref="OuterOnDevice"/> this host copy (and the outer state's momentum) is brought
+    /// up to date from the device when read; write it only through <see cref="Restore"/>.
+    /// </summary>
+    public float[] Global
+    {
+        get
+        {
+            if (_device is { HostStale: true })
+            {
+                _device.PullToHost(_global, State.Momentum);
+            }
+
+            return _global;
+        }
+    }
 
     /// <summary>The outer optimizer's state (momentum, round counters).</summary>
     public OuterState<float> State { get; }
@@ -90,10 +124,19 @@ public sealed class DiLoCoTrainer : IDisposable
     /// </summary>
     public RoundReport RunRound()
     {
-        Global.CopyTo(_before, 0);
         long restarts = State.Restarts;
-        Round.Run(Global, State);
-        double stepNorm = System.Numerics.Tensors.TensorPrimitives.Distance<float>(_before, Global);
+        double stepNorm;
+        if (_device is not null)
+        {
+            stepNorm = _device.Run(State);
+        }
+        else
+        {
+            _global.CopyTo(_before, 0);
+            Round.Run(_global, State);
+            stepNorm = System.Numerics.Tensors.TensorPrimitives.Distance<float>(_before, _global);
+        }
+
         long bytes;
         if (Round.Reducer is ICountsBytes counter)
         {
@@ -127,8 +170,9 @@ public sealed class DiLoCoTrainer : IDisposable
     /// <summary>Restores the global weights, outer state and the workers' clocks (for resuming).</summary>
     public void Restore(ReadOnlySpan<float> global, ReadOnlySpan<float> momentum, long completedRounds, long roundsSinceRestart, long restarts)
     {
-        global.CopyTo(Global);
+        global.CopyTo(_global);
         momentum.CopyTo(State.Momentum);
+        _device?.Push(_global, State.Momentum);
         State.Restore(completedRounds, roundsSinceRestart, restarts);
         foreach (ModuleWorker worker in _workers)
         {
@@ -140,6 +184,7 @@ public sealed class DiLoCoTrainer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _device?.Dispose();
         foreach (ModuleWorker worker in _workers)
         {
             worker.Dispose();

@@ -56,6 +56,13 @@ public sealed record TrainingOptions
     /// <summary>The forward and backward pass's precision (<c>--precision</c>); weights, optimizer state and the outer step stay fp32.</summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 
+    /// <summary>
+    /// Keep the global weights, pseudo-gradients and outer step on the device (<see cref="DeviceRound"/>); null (the
+    /// default) = on a GPU whenever the round is the plain in-process one (no codec, fragments or cluster). Results agree
+    /// with the host round to float rounding, not bit for bit.
+    /// </summary>
+    public bool? OuterOnDevice { get; init; }
+
     /// <summary>Read the losses back every this many inner steps (<c>--check-every</c>); 0 = once per synchronisation.</summary>
     public int CheckEvery { get; init; }
 
@@ -308,7 +315,7 @@ public sealed class LanguageModelTraining : IDisposable
 
         var validation = new ValidationLoss(NewModel(options, device), validationBatches, device);
         var trainer = new DiLoCoTrainer(workers, family.OuterOptimizer, family.InnerSteps, options.Evaluates ? validation.Compute : null,
-            options.Evaluates ? options.EvalEvery : 0, reducer, options.Fragments);
+            options.Evaluates ? options.EvalEvery : 0, reducer, options.Fragments, options.OuterOnDevice);
         return new LanguageModelTraining(corpus, options, device, trainer, validation);
     }
 

@@ -33,7 +33,7 @@ public sealed record InnerLoopOptions(LearningRateSchedule Schedule, double Clip
 
 /// <summary>
 /// A worker of the two-phase round that trains a TorchSharp module: its own copy of the model, its own inner optimizer
-/// and its own minibatches. <see cref="BeginRound"/> copies the global weights into the module; each
+/// and its own minibatches. <see cref="BeginRound(ReadOnlySpan{float})"/> copies the global weights into the module; each
 /// <see cref="InnerStep"/> is one minibatch step (learning-rate schedule by the worker's inner step, gradient clipping,
 /// the optimizer's weight decay). A non-finite loss stops the round with <see cref="TrainingDivergedException"/>, naming its
 /// round and step, before the worker's weights leave it (so the global weights never see it).
@@ -171,6 +171,24 @@ public sealed class ModuleWorker : IFragmentWorker<float>, IReportsLoss, IDispos
     {
         CheckLosses();
         Flat.CopyFrom(global);
+        if (_options.ResetStateEachRound)
+        {
+            _optimizer.ResetState();
+        }
+
+        ContinueRound();
+    }
+
+    /// <summary>Starts a round from global weights that live on the worker's device (<see cref="DeviceRound"/>).</summary>
+    public void BeginRound(Tensor global)
+    {
+        ArgumentNullException.ThrowIfNull(global);
+        CheckLosses();
+        using (no_grad())
+        {
+            Flat.Data.copy_(global);
+        }
+
         if (_options.ResetStateEachRound)
         {
             _optimizer.ResetState();
