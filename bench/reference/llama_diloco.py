@@ -17,6 +17,7 @@ CUDA synchronisation). bench/gpu-race.sh takes the rate between the ends of roun
 Usage: python3 llama_diloco.py --model small|150m --vocab 256 --context 256 --batch 32 --inner-steps 50 --steps 300
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -164,6 +165,11 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--csv", default=None, help="write round,tokens,seconds,train_loss here")
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                    help="bf16: forward and backward under torch.autocast(bfloat16); weights, AdamW state and the outer step stay fp32")
+    ap.add_argument("--fused", action="store_true", help="PyTorch's fused AdamW (CUDA)")
+    ap.add_argument("--check-every-step", action="store_true",
+                    help="read the loss back after every step (the default reads a round's losses once, at its end, as loco train does)")
     a = ap.parse_args()
     device = torch.device(a.device)
     hidden, layers, heads, ffn = PRESETS[a.model]
@@ -187,8 +193,9 @@ def main():
         model = Llama(a.vocab, hidden, layers, heads, ffn, a.context, generator=torch.Generator().manual_seed(a.seed)).to(device)
         matrices = [p for p in model.parameters() if p.dim() >= 2]
         others = [p for p in model.parameters() if p.dim() < 2]
+        extra = {"fused": True} if a.fused else {}
         optimizers.append(torch.optim.AdamW([{"params": matrices}, {"params": others, "weight_decay": 0.0}],
-                                            lr=a.inner_lr, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0))
+                                            lr=a.inner_lr, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0, **extra))
         models.append(model)
     params = [list(m.parameters()) for m in models]
     count = sum(p.numel() for p in params[0])
@@ -204,7 +211,9 @@ def main():
                 offset += p.numel()
 
     print(f"reference: {a.model} ({count:,} weights), M={a.workers}, H={a.inner_steps}, B={a.batch}, T={a.context}, "
-          f"{rounds} rounds, {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}", flush=True)
+          f"{rounds} rounds, {a.precision}{', fused AdamW' if a.fused else ''}, "
+          f"{torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}", flush=True)
+    autocast = (lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16)) if a.precision == "bf16" else contextlib.nullcontext
     step = 0
     tokens = 0
     history = []
@@ -217,20 +226,26 @@ def main():
         for m in range(a.workers):
             load(params[m], s)
             opt = optimizers[m]
+            losses = []
             for i in range(a.inner_steps):
                 for g in opt.param_groups:
                     g["lr"] = lr_at(step + i)
                 opt.zero_grad(set_to_none=True)
                 x, y = next_batch(m)
-                loss = models[m].loss(x, y)
-                value = loss.item()
-                if not math.isfinite(value):
-                    sys.exit(f"diverged at round {r}, worker {m}")
+                with autocast():
+                    loss = models[m].loss(x, y)
+                if a.check_every_step and not math.isfinite(loss.item()):
+                    sys.exit(f"diverged at round {r}, worker {m}, step {i + 1}")
+                losses.append(loss.detach())
                 loss.backward()
                 if a.clip > 0:
                     torch.nn.utils.clip_grad_norm_(params[m], a.clip)
                 opt.step()
-                last_loss = value
+            values = torch.stack(losses).float().cpu().tolist()  # one read per worker per round
+            bad = [i for i, v in enumerate(values) if not math.isfinite(v)]
+            if bad:
+                sys.exit(f"diverged at round {r}, worker {m}, step {bad[0] + 1}")
+            last_loss = values[-1]
             mean += flat(params[m])
         step += a.inner_steps
         delta = s - mean / a.workers
@@ -244,7 +259,9 @@ def main():
         out.write("round,tokens,seconds,train_loss\n")
         for r, t, sec, l in history:
             out.write(f"{r},{t},{sec:.6f},{l}\n")
-    print(json.dumps({"implementation": "pytorch", "model": a.model, "weights": count, "rounds": rounds, "torch": torch.__version__}))
+    peak = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else 0
+    print(json.dumps({"implementation": "pytorch", "model": a.model, "weights": count, "rounds": rounds, "torch": torch.__version__,
+                      "precision": a.precision, "peak_gpu_bytes": peak}))
 
 
 if __name__ == "__main__":
