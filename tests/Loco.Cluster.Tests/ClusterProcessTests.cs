@@ -26,12 +26,14 @@ public sealed partial class ClusterProcessTests(RedisServer redis) : IDisposable
         [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => l[..l.LastIndexOf(',')])];
 
     [Theory]
-    [InlineData(0, "file", false)]
-    [InlineData(2, "file", false)]
-    [InlineData(2, "redis", true)]
-    public void TwoWorkerProcessesTrainTheSameAsOneProcess(int restart, string store, bool tls)
+    [InlineData(0, "file", false, "bf16")]
+    [InlineData(2, "file", false, "fp32")]
+    [InlineData(2, "redis", true, "fp32")]
+    public void TwoWorkerProcessesTrainTheSameAsOneProcess(int restart, string store, bool tls, string precision)
     {
-        (int code, string output, string error) = LocoChild.Run(Limit, ["train", "--workers", "2", .. Settings(restart), "--out", Out("in-process")]);
+        // The worker processes take the run's settings from the coordinator, --precision included.
+        string[] settings = [.. Settings(restart), "--precision", precision];
+        (int code, string output, string error) = LocoChild.Run(Limit, ["train", "--workers", "2", .. settings, "--out", Out("in-process")]);
         Assert.True(code == 0, error);
         string[] cluster = store == "redis" ? ["--store", "redis", "--redis", redis.Address] : [];
         if (tls)
@@ -41,7 +43,7 @@ public sealed partial class ClusterProcessTests(RedisServer redis) : IDisposable
             cluster = [.. cluster, "--cert", Path.Combine(Out("cert"), "cluster.pfx")];
         }
 
-        (code, output, error) = LocoChild.Run(Limit, ["train", "--processes", "2", "--workers", "2", .. Settings(restart), .. cluster, "--out", Out("cluster")]);
+        (code, output, error) = LocoChild.Run(Limit, ["train", "--processes", "2", "--workers", "2", .. settings, .. cluster, "--out", Out("cluster")]);
         Assert.True(code == 0, $"{output}\n{error}");
         Assert.Contains("round 3/3", output);
         Assert.Contains("workers [0,1]", output);
