@@ -34,7 +34,9 @@ internal sealed class FamilyOptions
     public Option<int?> RestartPeriod { get; } = Options.Int("--restart-period", "K, reset the outer momentum every K completed rounds (0 = never). Default: 0.");
 
     public Option<string?> Restart { get; } = Options.Text("--restart",
-        "Restart rule instead of --restart-period: never, every:K, or opposed[:c] (reset when cos(Δ, v) < c, default c = 0; simulation and training only). Default: never.");
+        "Restart rule instead of --restart-period: never, every:K, adaptive:dot (reset when Δ·v < 0; opposed:c resets when cos(Δ, v) < c), or adaptive:loss " +
+        "(reset when the workers' training loss at the end of a round is higher than at the end of the previous one). The adaptive rules run in loco simulate, " +
+        "loco train (in process) and loco theory (decided on the expected Δ·v and loss, exact without noise). Default: never.");
 
     public Option<string?> Inner { get; } = Options.Text("--inner",
         "Inner optimizer: sgd, momentum (heavy-ball), nesterov, adamw (PyTorch semantics). Default: sgd (adamw for diloco).");

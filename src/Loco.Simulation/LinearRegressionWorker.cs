@@ -18,7 +18,7 @@ namespace Loco.Simulation;
 /// sample by sample). One worker at batch M·B with S = M then sees exactly the samples of M workers at batch B whose
 /// streams are stream, stream + 1, …: common random numbers for comparing the two.
 /// </remarks>
-public sealed class LinearRegressionWorker : IFragmentWorker<double>
+public sealed class LinearRegressionWorker : IFragmentWorker<double>, IReportsLoss
 {
     private readonly LinearRegressionProblem _problem;
     private readonly IInnerOptimizer<double> _optimizer;
@@ -85,6 +85,9 @@ public sealed class LinearRegressionWorker : IFragmentWorker<double>
     /// <summary>The fast weights f.</summary>
     public ReadOnlySpan<double> Weights => _weights;
 
+    /// <summary>The minibatch loss ½ mean_b r_b² of the last inner step, at the weights before that step (NaN before the first).</summary>
+    public double LastLoss { get; private set; } = double.NaN;
+
     /// <inheritdoc />
     public void BeginRound(ReadOnlySpan<double> global)
     {
@@ -103,7 +106,8 @@ public sealed class LinearRegressionWorker : IFragmentWorker<double>
 
         // One sample at a time, so its D draws are still in cache for the dot product and the update.
         Array.Clear(_gradient);
-        double noise = _problem.Noise;
+        double noise = _problem.Noise, squares = 0;
+        int samples = 0;
         foreach (GaussianStream rng in _streams)
         {
             rng.Fill(_epsilon);
@@ -112,8 +116,12 @@ public sealed class LinearRegressionWorker : IFragmentWorker<double>
                 rng.Fill(_z);
                 double residual = FixedOrder.Dot(_z, _scaledError) - noise * _epsilon[b]; // the same bits on every CPU
                 TensorPrimitives.MultiplyAdd(_z, residual, _gradient, _gradient);
+                squares += residual * residual;
+                samples++;
             }
         }
+
+        LastLoss = 0.5 * squares / samples;
 
         // g = √λ ⊙ (Σ_b r_b z_b) / B
         TensorPrimitives.Multiply(_gradient, _gradientScale, _gradient);

@@ -232,6 +232,8 @@ public class SeamTests
         Assert.Equal(dot, watcher.Asked[1].DeltaDotMomentum, 14);
         Assert.Equal(Math.Sqrt(v1.Sum(x => x * x)), watcher.Asked[1].MomentumNorm, 14);
         Assert.True(double.IsNaN(watcher.Asked[1].LastLoss));
+        Assert.Equal(2.5, watcher.Asked[1].PreviousLoss); // the loss of the round before
+        Assert.True(double.IsNaN(watcher.Asked[0].PreviousLoss));
         Assert.Equal(2, watcher.Asked[1].RoundsSinceRestart);
     }
 

@@ -110,7 +110,7 @@ public sealed record OuterOptimizer(OuterKind Kind, OuterForm Form, double Learn
     public RestartContext Observe<T>(ReadOnlySpan<T> delta, OuterState<T> state, double lastLoss = double.NaN) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(state);
-        var context = new RestartContext(state.CompletedRounds + 1, state.RoundsSinceRestart + 1) { LastLoss = lastLoss };
+        var context = new RestartContext(state.CompletedRounds + 1, state.RoundsSinceRestart + 1) { LastLoss = lastLoss, PreviousLoss = state.LastRoundLoss };
         if (!Restart.ObservesRound)
         {
             return context;
@@ -146,6 +146,8 @@ public sealed record OuterOptimizer(OuterKind Kind, OuterForm Form, double Learn
         {
             ResetMomentum(state);
         }
+
+        state.LastRoundLoss = observed.LastLoss;
     }
 
     /// <summary>Sets the momentum buffer to zero (a restart), leaving the weights alone.</summary>

@@ -20,6 +20,15 @@ public sealed class OuterState<T> where T : unmanaged
     /// <summary>How many times the schedule reset the momentum.</summary>
     public long Restarts { get; internal set; }
 
+    /// <summary>
+    /// The loss the last round handed to the restart schedule (<see cref="RestartContext.LastLoss"/>; NaN before the
+    /// first round or where the backend reports none): what a rule on a rising loss compares the next round's with.
+    /// </summary>
+    public double LastRoundLoss { get; internal set; } = double.NaN;
+
+    /// <summary>Restores the last round's loss, for resuming from a checkpoint.</summary>
+    public void RestoreLoss(double lastRoundLoss) => LastRoundLoss = lastRoundLoss;
+
     /// <summary>Restores counters, for resuming from a checkpoint.</summary>
     public void Restore(long completedRounds, long roundsSinceRestart, long restarts)
     {

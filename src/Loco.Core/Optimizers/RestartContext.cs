@@ -21,4 +21,7 @@ public readonly record struct RestartContext(long CompletedRounds, long RoundsSi
 
     /// <summary>The workers' mean training loss at the end of the round's inner steps, where the backend knows it.</summary>
     public double LastLoss { get; init; } = double.NaN;
+
+    /// <summary>The same loss at the end of the previous round (NaN at the first round, or where unknown).</summary>
+    public double PreviousLoss { get; init; } = double.NaN;
 }

@@ -40,8 +40,8 @@ public abstract record RestartSchedule
     public abstract string Spec { get; }
 
     /// <summary>
-    /// Reads a schedule's <see cref="Spec"/>: <c>never</c> (or <c>0</c>), <c>every:K</c> (or a bare <c>K</c>), or
-    /// <c>opposed[:threshold]</c>.
+    /// Reads a schedule's <see cref="Spec"/>: <c>never</c> (or <c>0</c>), <c>every:K</c> (or a bare <c>K</c>),
+    /// <c>opposed[:threshold]</c> (also written <c>adaptive:dot</c>, threshold 0), or <c>adaptive:loss</c>.
     /// </summary>
     public static RestartSchedule Parse(string spec)
     {
@@ -70,6 +70,16 @@ public abstract record RestartSchedule
             return Every(k);
         }
 
+        if (text == "adaptive:dot")
+        {
+            return new OpposedRestart();
+        }
+
+        if (text == "adaptive:loss")
+        {
+            return new LossRiseRestart();
+        }
+
         if (head == "opposed")
         {
             if (argument.Length == 0)
@@ -83,7 +93,7 @@ public abstract record RestartSchedule
             }
         }
 
-        throw new FormatException($"'{spec}' is not a restart schedule; write never, every:K (K ≥ 1) or opposed[:c] (c in [−1, 1]).");
+        throw new FormatException($"'{spec}' is not a restart schedule; write never, every:K (K ≥ 1), adaptive:dot (or opposed[:c], c in [−1, 1]) or adaptive:loss.");
     }
 }
 
@@ -138,4 +148,26 @@ public sealed record OpposedRestart(double Threshold = 0) : RestartSchedule
 
     /// <inheritdoc />
     public override string ToString() => Threshold == 0 ? "when Δ·v < 0" : string.Create(CultureInfo.InvariantCulture, $"when cos(Δ, v) < {Threshold:G4}");
+}
+
+/// <summary>
+/// An adaptive rule on the loss: reset when the round's loss (<see cref="RestartContext.LastLoss"/>, the workers' mean
+/// training loss at the end of the round's inner steps) is higher than the previous round's — the function restart of
+/// O'Donoghue and Candès (2015, arXiv 1204.3982) carried over to the outer step. Never at the first round, nor where
+/// the backend reports no loss.
+/// </summary>
+public sealed record LossRiseRestart : RestartSchedule
+{
+    /// <inheritdoc />
+    public override bool ObservesRound => true;
+
+    /// <inheritdoc />
+    public override bool ShouldRestart(in RestartContext context) =>
+        double.IsFinite(context.LastLoss) && double.IsFinite(context.PreviousLoss) && context.LastLoss > context.PreviousLoss;
+
+    /// <inheritdoc />
+    public override string Spec => "adaptive:loss";
+
+    /// <inheritdoc />
+    public override string ToString() => "when the loss rises";
 }

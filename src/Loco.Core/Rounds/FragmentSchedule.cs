@@ -89,7 +89,7 @@ public sealed record FragmentSchedule(int Count, int Overlap = 0, double Alpha =
         if (Count > 1 && restart.ObservesRound)
         {
             throw new InvalidInputException("--restart",
-                $"the rule '{restart}' reads the whole round's Δ, which fragments never gather at once; with --fragments use a fixed period or none.");
+                $"the rule '{restart}' reads the whole round (its Δ·v or its loss), which fragments never gather at once; with --fragments use a fixed period or none.");
         }
     }
 

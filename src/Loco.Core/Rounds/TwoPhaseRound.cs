@@ -345,8 +345,15 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     // The mean of the workers' last losses, over those that report one (NaN when none does).
+    // The workers' mean loss for the restart schedule; only a schedule that observes rounds reads it (a worker may pay a
+    // pass over its weights to report it).
     private double MeanLoss()
     {
+        if (!Outer.Restart.ObservesRound)
+        {
+            return double.NaN;
+        }
+
         double sum = 0;
         int count = 0;
         foreach (IWorker<T> worker in _workers)

@@ -97,11 +97,6 @@ public sealed class RiskRecursion
             throw new InvalidInputException("--weight-decay", $"the exact theory covers inner SGD without weight decay (got {config.WeightDecay}).");
         }
 
-        if (config.Restart.ObservesRound)
-        {
-            throw new InvalidInputException("--restart",
-                $"the exact theory follows expected moments, so it evaluates restart schedules on the round counters alone; '{config.Restart.Spec}' reads each run's Δ·v or loss: use 'loco simulate'.");
-        }
     }
 
     // Asks the restart schedule after round `round` (1-based), keeping the count of rounds since the last reset.
@@ -117,13 +112,54 @@ public sealed class RiskRecursion
         return true;
     }
 
+    // Asks a rule that observes the round, with the round's expected statistics: E[Δ·v] = Σ w (1 − q^H) E[s v] (v before
+    // the step), ‖Δ‖ = √(Σ w E[(s − f̄)²]), ‖v‖ = √(Σ w E[v²]), and the loss = the expected risk of a worker's fast weights
+    // at the end of the inner steps, ½ Σ w λ E[f²] + σ²/2. Without noise (σ = 0, exact gradients) these are the round's
+    // own values, so the rule decides as it does in a run; with noise the theory follows one decision per round, taken on
+    // the expectations, where each run of a simulation decides on its own.
+    private bool Observed(RestartSchedule restart, int round, ref long sinceRestart, ref double previousLoss, double[] mss, double[] msv, double[] mvv,
+        double[] d, double[] qH, double[]? codecVariance, double invM, double shared, double loss)
+    {
+        double[] w = _spectrum.Weight;
+        double dot = 0, deltaSquare = 0, momentumSquare = 0;
+        for (int k = 0; k < w.Length; k++)
+        {
+            double ss = mss[k], qh = qH[k];
+            double ff = d[k] * invM + shared * qh * qh * ss + (codecVariance is null ? 0 : codecVariance[k] * invM);
+            dot += w[k] * (1 - qh) * msv[k];
+            deltaSquare += w[k] * (ss - 2 * qh * ss + ff);
+            momentumSquare += w[k] * mvv[k];
+        }
+
+        sinceRestart++;
+        var context = new RestartContext(round, sinceRestart)
+        {
+            DeltaDotMomentum = dot,
+            DeltaNorm = Math.Sqrt(Math.Max(0, deltaSquare)),
+            MomentumNorm = Math.Sqrt(momentumSquare),
+            LastLoss = loss,
+            PreviousLoss = previousLoss,
+        };
+        previousLoss = loss;
+        if (!restart.ShouldRestart(context))
+        {
+            return false;
+        }
+
+        sinceRestart = 0;
+        return true;
+    }
+
     /// <summary>Runs the recursion; a diverging run ends the curves at the round before the divergence.</summary>
     public TheoryResult Run(TheoryOptions options, TheoryProgress? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         bool lossy = options.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32;
-        return options.Kernel == TheoryKernel.Stepwise || lossy ? RunStepwise(options, progress, cancellation) : RunOnePass(options, progress, cancellation);
+        // A rule that observes the round reads the per-atom moments that only the step-by-step kernel keeps.
+        return options.Kernel == TheoryKernel.Stepwise || lossy || _config.Restart.ObservesRound
+            ? RunStepwise(options, progress, cancellation)
+            : RunOnePass(options, progress, cancellation);
     }
 
     private TheoryResult RunOnePass(TheoryOptions options, TheoryProgress? progress, CancellationToken cancellation)
@@ -238,6 +274,7 @@ public sealed class RiskRecursion
         double shared = 1 - invM;
         RestartSchedule restart = _config.Restart;
         long sinceRestart = 0;
+        double previousLoss = double.NaN;
         OuterLinearMap map = OuterLinearMap.Of(_config);
         double[] lambda = _spectrum.Lambda;
         double[] g = _weightedLambda;
@@ -329,7 +366,9 @@ public sealed class RiskRecursion
             }
 
             // Outer step on the 3×3 moments of (s, v, f̄), then the restart. The codec's ξ̄ enters as f̄ − ξ̄.
-            bool reset = Restarts(restart, round, ref sinceRestart);
+            bool reset = restart.ObservesRound
+                ? Observed(restart, round, ref sinceRestart, ref previousLoss, mss, msv, mvv, d, qH, codecVariance, invM, shared, 0.5 * coupling + floor)
+                : Restarts(restart, round, ref sinceRestart);
             double sumGeometric = 0;
             sumMss = 0;
             sumSignal = 0;

@@ -46,7 +46,7 @@ public static class TensorOuterStep
     {
         ArgumentNullException.ThrowIfNull(outer);
         ArgumentNullException.ThrowIfNull(state);
-        var context = new RestartContext(state.CompletedRounds + 1, state.RoundsSinceRestart + 1) { LastLoss = lastLoss };
+        var context = new RestartContext(state.CompletedRounds + 1, state.RoundsSinceRestart + 1) { LastLoss = lastLoss, PreviousLoss = state.LastRoundLoss };
         if (!outer.Restart.ObservesRound)
         {
             return context;

@@ -88,6 +88,7 @@ public static class TrainingCheckpoint
         var extra = new JsonObject
         {
             ["rounds_since_restart"] = trainer.State.RoundsSinceRestart,
+            ["last_round_loss"] = double.IsFinite(trainer.State.LastRoundLoss) ? trainer.State.LastRoundLoss : null,
             ["workers"] = new JsonArray([.. trainer.Workers.Select(Clock)]),
             ["torch_rng_state"] = Convert.ToBase64String(get_rng_state().data<byte>().ToArray()),
             ["history"] = JsonSerializer.SerializeToNode(history.Select(h => new[] { h.Round, h.TrainLoss, h.ValidationLoss, h.Items, h.Seconds }).ToArray(), NanJson),
@@ -194,6 +195,7 @@ public static class TrainingCheckpoint
             JsonObject extra = state.Extra ?? throw new InvalidDataException("state.json has no trainer state.");
             trainer.Restore(Floats(global, "global", flat.Length), Floats(global, "outer_momentum", flat.Length), state.Round,
                 extra["rounds_since_restart"]!.GetValue<long>(), state.RestartCount);
+            trainer.State.RestoreLoss(extra["last_round_loss"]?.GetValue<double>() ?? double.NaN);
             JsonArray clocks = extra["workers"]!.AsArray();
             if (clocks.Count != trainer.Workers.Count || state.Samplers.Count != trainer.Workers.Count)
             {
