@@ -271,6 +271,12 @@ internal sealed class TheoryCommand
         terminal.Console.Write(table);
         long modeSteps = (long)theory.Atoms * config.InnerSteps * theory.RoundsCompleted;
         terminal.Out.WriteLine($"problem: {theory.Problem}; {theory.Atoms:N0} atoms; floor σ²/2 = {theory.NoiseFloor:G3}");
+        if (config.Restart.ObservesRound)
+        {
+            terminal.Out.WriteLine($"restart {config.Restart}: decided each round on the expected Δ·v, norms and loss, which is exact without noise; " +
+                "with noise each simulated run decides on its own draws, so compare with --compare-simulation.");
+        }
+
         terminal.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"time: {seconds:F3} s for {theory.RoundsCompleted} rounds ({(seconds > 0 ? modeSteps / seconds : 0):G3} atom·inner-steps per second)"));
     }
