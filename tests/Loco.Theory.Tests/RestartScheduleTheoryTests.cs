@@ -43,12 +43,4 @@ public sealed class RestartScheduleTheoryTests
         Assert.Equal(never[..4], irregular[..4]);
         Assert.NotEqual(never[4], irregular[4]);
     }
-
-    [Fact]
-    public void RulesThatReadTheRoundAreRefusedWithTheFlag()
-    {
-        FamilyConfig config = new FamilySettings { Preset = Preset.Sla }.Resolve() with { Restart = new OpposedRestart() };
-        var error = Assert.Throws<InvalidInputException>(() => new RiskRecursion(AtomSpectrum.FromProblem(Problem), config, Problem.Noise));
-        Assert.Equal("--restart", error.Subject);
-    }
 }
