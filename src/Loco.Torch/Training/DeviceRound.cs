@@ -1,4 +1,5 @@
 using Loco.Core.Optimizers;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Loco.Torch.Training;
@@ -71,6 +72,8 @@ internal sealed class DeviceRound : IDisposable
             loss += worker.LastLoss; // reads the losses back (once) and stops on a non-finite one
         }
 
+        CollectionPause.Ensure();
+        using Scalar workers = ((double)_workers.Length).ToScalar(); // held for the native call (see CollectionPause)
         using (no_grad())
         {
             _delta.zero_();
@@ -80,7 +83,7 @@ internal sealed class DeviceRound : IDisposable
                 _delta.add_(_scratch);
             }
 
-            _delta.div_(_workers.Length);
+            _delta.div_(workers);
             TensorOuterStep.Step(_outer, _global, _delta, _momentum, state, loss / _workers.Length);
             HostStale = true;
             using Tensor step = _global.sub(_before);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Loco.Torch.Training;
@@ -40,7 +41,11 @@ public sealed class LossScaler
     public long Skipped { get; set; }
 
     /// <summary>The loss times S, to call <c>backward()</c> on.</summary>
-    public Tensor Scaled(Tensor loss) => loss * Scale;
+    public Tensor Scaled(Tensor loss)
+    {
+        using Scalar scale = Scale.ToScalar(); // held for the native call (TorchSharp's unrooted scalars: see CollectionPause)
+        return loss.mul(scale);
+    }
 
     /// <summary>
     /// Divides <paramref name="flat"/>'s gradients by S and says whether they are all finite (the step may be taken);
@@ -50,9 +55,10 @@ public sealed class LossScaler
     {
         ArgumentNullException.ThrowIfNull(flat);
         bool finite;
+        using Scalar scale = Scale.ToScalar();
         using (no_grad())
         {
-            flat.Gradient.div_(Scale);
+            flat.Gradient.div_(scale);
             using Tensor all = flat.Gradient.isfinite().all();
             finite = all.item<bool>();
         }

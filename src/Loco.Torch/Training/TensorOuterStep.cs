@@ -1,4 +1,5 @@
 using Loco.Core.Optimizers;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Loco.Torch.Training;
@@ -16,12 +17,14 @@ public static class TensorOuterStep
     {
         ArgumentNullException.ThrowIfNull(outer);
         OuterCoefficients k = outer.Coefficients;
+        // Scalars held for the native calls (TorchSharp's unrooted scalars: see CollectionPause).
+        using Scalar minusA = (-k.A).ToScalar(), minusB = (-k.B).ToScalar(), c = k.C.ToScalar(), e = k.E.ToScalar();
         using (no_grad())
         {
-            global.add_(delta, alpha: -k.A);
+            global.add_(delta, alpha: minusA);
             if (k.B != 0)
             {
-                global.add_(momentum, alpha: -k.B); // with the old v
+                global.add_(momentum, alpha: minusB); // with the old v
             }
 
             if (!k.HasMomentum)
@@ -31,10 +34,10 @@ public static class TensorOuterStep
 
             if (k.C != 1)
             {
-                momentum.mul_(k.C);
+                momentum.mul_(c);
             }
 
-            momentum.add_(delta, alpha: k.E);
+            momentum.add_(delta, alpha: e);
         }
     }
 
