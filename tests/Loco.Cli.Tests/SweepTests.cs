@@ -106,6 +106,42 @@ public sealed class SweepTests() : CliTestBase("sweep")
         AssertRefused(Small(outFolder, flag, value), named, outFolder);
     }
 
+    /// <summary>The small sweep with an adaptive restart rule for its second grid.</summary>
+    private static string[] Adaptive(string outFolder, string rule, params string[] more) =>
+        ["sweep", "--quick", "--inner-steps-list", "2", "--restart", rule, "--momenta", "0.5", "--rounds", "4", "--batch", "2", "--context", "8", "--out", outFolder, .. more];
+
+    [Fact]
+    public void AnAdaptiveRestartRuleIsTheSecondGridInChildProcessesAndInProcessAndResumes()
+    {
+        var (code, output, err) = Loco(Adaptive(PathOf("children"), "adaptive:loss", "--parallel", "2"));
+        Assert.True(code == 0, err);
+        Assert.Contains("adaptive:loss", output);
+        (code, _, err) = Loco(Adaptive(PathOf("here"), "adaptive:loss", "--parallel", "1"));
+        Assert.True(code == 0, err);
+        Assert.Equal(WithoutSeconds(PathOf("here")), WithoutSeconds(PathOf("children"))); // the children were given the rule
+        string[] cells = WithoutSeconds(PathOf("here"));
+        Assert.Equal(["0", "0", "adaptive:loss", "adaptive:loss"], cells[1..].Select(row => row.Split(',')[1]));
+        Assert.True(File.Exists(Path.Combine(PathOf("here"), "heatmap-h2-adaptive-loss.png")));
+        Assert.Contains("2,adaptive:loss,", File.ReadAllText(Path.Combine(PathOf("here"), "stable-area.csv")));
+
+        // The same folder resumes (nothing to train); another rule there is another sweep, refused.
+        (code, output, err) = Loco(Adaptive(PathOf("here"), "adaptive:loss", "--parallel", "1"));
+        Assert.True(code == 0, err);
+        Assert.Contains("0 cells trained, 4 taken", output);
+        (code, _, err) = Loco(Adaptive(PathOf("here"), "adaptive:dot", "--parallel", "1"));
+        Assert.Equal(2, code);
+        Assert.Contains("--out", err);
+    }
+
+    [Theory]
+    [InlineData("adaptive:grad")]
+    [InlineData("never")]
+    public void ABadRestartRuleIsRefused(string rule) => AssertRefused(Adaptive(PathOf("bad"), rule), "--restart", PathOf("bad"));
+
+    [Fact]
+    public void ARestartRuleAndARestartPeriodTogetherAreRefused() =>
+        AssertRefused(Adaptive(PathOf("both"), "adaptive:dot", "--restart-period", "3"), "--restart", PathOf("both"));
+
     [Fact]
     public void ACompressedSweepGivesTheSameCellsInChildProcessesAndInProcessAndRecordsItsCodec()
     {

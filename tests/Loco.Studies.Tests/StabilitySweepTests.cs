@@ -82,7 +82,7 @@ public sealed class StabilitySweepTests
     private static string KeyOf(string row)
     {
         string[] f = row.Split(',');
-        return SweepCell.Describe(int.Parse(f[0]), int.Parse(f[1]), double.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture),
+        return SweepCell.Describe(int.Parse(f[0]), f[1], double.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture),
             double.Parse(f[5], System.Globalization.CultureInfo.InvariantCulture));
     }
 
@@ -111,7 +111,7 @@ public sealed class StabilitySweepTests
         Assert.Equal(options.Cells().Select(c => c.Key).Order(), trained.Order());
         Assert.Equal(options.Cells(), result.Cells.Select(c => c.Cell));
         Assert.All(result.Cells, c => Assert.Equal(c.Cell.OuterLr + c.Cell.OuterMomentum, c.FinalValidationLoss));
-        Assert.Equal([new StableArea(2, 0, 4, 0, 6), new StableArea(2, 2, 4, 0, 6)], result.StableAreas());
+        Assert.Equal([new StableArea(2, "0", 4, 0, 6), new StableArea(2, "2", 4, 0, 6)], result.StableAreas());
 
         // Trainings in this process are one at a time (TorchSharp is not safe to train on two threads at once).
         Assert.Throws<ArgumentException>(() => new StabilitySweep(Corpus, options).Run(folder: null, parallel: 2));

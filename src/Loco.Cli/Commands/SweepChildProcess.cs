@@ -107,7 +107,6 @@ internal static class SweepChildProcess
         {
             "sweep",
             "--inner-steps-list", string.Join(',', o.InnerStepsList.Select(h => I(h))),
-            "--restart-period", I(o.RestartPeriod),
             "--outer-lrs", string.Join(',', o.OuterLrs.Select(R)),
             "--momenta", string.Join(',', o.Momenta.Select(R)),
             "--outer", o.OuterKind.Name(),
@@ -124,6 +123,7 @@ internal static class SweepChildProcess
             "--validation-windows", I(o.ValidationWindows),
             "--cell", I(cell),
         };
+        args.AddRange(o.RestartRule is null ? ["--restart-period", I(o.RestartPeriod)] : ["--restart", o.RestartRule.Spec]);
         if (corpus is not null)
         {
             args.AddRange(["--corpus", Path.GetFullPath(corpus)]);

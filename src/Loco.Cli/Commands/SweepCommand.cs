@@ -35,6 +35,9 @@ internal sealed class SweepCommand
 
     private readonly Option<string?> _hs = Options.Text("--inner-steps-list", "The values of H (inner steps per round) to sweep, comma-separated; each gets a grid without and one with restart. Default: 8,32 (--quick: 4).");
     private readonly Option<int?> _restart = Options.Int("--restart-period", "K, the outer-momentum restart period in rounds of the second grid per H (0 = sweep only without restart). Default: 3.");
+    private readonly Option<string?> _restartRule = Options.Text("--restart",
+        "The second grid's restart rule instead of --restart-period: every:K, adaptive:dot (reset when Δ·v < 0) or adaptive:loss (reset when the workers' " +
+        "training loss at the end of a round is higher than at the end of the one before). Default: every:3.");
     private readonly Option<string?> _lrs = Options.Text("--outer-lrs", "Outer learning rates of the grid's rows (ν in the EMA form, α in the PyTorch form; each > 0), comma-separated. Default: 0.1,0.3,0.5,0.7,0.9,1.1 (--quick: 0.3,0.9).");
     private readonly Option<string?> _momenta = Options.Text("--momenta", "Outer momenta of the grid's columns (each in [0, 1)), comma-separated. Default: 0.1,0.3,0.5,0.7,0.9 (--quick: 0.5,0.9).");
     private readonly Option<string?> _outer = Options.Text("--outer", "Outer step: heavy-ball or nesterov (none needs --momenta 0). Default: nesterov.");
@@ -77,7 +80,7 @@ internal sealed class SweepCommand
             "model on loco train's generated corpus with B = 4 (reduced from train's 16 to fit half an hour on 2 CPU cores), T = 32. Losses are in nats per token.");
         foreach (Option option in new Option[]
                  {
-                     _hs, _restart, _lrs, _momenta, _outer, _outerForm, _model, _corpus, _rounds, _workers, _batch, _context, _innerLr, _seed,
+                     _hs, _restart, _restartRule, _lrs, _momenta, _outer, _outerForm, _model, _corpus, _rounds, _workers, _batch, _context, _innerLr, _seed,
                      _margin, _parallel, _device, _out, _quick, _json, _cell, _validationWindows,
                  }.Concat(_codec.All).Append(_schedule).Append(_precision).Append(ConfigFile.CreateOption()))
         {
@@ -97,6 +100,7 @@ internal sealed class SweepCommand
         {
             InnerStepsList = Integers(r.GetValue(_hs), "--inner-steps-list", [.. d.InnerStepsList], 1),
             RestartPeriod = r.GetValue(_restart) ?? d.RestartPeriod,
+            RestartRule = ReadRestartRule(r),
             OuterLrs = Numbers(r.GetValue(_lrs), "--outer-lrs", [.. d.OuterLrs], v => double.IsFinite(v) && v > 0, "a positive finite number"),
             Momenta = Numbers(r.GetValue(_momenta), "--momenta", momentaDefault, v => double.IsFinite(v) && v >= 0 && v < 1, "a number in [0, 1)"),
             OuterKind = outer,
@@ -126,6 +130,28 @@ internal sealed class SweepCommand
 
         options.Validate();
         return options;
+    }
+
+    private RestartSchedule? ReadRestartRule(ParseResult r)
+    {
+        if (r.GetValue(_restartRule) is not string text)
+        {
+            return null;
+        }
+
+        if (r.GetValue(_restart) is not null)
+        {
+            throw new InvalidInputException("--restart", "give the second grid's restart either as --restart-period K or as --restart RULE, not both.");
+        }
+
+        try
+        {
+            return RestartSchedule.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidInputException("--restart", e.Message);
+        }
     }
 
     private int Execute(ParseResult r, Terminal terminal)
@@ -171,7 +197,7 @@ internal sealed class SweepCommand
         {
             terminal.Out.WriteLine($"loco sweep: {corpus.Name}; model {options.Model} ({model.ParameterCount:N0} weights); " +
                                    $"M = {options.Workers}, inner AdamW η = {G(options.InnerLr)}, outer {options.OuterKind.Name()} [{options.OuterForm.Name()}]; " +
-                                   $"H ∈ {{{string.Join(", ", options.InnerStepsList)}}}, K ∈ {{{string.Join(", ", options.RestartSettings)}}}, " +
+                                   $"H ∈ {{{string.Join(", ", options.InnerStepsList)}}}, K ∈ {{{string.Join(", ", options.RestartSettings.Select(SweepCell.Label))}}}, " +
                                    $"{options.OuterLrs.Count}×{options.Momenta.Count} grid; {options.Rounds} rounds per cell, B = {options.BatchSize}, T = {options.Context}; " +
                                    $"{total} cells ({folder.Finished.Count} already in {outFolder}), {parallel} at a time on {options.Device}.");
         }
@@ -239,39 +265,40 @@ internal sealed class SweepCommand
     {
         string outcome = c.DivergedRound is long d ? $"diverged in round {d}"
             : $"{G(c.InitialValidationLoss, "F3")} → {G(c.FinalValidationLoss, "F3")} {(c.Stable ? "stable" : "unstable")}";
-        return $"H={c.Cell.InnerSteps} K={c.Cell.RestartPeriod} lr={G(c.Cell.OuterLr)} β={G(c.Cell.OuterMomentum)}: {outcome} ({c.Seconds:F1} s)";
+        return $"H={c.Cell.InnerSteps} K={c.Cell.RestartLabel} lr={G(c.Cell.OuterLr)} β={G(c.Cell.OuterMomentum)}: {outcome} ({c.Seconds:F1} s)";
     }
 
     private static void PrintSummary(Terminal terminal, SweepResult result, string folder, IReadOnlyList<string> figures)
     {
         SweepOptions o = result.Options;
-        int k = o.RestartPeriod;
+        RestartSchedule k = o.Restart;
+        string with = k is PeriodicRestart p ? $"K = {p.Rounds}" : Markup.Escape(SweepCell.Label(k));
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"[bold]stable area[/] (final val loss ≤ {G(1 - o.Criterion.Margin)} × initial; cells of {o.GridSize})");
-        table.AddColumns(k > 0 ? ["H", "without restart", $"with restart (K = {k})", "only with", "only without", "diverged without / with"] : ["H", "without restart", "diverged"]);
+        table.AddColumns(k is not NeverRestart ? ["H", "without restart", $"with restart ({with})", "only with", "only without", "diverged without / with"] : ["H", "without restart", "diverged"]);
         foreach (int h in o.InnerStepsList)
         {
-            SweepCellResult[,] none = result.Grid(h, 0);
-            if (k == 0)
+            SweepCellResult[,] none = result.Grid(h, RestartSchedule.Never);
+            if (k is NeverRestart)
             {
                 table.AddRow(h.ToString(CultureInfo.InvariantCulture), Count(none, c => c.Stable), Number(none, c => c.Diverged));
                 continue;
             }
 
-            SweepCellResult[,] with = result.Grid(h, k);
+            SweepCellResult[,] restarted = result.Grid(h, k);
             int onlyWith = 0, onlyWithout = 0;
             for (int i = 0; i < none.GetLength(0); i++)
             {
                 for (int j = 0; j < none.GetLength(1); j++)
                 {
-                    onlyWith += with[i, j].Stable && !none[i, j].Stable ? 1 : 0;
-                    onlyWithout += none[i, j].Stable && !with[i, j].Stable ? 1 : 0;
+                    onlyWith += restarted[i, j].Stable && !none[i, j].Stable ? 1 : 0;
+                    onlyWithout += none[i, j].Stable && !restarted[i, j].Stable ? 1 : 0;
                 }
             }
 
-            table.AddRow(h.ToString(CultureInfo.InvariantCulture), Count(none, c => c.Stable), Count(with, c => c.Stable),
+            table.AddRow(h.ToString(CultureInfo.InvariantCulture), Count(none, c => c.Stable), Count(restarted, c => c.Stable),
                 onlyWith.ToString(CultureInfo.InvariantCulture), onlyWithout.ToString(CultureInfo.InvariantCulture),
-                $"{Number(none, c => c.Diverged)} / {Number(with, c => c.Diverged)}");
+                $"{Number(none, c => c.Diverged)} / {Number(restarted, c => c.Diverged)}");
         }
 
         terminal.Console.Write(table);

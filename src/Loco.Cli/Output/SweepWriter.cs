@@ -19,14 +19,28 @@ internal static class SweepWriter
         var table = new CsvTable(StableAreaHeader.Split(','));
         foreach (StableArea a in result.StableAreas())
         {
-            table.Add(a.InnerSteps, a.RestartPeriod, a.Stable, a.Diverged, a.Cells, result.Options.Criterion.Margin);
+            table.Add(a.InnerSteps, a.Restart, a.Stable, a.Diverged, a.Cells, result.Options.Criterion.Margin);
         }
 
         return table.ToString();
     }
 
-    /// <summary>The file name of the heatmap of grid (H, K).</summary>
-    public static string HeatmapName(int innerSteps, int restartPeriod) => $"heatmap-h{innerSteps}-k{restartPeriod}.png";
+    /// <summary>The file name of the heatmap of grid (H, restart rule): heatmap-h8-k3.png (k0: never), heatmap-h8-adaptive-dot.png.</summary>
+    public static string HeatmapName(int innerSteps, RestartSchedule restart)
+    {
+        string label = SweepCell.Label(restart);
+        return int.TryParse(label, System.Globalization.CultureInfo.InvariantCulture, out _)
+            ? $"heatmap-h{innerSteps}-k{label}.png"
+            : $"heatmap-h{innerSteps}-{label.Replace(':', '-').Replace('.', '_')}.png";
+    }
+
+    /// <summary>A restart rule in a figure's title.</summary>
+    private static string Describe(RestartSchedule restart) => restart switch
+    {
+        NeverRestart => "no restart",
+        PeriodicRestart p => $"restart every {p.Rounds}",
+        _ => $"restart {SweepCell.Label(restart)}",
+    };
 
     /// <summary>
     /// One heatmap PNG per (H, restart setting) of the final validation loss, unstable cells crossed (diverged ones grey),
@@ -49,7 +63,7 @@ internal static class SweepWriter
         var panels = new List<Plot>();
         foreach (int h in o.InnerStepsList)
         {
-            foreach (int k in o.RestartSettings)
+            foreach (RestartSchedule k in o.RestartSettings)
             {
                 SweepCellResult[,] grid = result.Grid(h, k);
                 int rows = grid.GetLength(0), cols = grid.GetLength(1);
@@ -66,7 +80,7 @@ internal static class SweepWriter
                     }
                 }
 
-                string title = $"H = {h}, {(k > 0 ? $"restart every {k}" : "no restart")}: {stable}/{grid.Length} stable";
+                string title = $"H = {h}, {Describe(k)}: {stable}/{grid.Length} stable";
                 var figure = new HeatmapFigure(title, "outer momentum β", lrName, o.Momenta, o.OuterLrs, values, "final validation loss (nats/token)",
                     AxisScale.Linear, unstable)
                 {
@@ -85,6 +99,19 @@ internal static class SweepWriter
         Files.Write("--out", () => FigureGrid.SavePng(all, panels, o.InnerStepsList.Count, o.RestartSettings.Count, 560, 420));
         written.Add(all);
         return written;
+    }
+
+    // restart_period: K as a number (0 = never), an adaptive rule as its spec.
+    private static void WriteRestart(Utf8JsonWriter w, string label)
+    {
+        if (int.TryParse(label, System.Globalization.CultureInfo.InvariantCulture, out int k))
+        {
+            w.WriteNumber("restart_period", k);
+        }
+        else
+        {
+            w.WriteString("restart_period", label);
+        }
     }
 
     /// <summary>The result as one JSON document (settings, stable areas, cells).</summary>
@@ -111,7 +138,7 @@ internal static class SweepWriter
             {
                 w.WriteStartObject();
                 w.WriteNumber("inner_steps", a.InnerSteps);
-                w.WriteNumber("restart_period", a.RestartPeriod);
+                WriteRestart(w, a.Restart);
                 w.WriteNumber("stable_cells", a.Stable);
                 w.WriteNumber("diverged_cells", a.Diverged);
                 w.WriteNumber("cells", a.Cells);
@@ -124,7 +151,7 @@ internal static class SweepWriter
             {
                 w.WriteStartObject();
                 w.WriteNumber("inner_steps", c.Cell.InnerSteps);
-                w.WriteNumber("restart_period", c.Cell.RestartPeriod);
+                WriteRestart(w, c.Cell.RestartLabel);
                 w.WriteNumber("outer_lr", c.Cell.OuterLr);
                 w.WriteNumber("outer_momentum", c.Cell.OuterMomentum);
                 w.WriteNumberOrNull("initial_val_loss", c.InitialValidationLoss);

@@ -49,7 +49,7 @@ public sealed class SweepFolder
             ["model"] = options.Model,
             ["corpus"] = corpus,
             ["inner_steps_list"] = List(options.InnerStepsList),
-            ["restart_period"] = options.RestartPeriod.ToString(CultureInfo.InvariantCulture),
+            ["restart_period"] = options.RestartRule is null ? options.RestartPeriod.ToString(CultureInfo.InvariantCulture) : SweepCell.Label(options.RestartRule),
             ["outer_lrs"] = string.Join(',', options.OuterLrs.Select(R)),
             ["momenta"] = string.Join(',', options.Momenta.Select(R)),
             ["outer"] = options.OuterKind.Name(),

@@ -27,8 +27,17 @@ public sealed record SweepOptions
     /// <summary>The values of H, one sweep grid pair (without / with restart) each.</summary>
     public IReadOnlyList<int> InnerStepsList { get; init; } = [8, 32];
 
-    /// <summary>K of the restart grids; 0 = sweep only without restart.</summary>
+    /// <summary>K of the restart grids; 0 = sweep only without restart. <see cref="RestartRule"/>, when set, replaces it.</summary>
     public int RestartPeriod { get; init; } = 3;
+
+    /// <summary>
+    /// The restart rule of the second grid per H when it is not every <see cref="RestartPeriod"/> rounds (for example
+    /// <c>adaptive:dot</c> or <c>adaptive:loss</c>); null = every K.
+    /// </summary>
+    public RestartSchedule? RestartRule { get; init; }
+
+    /// <summary>The second grid's restart rule: <see cref="RestartRule"/>, or every <see cref="RestartPeriod"/> rounds.</summary>
+    public RestartSchedule Restart => RestartRule ?? RestartSchedule.Every(RestartPeriod);
 
     /// <summary>Outer learning rates, the grid's rows (α, or ν in the EMA form).</summary>
     public IReadOnlyList<double> OuterLrs { get; init; } = PaperOuterLrs;
@@ -81,8 +90,8 @@ public sealed record SweepOptions
     /// <summary>Every cell's inner learning-rate schedule after warmup (cosine by default; see <see cref="LearningRateSchedule"/>).</summary>
     public LearningRateSchedule Schedule { get; init; } = new(1);
 
-    /// <summary>The restart settings swept: 0, then K when K &gt; 0.</summary>
-    public IReadOnlyList<int> RestartSettings => RestartPeriod > 0 ? [0, RestartPeriod] : [0];
+    /// <summary>The restart settings swept: never, then <see cref="Restart"/> unless it is never too.</summary>
+    public IReadOnlyList<RestartSchedule> RestartSettings => Restart is NeverRestart ? [RestartSchedule.Never] : [RestartSchedule.Never, Restart];
 
     /// <summary>Cells per (H, restart setting) grid.</summary>
     public int GridSize => OuterLrs.Count * Momenta.Count;
@@ -93,7 +102,7 @@ public sealed record SweepOptions
         var cells = new List<SweepCell>();
         foreach (int h in InnerStepsList)
         {
-            foreach (int k in RestartSettings)
+            foreach (RestartSchedule k in RestartSettings)
             {
                 for (int r = 0; r < OuterLrs.Count; r++)
                 {
@@ -119,6 +128,7 @@ public sealed record SweepOptions
         Require(InnerStepsList.Count > 0 && InnerStepsList.All(h => h >= 1), "--inner-steps-list", "must list at least one H, each ≥ 1.");
         Require(InnerStepsList.Distinct().Count() == InnerStepsList.Count, "--inner-steps-list", "lists an H twice.");
         Require(RestartPeriod >= 0, "--restart-period", $"must be 0 (sweep only without restart) or a positive number of rounds (got {RestartPeriod}).");
+        Require(RestartRule is not NeverRestart, "--restart", "never is the first grid of every H already; give a rule for the second grid (every:K, adaptive:dot, adaptive:loss).");
         Require(OuterLrs.Count > 0 && OuterLrs.All(a => double.IsFinite(a) && a > 0), "--outer-lrs", "must list at least one outer learning rate, each positive and finite.");
         Require(OuterLrs.Distinct().Count() == OuterLrs.Count, "--outer-lrs", "lists a learning rate twice.");
         Require(Momenta.Count > 0 && Momenta.All(b => b is >= 0 and < 1), "--momenta", "must list at least one outer momentum, each in [0, 1).");
@@ -170,7 +180,7 @@ public sealed record SweepOptions
         OuterForm = OuterForm,
         OuterLr = cell.OuterLr,
         OuterMomentum = cell.OuterMomentum,
-        Restart = RestartSchedule.Every(cell.RestartPeriod),
+        Restart = cell.Restart,
     };
 
     /// <summary>Checks that the corpus can feed every cell (naming <paramref name="subject"/>, the corpus flag).</summary>

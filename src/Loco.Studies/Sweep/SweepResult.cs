@@ -1,3 +1,5 @@
+using Loco.Core.Optimizers;
+
 namespace Loco.Studies.Sweep;
 
 /// <summary>Every cell of a finished sweep, in grid order (<see cref="SweepOptions.Cells"/>).</summary>
@@ -36,18 +38,18 @@ public sealed class SweepResult
     /// <summary>Wall-clock seconds of this run.</summary>
     public double Seconds { get; }
 
-    /// <summary>The (H, K) grid: [row = outer learning rate, column = momentum].</summary>
-    public SweepCellResult[,] Grid(int innerSteps, int restartPeriod)
+    /// <summary>The (H, restart rule) grid: [row = outer learning rate, column = momentum].</summary>
+    public SweepCellResult[,] Grid(int innerSteps, RestartSchedule restart)
     {
         var grid = new SweepCellResult[Options.OuterLrs.Count, Options.Momenta.Count];
         int found = 0;
-        foreach (SweepCellResult r in Cells.Where(r => r.Cell.InnerSteps == innerSteps && r.Cell.RestartPeriod == restartPeriod))
+        foreach (SweepCellResult r in Cells.Where(r => r.Cell.InnerSteps == innerSteps && r.Cell.Restart == restart))
         {
             grid[r.Cell.Row, r.Cell.Column] = r;
             found++;
         }
 
-        return found == grid.Length ? grid : throw new ArgumentException($"the sweep has no grid H = {innerSteps}, K = {restartPeriod}.");
+        return found == grid.Length ? grid : throw new ArgumentException($"the sweep has no grid H = {innerSteps}, restart {restart}.");
     }
 
     /// <summary>Stable cells per (H, restart setting), in grid order.</summary>
@@ -55,8 +57,8 @@ public sealed class SweepResult
     [
         .. Options.InnerStepsList.SelectMany(h => Options.RestartSettings.Select(k =>
         {
-            SweepCellResult[] grid = [.. Cells.Where(r => r.Cell.InnerSteps == h && r.Cell.RestartPeriod == k)];
-            return new StableArea(h, k, grid.Count(r => r.Stable), grid.Count(r => r.Diverged), grid.Length);
+            SweepCellResult[] grid = [.. Cells.Where(r => r.Cell.InnerSteps == h && r.Cell.Restart == k)];
+            return new StableArea(h, SweepCell.Label(k), grid.Count(r => r.Stable), grid.Count(r => r.Diverged), grid.Length);
         })),
     ];
 }

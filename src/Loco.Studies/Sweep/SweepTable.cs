@@ -23,7 +23,7 @@ public static class SweepTable
     {
         SweepCell c = result.Cell;
         return string.Join(',',
-            c.InnerSteps, c.RestartPeriod, options.OuterKind.Name(), options.OuterForm.Name(), N(c.OuterLr), N(c.OuterMomentum),
+            c.InnerSteps, c.RestartLabel, options.OuterKind.Name(), options.OuterForm.Name(), N(c.OuterLr), N(c.OuterMomentum),
             N(options.InnerLr), options.Workers, options.BatchSize, options.Context, options.Rounds, result.RoundsCompleted,
             N(result.InitialValidationLoss), N(result.FinalValidationLoss), N(result.FinalTrainLoss), N(options.Criterion.Threshold(result.InitialValidationLoss)),
             result.Stable ? "true" : "false", result.DivergedRound?.ToString(CultureInfo.InvariantCulture) ?? "",
@@ -42,9 +42,9 @@ public static class SweepTable
             return null;
         }
 
-        if (!int.TryParse(f[0], CultureInfo.InvariantCulture, out int h) || !int.TryParse(f[1], CultureInfo.InvariantCulture, out int k)
+        if (!int.TryParse(f[0], CultureInfo.InvariantCulture, out int h)
             || !TryDouble(f[4], out double lr) || !TryDouble(f[5], out double beta)
-            || !cells.TryGetValue(SweepCell.Describe(h, k, lr, beta), out SweepCell cell))
+            || !cells.TryGetValue(SweepCell.Describe(h, f[1], lr, beta), out SweepCell cell))
         {
             return null;
         }
