@@ -6,27 +6,26 @@ using Loco.Reports.Tables;
 
 namespace Loco.Reports.Html;
 
-/// <summary>One claim's entry in the report: what it states, what it gave, what it wrote, how long it took and the command that regenerates it.</summary>
+/// <summary>One claim's entry in the report: its verdict, what it states and measured (as labelled paragraphs), what it wrote, how long it took and the command that regenerates it.</summary>
 /// <param name="Id">Lower-case identifier (an anchor in the page), e.g. <c>restart-contraction</c>.</param>
 /// <param name="Title">Short title.</param>
 /// <param name="Paper">The paper the claim comes from.</param>
-/// <param name="Statement">The claim, one paragraph.</param>
-/// <param name="Criterion">The pass/fail criterion, fixed before running.</param>
-/// <param name="Passed">Whether the criterion held.</param>
-/// <param name="Measured">The criterion value(s), one line.</param>
+/// <param name="Verdict">The verdict, as words (e.g. "reproduced under conditions").</param>
+/// <param name="Tone">How the verdict's badge is coloured.</param>
+/// <param name="Summary">The measured value(s), one line (the summary table's column).</param>
+/// <param name="Sections">Labelled paragraphs, in order (the claim, its reading, criteria, measurements, why).</param>
 /// <param name="Figures">PNG paths (embedded in the page).</param>
 /// <param name="Tables">CSV paths (linked relative to the page).</param>
-/// <param name="Notes">Caveats, or null.</param>
 /// <param name="Elapsed">Wall time of its run.</param>
 /// <param name="Command">The exact command that regenerates it.</param>
 /// <param name="Quick">Whether it ran at the reduced (quick) size.</param>
 public sealed record ReportEntry(
-    string Id, string Title, string Paper, string Statement, string Criterion, bool Passed, string Measured,
-    IReadOnlyList<string> Figures, IReadOnlyList<string> Tables, string? Notes, TimeSpan Elapsed, string Command, bool Quick);
+    string Id, string Title, string Paper, string Verdict, ReportTone Tone, string Summary, IReadOnlyList<ReportSection> Sections,
+    IReadOnlyList<string> Figures, IReadOnlyList<string> Tables, TimeSpan Elapsed, string Command, bool Quick);
 
 /// <summary>
 /// Writes <c>report.html</c>: one self-contained page (every figure embedded as a base64 PNG data URI, no external
-/// style or script) that states each claim, its criterion, the measured value, PASS or FAIL, its figures, its CSV
+/// style or script) that states each claim, its verdict, its labelled paragraphs (claim, reading, criteria, measurements, why), its figures, its CSV
 /// tables (linked relative to the report) and the command that regenerates it. Beside it, <c>report.json</c> lists the
 /// entries, so that a later run of some claims updates their entries and keeps the others (<see cref="Update"/>).
 /// </summary>
@@ -84,17 +83,18 @@ public static class ReportWriter
             foreach (JsonElement e in document.RootElement.GetProperty("entries").EnumerateArray())
             {
                 string[] Paths(string name) => [.. e.GetProperty(name).EnumerateArray().Select(p => Path.GetFullPath(Path.Combine(folder, p.GetString() ?? "")))];
+                ReportSection[] sections = [.. e.GetProperty("sections").EnumerateArray().Select(x =>
+                    new ReportSection(x.GetProperty("heading").GetString() ?? "", x.GetProperty("text").GetString() ?? ""))];
                 entries.Add(new ReportEntry(
                     e.GetProperty("id").GetString() ?? "", e.GetProperty("title").GetString() ?? "", e.GetProperty("paper").GetString() ?? "",
-                    e.GetProperty("statement").GetString() ?? "", e.GetProperty("criterion").GetString() ?? "", e.GetProperty("passed").GetBoolean(),
-                    e.GetProperty("measured").GetString() ?? "", Paths("figures"), Paths("tables"),
-                    e.TryGetProperty("notes", out JsonElement n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null,
+                    e.GetProperty("verdict").GetString() ?? "", Enum.Parse<ReportTone>(e.GetProperty("tone").GetString() ?? "", ignoreCase: true),
+                    e.GetProperty("summary").GetString() ?? "", sections, Paths("figures"), Paths("tables"),
                     TimeSpan.FromSeconds(e.GetProperty("seconds").GetDouble()), e.GetProperty("command").GetString() ?? "", e.GetProperty("quick").GetBoolean()));
             }
 
             return entries;
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             return []; // not a list this writer made: the report starts afresh
         }
@@ -116,10 +116,19 @@ public static class ReportWriter
                 w.WriteString("id", e.Id);
                 w.WriteString("title", e.Title);
                 w.WriteString("paper", e.Paper);
-                w.WriteString("statement", e.Statement);
-                w.WriteString("criterion", e.Criterion);
-                w.WriteBoolean("passed", e.Passed);
-                w.WriteString("measured", e.Measured);
+                w.WriteString("verdict", e.Verdict);
+                w.WriteString("tone", e.Tone.ToString().ToLowerInvariant());
+                w.WriteString("summary", e.Summary);
+                w.WriteStartArray("sections");
+                foreach (ReportSection section in e.Sections)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("heading", section.Heading);
+                    w.WriteString("text", section.Text);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
                 w.WriteStartArray("figures");
                 foreach (string f in e.Figures)
                 {
@@ -134,14 +143,6 @@ public static class ReportWriter
                 }
 
                 w.WriteEndArray();
-                if (e.Notes is null)
-                {
-                    w.WriteNull("notes");
-                }
-                else
-                {
-                    w.WriteString("notes", e.Notes);
-                }
 
                 w.WriteNumber("seconds", e.Elapsed.TotalSeconds);
                 w.WriteString("command", e.Command);
@@ -160,7 +161,7 @@ public static class ReportWriter
     public static string Render(IReadOnlyList<ReportEntry> entries, string reportFolder, DateTimeOffset generated)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        int passed = entries.Count(e => e.Passed);
+        string counts = string.Join(", ", entries.GroupBy(e => e.Verdict).Select(g => $"{g.Count()} {g.Key}"));
         string size = entries.All(e => e.Quick) ? "quick (reduced) size" : entries.All(e => !e.Quick) ? "full size" : "mixed sizes: " +
             string.Join(", ", entries.Select(e => $"{e.Id} {(e.Quick ? "quick" : "full")}"));
         var html = new StringBuilder();
@@ -170,32 +171,29 @@ public static class ReportWriter
         html.AppendLine("<style>");
         html.AppendLine("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}");
         html.AppendLine("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}");
-        html.AppendLine(".pass{color:#fff;background:#2a7d2a;padding:.1em .5em;border-radius:3px;font-weight:bold}");
-        html.AppendLine(".fail{color:#fff;background:#b22;padding:.1em .5em;border-radius:3px;font-weight:bold}");
+        html.AppendLine(".good,.partial,.bad,.neutral{color:#fff;padding:.1em .5em;border-radius:3px;font-weight:bold}");
+        html.AppendLine(".good{background:#2a7d2a}.partial{background:#b07a00}.bad{background:#b22}.neutral{background:#667}");
         html.AppendLine("code,pre{background:#f4f4f4;padding:.1em .3em}section{border-top:2px solid #ddd;margin-top:2em}img{max-width:100%;border:1px solid #eee;margin:.5em 0}");
         html.AppendLine("</style></head><body>");
         html.AppendLine("<h1>Loco: reproduced claims</h1>");
         html.AppendLine(CultureInfo.InvariantCulture,
-            $"<p>{passed} of {entries.Count} claims PASS ({E(size)}). Generated {E(generated.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture))}. Each criterion was written before the run; the measured value is what this run gave.</p>");
-        html.AppendLine("<table><tr><th>claim</th><th>result</th><th>measured</th><th>time</th></tr>");
+            $"<p>{entries.Count} claims: {E(counts)} ({E(size)}). Generated {E(generated.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture))}. Each criterion was written before the runs that judge it; the measured values are what this run gave.</p>");
+        html.AppendLine("<table><tr><th>claim</th><th>verdict</th><th>measured</th><th>time</th></tr>");
         foreach (ReportEntry e in entries)
         {
             html.AppendLine(CultureInfo.InvariantCulture,
-                $"<tr><td><a href=\"#{E(e.Id)}\">{E(e.Id.ToUpperInvariant())}</a></td><td>{Badge(e.Passed)}</td><td>{E(e.Measured)}</td><td>{e.Elapsed.TotalSeconds:F1} s</td></tr>");
+                $"<tr><td><a href=\"#{E(e.Id)}\">{E(e.Id.ToUpperInvariant())}</a></td><td>{Badge(e)}</td><td>{E(e.Summary)}</td><td>{e.Elapsed.TotalSeconds:F1} s</td></tr>");
         }
 
         html.AppendLine("</table>");
         foreach (ReportEntry e in entries)
         {
             html.AppendLine(CultureInfo.InvariantCulture, $"<section id=\"{E(e.Id)}\">");
-            html.AppendLine(CultureInfo.InvariantCulture, $"<h2>{E(e.Id.ToUpperInvariant())}: {E(e.Title)} {Badge(e.Passed)}</h2>");
+            html.AppendLine(CultureInfo.InvariantCulture, $"<h2>{E(e.Id.ToUpperInvariant())}: {E(e.Title)} {Badge(e)}</h2>");
             html.AppendLine(CultureInfo.InvariantCulture, $"<p><em>{E(e.Paper)}</em></p>");
-            html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Claim.</strong> {E(e.Statement)}</p>");
-            html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Criterion.</strong> {E(e.Criterion)}</p>");
-            html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Measured.</strong> {E(e.Measured)} → {Badge(e.Passed)}</p>");
-            if (!string.IsNullOrWhiteSpace(e.Notes))
+            foreach (ReportSection section in e.Sections)
             {
-                html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Notes.</strong> {E(e.Notes)}</p>");
+                html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>{E(section.Heading)}.</strong> {E(section.Text)}</p>");
             }
 
             html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>Regenerate:</strong> <code>{E(e.Command)}</code> ({e.Elapsed.TotalSeconds:F1} s this run)</p>");
@@ -229,7 +227,7 @@ public static class ReportWriter
         return html.ToString();
     }
 
-    private static string Badge(bool passed) => passed ? "<span class=\"pass\">PASS</span>" : "<span class=\"fail\">FAIL</span>";
+    private static string Badge(ReportEntry e) => $"<span class=\"{e.Tone.ToString().ToLowerInvariant()}\">{E(e.Verdict)}</span>";
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

@@ -47,27 +47,57 @@ public sealed class RestartContractionClaim : IClaim
     public string Paper => "Topollai et al. 2026, Outer-momentum restarting in high-dimensional two-phase optimization";
 
     /// <inheritdoc />
-    public string Statement =>
-        "In the deterministic (noise-free) linear model, the measured per-mode ratio ρ_{(j+1)K}/ρ_{jK} equals c_K(μ_i) to 1e-10, " +
-        "including the dips where phase cancellation makes |c_K| far smaller than the spectral radius to the K.";
+    public string Quote =>
+        "\"a mode-wise restart contraction showing that resets exploit phase cancellation by discarding stale momentum while preserving inner-loop progress\"";
 
     /// <inheritdoc />
-    public string Criterion =>
+    public string Reading =>
+        "In the deterministic (noise-free) linear model, with the outer momentum reset every K rounds, each mode's error is multiplied per K-round " +
+        "cycle by a factor c_K(μ) that depends only on the mode's effective spectrum μ; at some μ, c_K is far smaller than the spectral radius " +
+        "to the K (phase cancellation). We measure the cycle ratio by running Loco.Core's round and compare it with the closed form.";
+
+    /// <inheritdoc />
+    public string Criterion => FirstEditionCriterion +
+        " Second edition: the same bounds also on the problem's own modes (λ_i = i^-a, i = 1 … D, at the same η and H; D = 1000 full, 100 quick); " +
+        "the target exponent, σ and the budget do not enter (noiseless, and the ratio does not depend on a mode's initial error).";
+
+    /// <inheritdoc />
+    public string FirstEditionCriterion =>
         $"Nesterov outer step (PyTorch form, α = {OuterLr}), β ∈ {{0.5, 0.9}}, K ∈ {{1, 2, 3, 5, 10}}, inner phase exact GD (η = {InnerLr}, H = {InnerSteps}) " +
-        "on modes spread over μ ∈ (0, 1] plus every zero of c_K in (0, 1]: PASS iff max over modes, β, K and cycles j = 0, 1, 2 of " +
+        "on modes spread over μ ∈ (0, 1] plus every zero of c_K in (0, 1]: HOLDS iff max over modes, β, K and cycles j = 0, 1, 2 of " +
         $"|ρ_{{(j+1)K}}/ρ_{{jK}} − c_K(μ)| ≤ {Tolerance:G1}, and at every zero of c_K the measured |ratio| < {DipFraction:G1}·ρ(T)^K (the dips are measured, not only computed).";
+
+    /// <inheritdoc />
+    public ClaimVerdict Judge(IReadOnlyList<ClaimRun> runs) => ClaimRunner.ByProblems(runs,
+        "c_K(μ) is the (1,1) entry of the K-th power of the mode's 2×2 outer transfer matrix, read off after the reset; the round measured here " +
+        "is the library's own, so agreement to rounding shows the implementation and the closed form describe the same map. The dips are zeros " +
+        "of that entry, where the momentum's rotation over K rounds brings the error back through zero: the phase cancellation of the abstract.");
+
+    /// <summary>Judges the bounds on the worst measured error, the worst dip ratio and the number of zeros checked.</summary>
+    public static CriterionOutcome Judge(double worstError, double worstDip, int zerosChecked, int ratiosChecked, string? extra = null)
+    {
+        bool exact = worstError <= Tolerance;
+        bool dips = zerosChecked > 0 && worstDip < DipFraction;
+        string measured = string.Create(CultureInfo.InvariantCulture,
+            $"max |measured − c_K| = {worstError:E2} over {ratiosChecked} ratios (≤ {Tolerance:G1} {CriterionOutcome.Mark(exact)}); at {zerosChecked} zeros of c_K, max |measured|/ρ^K = {worstDip:E2} (< {DipFraction:G1} {CriterionOutcome.Mark(dips)}){extra}");
+        return new CriterionOutcome(exact && dips, measured);
+    }
 
     /// <inheritdoc />
     public ClaimResult Run(ClaimContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         int gridModes = context.Quick ? 60 : 400;
+        int problemModes = context.Problem.Dimension ?? (context.Quick ? 100 : 1000);
+        double[] problemLambda = [.. Enumerable.Range(1, problemModes).Select(i => Math.Pow(i, -context.Problem.SpectrumExponent))];
         int theoryPoints = context.Quick ? 400 : 2000;
         const int cycles = 3;
 
         var table = new CsvTable("outer_momentum", "restart_period", "mode", "mu", "lambda", "cycle", "measured_ratio", "c_k", "abs_error", "rho_k", "is_zero_of_c_k");
         var theory = new CsvTable("outer_momentum", "restart_period", "mu", "c_k", "rho_k");
         double worstError = 0;
+        double worstProblemError = 0;
+        int problemRatios = 0;
         double worstDip = 0; // max over zeros of |measured| / ρ^K
         int zerosChecked = 0;
         int ratiosChecked = 0;
@@ -99,7 +129,8 @@ public sealed class RestartContractionClaim : IClaim
 
                 int firstZero = targetMu.Count;
                 targetMu.AddRange(zeros.Select(z => z.Mu));
-                double[] lambda = [.. targetMu.Select(m => (1 - Math.Pow(1 - m, 1.0 / InnerSteps)) / InnerLr)];
+                int firstProblemMode = targetMu.Count;
+                double[] lambda = [.. targetMu.Select(m => (1 - Math.Pow(1 - m, 1.0 / InnerSteps)) / InnerLr), .. problemLambda];
                 double[] mu = EffectiveSpectrum.Compute(lambda, InnerLr, InnerSteps);
                 double[] ck = [.. mu.Select(m => RestartContraction.Factor(plain, m, k))];
                 double[] rhoK = [.. mu.Select(m => Math.Pow(OuterTransfer.Rate(plain, m), k))];
@@ -108,12 +139,23 @@ public sealed class RestartContractionClaim : IClaim
                 double[] firstCycle = new double[mu.Length];
                 for (int i = 0; i < mu.Length; i++)
                 {
-                    bool isZero = i >= firstZero;
+                    bool isZero = i >= firstZero && i < firstProblemMode;
+                    bool isProblemMode = i >= firstProblemMode;
                     for (int j = 0; j < cycles; j++)
                     {
                         double error = Math.Abs(measured[j][i] - ck[i]);
-                        worstError = Math.Max(worstError, double.IsNaN(error) ? double.PositiveInfinity : error);
-                        ratiosChecked++;
+                        error = double.IsNaN(error) ? double.PositiveInfinity : error;
+                        if (isProblemMode)
+                        {
+                            worstProblemError = Math.Max(worstProblemError, error);
+                            problemRatios++;
+                        }
+                        else
+                        {
+                            worstError = Math.Max(worstError, error);
+                            ratiosChecked++;
+                        }
+
                         table.Add(beta, k, i + 1, mu[i], lambda[i], j, measured[j][i], ck[i], error, rhoK[i], isZero);
                     }
 
@@ -137,7 +179,7 @@ public sealed class RestartContractionClaim : IClaim
                 figure.Line($"K={k}: |c_K| theory", fineMu, [.. fineCk.Select(Math.Abs)], p);
                 figure.Line(p == 0 ? "ρ(T)^K (dashed)" : null, fineMu, fineRhoK, p, LineStyle.Dashed, 1.2f);
                 int stride = Math.Max(1, gridModes / 25);
-                int[] shown = [.. Enumerable.Range(0, mu.Length).Where(i => i >= firstZero || (i + 1) % stride == 0)];
+                int[] shown = [.. Enumerable.Range(0, firstProblemMode).Where(i => i >= firstZero || (i + 1) % stride == 0)];
                 figure.Points(p == 0 ? "measured |ρ_(j+1)K/ρ_jK|" : null,
                     [.. shown.Select(i => mu[i])], [.. shown.Select(i => Math.Max(Math.Abs(firstCycle[i]), 1.5e-6))], p, size: 6);
             }
@@ -149,10 +191,10 @@ public sealed class RestartContractionClaim : IClaim
         FigureGrid.SavePng(figurePath, [.. panels.Select(f => f.Build())], 2, 1, 1000, 520);
         var figures = new List<string> { figurePath };
         string[] tables = [table.Save(context.PathOf("contraction-measured.csv")), theory.Save(context.PathOf("contraction-theory.csv"))];
-        bool passed = worstError <= Tolerance && worstDip < DipFraction && zerosChecked > 0;
-        string measuredLine = string.Create(CultureInfo.InvariantCulture,
-            $"max |measured − c_K| = {worstError:E2} over {ratiosChecked} ratios (tolerance {Tolerance:G1}); at {zerosChecked} zeros of c_K, max |measured|/ρ^K = {worstDip:E2} (< {DipFraction:G1} required)");
-        return new ClaimResult(passed, measuredLine, figures, tables,
+        CriterionOutcome firstEdition = Judge(worstError, worstDip, zerosChecked, ratiosChecked);
+        CriterionOutcome criterion = Judge(Math.Max(worstError, worstProblemError), worstDip, zerosChecked, ratiosChecked + problemRatios,
+            string.Create(CultureInfo.InvariantCulture, $"; of which the problem's {problemModes} modes (λ_i = i^-{context.Problem.SpectrumExponent:G4}): max error {worstProblemError:E2} over {problemRatios} ratios"));
+        return new ClaimResult(criterion, firstEdition, figures, tables,
             "Points below 1.5e-6 (the dips) are drawn at the bottom edge; the CSV holds their exact values. The figure shows the first cycle (j = 0); the criterion covers j = 0, 1, 2.");
     }
 

@@ -10,16 +10,25 @@ namespace Loco.Studies.Claims;
 /// <param name="Samples">Sample budget N.</param>
 /// <param name="Effort">Tuner effort.</param>
 /// <param name="SimulationRuns">Monte Carlo runs per tuned method.</param>
-public sealed record SlaNesterovSize(PowerLawSetup Setup, long Samples, TuningEffort Effort, int SimulationRuns)
+/// <param name="Noise">σ.</param>
+public sealed record SlaNesterovSize(PowerLawSetup Setup, long Samples, TuningEffort Effort, int SimulationRuns, double Noise = SlaNesterovSize.DefaultNoise)
 {
+    /// <summary>The size at full or quick scale on <paramref name="problem"/> (its spectrum, and D, σ, N where set).</summary>
+    public static SlaNesterovSize For(bool quick, ClaimProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        SlaNesterovSize size = quick ? Quick : Full;
+        return size with { Setup = problem.Setup(size.Setup.Dimension), Samples = problem.BudgetOr(size.Samples), Noise = problem.NoiseOr(DefaultNoise) };
+    }
+
     /// <summary>Full size: D = 1000, N = 2^16.</summary>
     public static SlaNesterovSize Full { get; } = new(new PowerLawSetup(1000), 1 << 16, new TuningEffort(6, 120), 24);
 
     /// <summary>Quick size: D = 200, N = 2^13.</summary>
     public static SlaNesterovSize Quick { get; } = new(new PowerLawSetup(200), 1 << 13, new TuningEffort(4, 60), 8);
 
-    /// <summary>σ.</summary>
-    public const double Noise = 0.1;
+    /// <summary>σ unless the problem sets one.</summary>
+    public const double DefaultNoise = 0.1;
 
     /// <summary>B.</summary>
     public const int Batch = 16;
@@ -34,8 +43,35 @@ public static class SlaNesterovStudy
     /// <summary>Required advantage: SLA-Nesterov's final excess risk at most this fraction of every other method's.</summary>
     public const double Margin = 0.95;
 
-    /// <summary>The pass/fail criterion, fixed before running.</summary>
+    /// <summary>The registered (second-edition) criterion.</summary>
     public const string Criterion =
+        "Power law, σ = 0.1, B = 16, equal sample budget; each method tuned on the exact recursion: LA (η, α, H), SLA heavy-ball (η, α, β, H), " +
+        "SLA Nesterov (η, α, β, H). HOLDS iff (1) \"acceleration\" from stacking the outer momentum on the inner loop: tuned SLA-Nesterov's final excess " +
+        "risk ≤ 0.95 × tuned LA's; (2) \"maximized for Nesterov\": tuned SLA-Nesterov's ≤ tuned SLA heavy-ball's; and (3) the Monte Carlo means " +
+        "agree with the theory (4 standard errors + 2%) for every tuned method. SGD and SGD with Nesterov momentum are reported beside them, not judged.";
+
+    /// <summary>Judges the registered criterion on the tuned final excess risks and the MC disagreements.</summary>
+    public static CriterionOutcome Judge(double slaNesterov, double slaHeavyBall, double lookahead, int disagreements, string? reported = null)
+    {
+        bool accelerates = slaNesterov <= Margin * lookahead;
+        bool nesterovBest = slaNesterov <= slaHeavyBall;
+        string measured = $"SLA-Nesterov / LA = {slaNesterov / lookahead:F3} (≤ {Margin} {CriterionOutcome.Mark(accelerates)}); " +
+            $"SLA-Nesterov / SLA heavy-ball = {slaNesterov / slaHeavyBall:F3} (≤ 1 {CriterionOutcome.Mark(nesterovBest)}); " +
+            $"MC vs theory: {(disagreements == 0 ? "all agree" : $"{disagreements} disagree FAILS")}" + (reported is null ? "." : $"; reported: {reported}.");
+        return new CriterionOutcome(accelerates && nesterovBest && disagreements == 0, measured);
+    }
+
+    /// <summary>Judges the registered criterion on the study's entries (SLA-Nesterov, SLA heavy-ball, LA, SGD-Nesterov, SGD in that order).</summary>
+    public static CriterionOutcome Judge(IReadOnlyList<SlaNesterovEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        int disagree = entries.Count(e => !SimulationAgreement.Agrees(e.Run.Theory, e.Simulation));
+        string reported = string.Join(", ", entries.Select(e => $"{e.Run.Method.Name} {e.Run.FinalExcess:G4}"));
+        return Judge(entries[0].Run.FinalExcess, entries[1].Run.FinalExcess, entries[2].Run.FinalExcess, disagree, $"final excess risk {reported}");
+    }
+
+    /// <summary>The first edition's criterion, kept as a finding.</summary>
+    public const string FirstEditionCriterion =
         "Power law (λ_i = i^−1.5, θ*_i² = i^−1), σ = 0.1, B = 16, equal sample budget; each method tuned on the exact recursion: " +
         "SGD (η), SGD with Nesterov momentum (η, β), LA (η, α, H), SLA heavy-ball (η, α, β, H), SLA Nesterov (η, α, β, H). " +
         "PASS iff tuned SLA-Nesterov's final excess risk ≤ 0.95 × that of each of the other four, and the Monte Carlo means agree " +
@@ -57,13 +93,13 @@ public static class SlaNesterovStudy
         ArgumentNullException.ThrowIfNull(size);
         AtomSpectrum spectrum = size.Setup.Spectrum();
         AtomSpectrum tuning = size.Setup.TuningSpectrum();
-        LinearRegressionProblem problem = size.Setup.Problem(SlaNesterovSize.Noise);
+        LinearRegressionProblem problem = size.Setup.Problem(size.Noise);
         var entries = new List<SlaNesterovEntry>();
         ulong seed = 31;
         foreach (TunedMethod method in Methods)
         {
             progress?.Report($"sla-nesterov: tuning {method.Name}");
-            TunedRun run = MethodTuning.Tune(method, spectrum, tuning, SlaNesterovSize.Noise, size.Samples, size.Effort, cancellation);
+            TunedRun run = MethodTuning.Tune(method, spectrum, tuning, size.Noise, size.Samples, size.Effort, cancellation);
             SimulationResult sim = MethodTuning.Simulate(problem, run.Config, size.Samples, size.SimulationRuns, seed++, cancellation);
             entries.Add(new SlaNesterovEntry(run, sim));
         }
@@ -71,8 +107,8 @@ public static class SlaNesterovStudy
         return entries;
     }
 
-    /// <summary>Evaluates the criterion.</summary>
-    public static (bool Passed, string Measured) Evaluate(IReadOnlyList<SlaNesterovEntry> entries)
+    /// <summary>Evaluates the first edition's criterion.</summary>
+    public static CriterionOutcome JudgeFirstEdition(IReadOnlyList<SlaNesterovEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
         SlaNesterovEntry sla = entries[0];
@@ -84,6 +120,6 @@ public static class SlaNesterovStudy
             $"final excess risk: {string.Join(", ", entries.Select(e => $"{e.Run.Method.Name} {e.Run.FinalExcess:G4}"))}; " +
             $"SLA-Nesterov / other: {string.Join(", ", ratios.Select(r => $"{r.Name} {r.Ratio:F3}"))} (≤ {Margin} {(beats ? "ok" : "FAILS")}); " +
             $"MC vs theory: {(disagree == 0 ? "all agree" : $"{disagree} disagree")}.";
-        return (beats && disagree == 0, measured);
+        return new CriterionOutcome(beats && disagree == 0, measured);
     }
 }

@@ -11,8 +11,8 @@ public sealed class ReportWriterTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static ReportEntry Entry(string id, bool passed, string measured, string[] figures, string[] tables, string command, bool quick = false) =>
-        new(id, "title " + id, "paper", "statement <with> & markup", "criterion " + id, passed, measured, figures, tables, null,
-            TimeSpan.FromSeconds(2), command, quick);
+        new(id, "title " + id, "paper", passed ? "reproduced" : "not reproduced", passed ? ReportTone.Good : ReportTone.Bad, measured,
+            [new("Claim", "statement <with> & markup"), new("Criterion", "criterion " + id)], figures, tables, TimeSpan.FromSeconds(2), command, quick);
 
     [Fact]
     public void ReportIsOneFileWithEmbeddedImagesAndEveryClaimsVerdictCriterionValueAndCommand()
@@ -36,10 +36,11 @@ public sealed class ReportWriterTests : IDisposable
         Assert.Contains("value 1.5e-12", html);
         Assert.Contains("loco reproduce two --quick", html);
         Assert.Contains("statement &lt;with&gt; &amp; markup", html);
-        Assert.Equal(3, Regex.Matches(html, "class=\"pass\">PASS").Count); // claim one: summary row, heading, measured line
-        Assert.Contains("class=\"fail\">FAIL", html);
+        Assert.Equal(2, Regex.Matches(html, "class=\"good\">reproduced").Count); // claim one: summary row, heading
+        Assert.Equal(2, Regex.Matches(html, "class=\"bad\">not reproduced").Count);
+        Assert.Contains("<strong>Criterion.</strong> criterion two", html);
         Assert.Contains("href=\"a.csv\"", html);
-        Assert.Contains("1 of 2 claims PASS", html);
+        Assert.Contains("2 claims: 1 reproduced, 1 not reproduced", html);
         Assert.Contains("full size", html);
     }
 
@@ -61,7 +62,9 @@ public sealed class ReportWriterTests : IDisposable
         Assert.Contains("only c", html);
         Assert.Contains("second b", html);
         Assert.DoesNotContain("first b", html);
-        Assert.Contains("3 of 3 claims PASS", html);
+        Assert.Contains("3 claims: 3 reproduced", html);
+        Assert.Equal(["reproduced", "reproduced", "reproduced"], ReportWriter.Load(_folder).Select(e => e.Verdict));
+        Assert.Equal("statement <with> & markup", ReportWriter.Load(_folder)[0].Sections[0].Text);
         Assert.True(html.IndexOf("id=\"a\"", StringComparison.Ordinal) < html.IndexOf("id=\"b\"", StringComparison.Ordinal));
         Assert.True(html.IndexOf("id=\"b\"", StringComparison.Ordinal) < html.IndexOf("id=\"c\"", StringComparison.Ordinal));
         // b's figure, kept by path relative to the folder, is still embedded.

@@ -7,12 +7,12 @@ namespace Loco.Studies.Tests.Claims;
 
 public sealed class LaSnrTests
 {
-    [Fact(Skip = "LA-SNR fails its written criterion in our model. Full size, tuned LA/SGD: B = 64, σ = 0.1 → 0.991 (needs ≤ 0.9); B = 1 → 0.856 (σ = 0.1) and 0.832 (σ = 1) (needs |r − 1| ≤ 0.1). Quick size: B = 64, σ = 0.1 → 0.897 (ok), B = 1, σ = 1 → 0.873 (fails). LA beats SGD more at B = 1 (averaging with large H, small α) and at σ → 0 or B = 1024 (H = 2, α ≈ 2: 0.50–0.75); B = 64, σ = 0.1 is the crossover. Un-skip to check the criterion.")]
-    public void QuickRunPassesItsCriterion()
+    [Fact]
+    public void QuickRunHoldsItsRegisteredCriterion()
     {
         using var folder = new TempFolder();
         ClaimResult result = ClaimAssert.RunQuick(new LaSnrClaim(), folder.Path);
-        Assert.True(result.Passed, result.Measured);
+        Assert.True(result.Held, result.Measured);
     }
 
     [Fact]

@@ -6,12 +6,12 @@ namespace Loco.Studies.Tests.Claims;
 
 public sealed class MwNoiseTests(MwNoiseQuickRun quick) : IClassFixture<MwNoiseQuickRun>
 {
-    [Fact(Skip = "MW-NOISE fails its written criterion in our model: E > 0 for every M, but E falls with M (full: 2.29e-4, 1.64e-4, 9.37e-5, 4.96e-5 for M = 2, 4, 8, 16); along αη = 0.3 E falls then rises to 3.61e-4 at αμ_max = 1.94 (quick: 4.32e-4). Un-skip to check the criterion.")]
-    public void QuickRunPassesItsCriterion()
+    [Fact]
+    public void QuickRunHoldsItsRegisteredCriterion()
     {
         using var folder = new TempFolder();
         ClaimResult result = ClaimAssert.RunQuick(new MwNoiseClaim(), folder.Path);
-        Assert.True(result.Passed, result.Measured);
+        Assert.True(result.Held, result.Measured);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class MwNoiseTests(MwNoiseQuickRun quick) : IClassFixture<MwNoiseQ
             Assert.Equal("true", r[table["simulated_excess_agrees"]]);
         }
 
-        Assert.Contains("paired MC E vs theory E", quick.Result.Measured);
+        Assert.Contains("paired MC E vs theory E", quick.Result.FirstEdition.Measured);
     }
 
     [Fact]
