@@ -112,7 +112,6 @@ internal static class SweepChildProcess
             "--outer", o.OuterKind.Name(),
             "--outer-form", o.OuterForm.Name(),
             "--model", o.Model,
-            "--rounds", I(o.Rounds),
             "--workers", I(o.Workers),
             "--batch", I(o.BatchSize),
             "--context", I(o.Context),
@@ -124,6 +123,13 @@ internal static class SweepChildProcess
             "--cell", I(cell),
         };
         args.AddRange(o.RestartRule is null ? ["--restart-period", I(o.RestartPeriod)] : ["--restart", o.RestartRule.Spec]);
+        args.AddRange(o.InnerStepBudget is int budget ? ["--budget", I(budget)] : ["--rounds", I(o.Rounds)]);
+
+        if (o.MatchRestartStep > 0)
+        {
+            args.AddRange(["--match-restart-step", I(o.MatchRestartStep)]);
+        }
+
         if (corpus is not null)
         {
             args.AddRange(["--corpus", Path.GetFullPath(corpus)]);

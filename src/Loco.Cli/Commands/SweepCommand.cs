@@ -33,6 +33,14 @@ internal sealed class SweepCommand
         ValidationWindows = 32,
     };
 
+    /// <summary>The test-sized paper regime of <c>--regime paper --quick</c>: H = 4, 16 on a budget of 96 inner steps (24 and 6 rounds), a 2×2 grid.</summary>
+    internal static readonly SweepOptions PaperQuick = Quick with
+    {
+        InnerStepsList = [4, 16],
+        InnerStepBudget = 96,
+        InnerLr = SweepOptions.PaperRegime.InnerLr,
+    };
+
     private readonly Option<string?> _hs = Options.Text("--inner-steps-list", "The values of H (inner steps per round) to sweep, comma-separated; each gets a grid without and one with restart. Default: 8,32 (--quick: 4).");
     private readonly Option<int?> _restart = Options.Int("--restart-period", "K, the outer-momentum restart period in rounds of the second grid per H (0 = sweep only without restart). Default: 3.");
     private readonly Option<string?> _restartRule = Options.Text("--restart",
@@ -65,6 +73,14 @@ internal sealed class SweepCommand
         "Every cell's inner learning rate after its warmup: constant, cosine, linear or wsd[:F] (as loco train). Default: cosine.");
 
     // Internal: a child process trains one cell (see SweepChildProcess); validation windows are --quick's knob.
+    private readonly Option<string?> _regime = Options.Text("--regime",
+        "paper: the restart paper's regime scaled to this machine — a fixed budget of 768 inner steps per worker at every H (the paper's ~12,500 / 16), " +
+        "H = 4,8,16,32,64,128 (the paper's 64…2048 / 16; 6 rounds at H = 128), M = 2, AdamW 1e-3 with warmup and cosine decay, EMA-form Nesterov, K = 3, " +
+        "the paper's 6×5 grid, model tiny (--quick: H = 4,16, budget 96, a 2×2 grid). Other flags still override its values.");
+    private readonly Option<int?> _budget = Options.Int("--budget", "Inner steps per worker per cell, the same at every H (a cell at H runs budget/H rounds); replaces --rounds. Default: none (--regime paper: 768).");
+    private readonly Option<int?> _matchRestart = Options.Int("--match-restart-step",
+        "K: the warm-up comparison. Train only without restart, with each cell's outer lr scaled to the mean step of a restart every K rounds " +
+        "(EMA Nesterov: ν·(1 − β²(1 − β^K)/(K(1 − β)))); rows keep the nominal ν. Default: 0 (off).");
     private readonly Option<int?> _cell = new("--cell") { Hidden = true };
     private readonly Option<int?> _validationWindows = new("--validation-windows") { Hidden = true };
 
@@ -81,7 +97,7 @@ internal sealed class SweepCommand
         foreach (Option option in new Option[]
                  {
                      _hs, _restart, _restartRule, _lrs, _momenta, _outer, _outerForm, _model, _corpus, _rounds, _workers, _batch, _context, _innerLr, _seed,
-                     _margin, _parallel, _device, _out, _quick, _json, _cell, _validationWindows,
+                     _margin, _parallel, _device, _out, _quick, _json, _cell, _validationWindows, _regime, _budget, _matchRestart,
                  }.Concat(_codec.All).Append(_schedule).Append(_precision).Append(ConfigFile.CreateOption()))
         {
             command.Options.Add(option);
@@ -93,7 +109,18 @@ internal sealed class SweepCommand
 
     private SweepOptions Read(ParseResult r)
     {
-        SweepOptions d = r.GetValue(_quick) ? Quick : Defaults;
+        SweepOptions d = (r.GetValue(_regime)?.Trim().ToLowerInvariant()) switch
+        {
+            null or "" or "default" => r.GetValue(_quick) ? Quick : Defaults,
+            "paper" => r.GetValue(_quick) ? PaperQuick : SweepOptions.PaperRegime,
+            string other => throw new InvalidInputException("--regime", $"unknown regime '{other}'; choose paper (or leave it out for the default sweep)."),
+        };
+        int? budget = r.GetValue(_budget) ?? d.InnerStepBudget;
+        if (r.GetValue(_rounds) is not null && budget is not null)
+        {
+            throw new InvalidInputException("--rounds", "this sweep has a fixed budget of inner steps per cell (--budget or --regime paper); give rounds or a budget, not both.");
+        }
+
         OuterKind outer = Options.Choice(r.GetValue(_outer), "--outer", Options.OuterKinds) ?? d.OuterKind;
         double[] momentaDefault = outer == OuterKind.Plain ? [0.0] : [.. d.Momenta];
         var options = d with
@@ -107,6 +134,8 @@ internal sealed class SweepCommand
             OuterForm = Options.Choice(r.GetValue(_outerForm), "--outer-form", Options.OuterForms) ?? d.OuterForm,
             Model = (r.GetValue(_model) ?? d.Model).Trim().ToLowerInvariant(),
             Rounds = r.GetValue(_rounds) ?? d.Rounds,
+            InnerStepBudget = budget,
+            MatchRestartStep = r.GetValue(_matchRestart) ?? d.MatchRestartStep,
             Workers = r.GetValue(_workers) ?? d.Workers,
             BatchSize = r.GetValue(_batch) ?? d.BatchSize,
             Context = r.GetValue(_context) ?? d.Context,
@@ -198,7 +227,7 @@ internal sealed class SweepCommand
             terminal.Out.WriteLine($"loco sweep: {corpus.Name}; model {options.Model} ({model.ParameterCount:N0} weights); " +
                                    $"M = {options.Workers}, inner AdamW η = {G(options.InnerLr)}, outer {options.OuterKind.Name()} [{options.OuterForm.Name()}]; " +
                                    $"H ∈ {{{string.Join(", ", options.InnerStepsList)}}}, K ∈ {{{string.Join(", ", options.RestartSettings.Select(SweepCell.Label))}}}, " +
-                                   $"{options.OuterLrs.Count}×{options.Momenta.Count} grid; {options.Rounds} rounds per cell, B = {options.BatchSize}, T = {options.Context}; " +
+                                   $"{options.OuterLrs.Count}×{options.Momenta.Count} grid; {(options.InnerStepBudget is int n ? $"{n} inner steps per worker per cell (rounds = {n}/H)" : $"{options.Rounds} rounds per cell")}{(options.MatchRestartStep > 0 ? $", no restart with ν scaled to the mean step of a restart every {options.MatchRestartStep}" : "")}, B = {options.BatchSize}, T = {options.Context}; " +
                                    $"{total} cells ({folder.Finished.Count} already in {outFolder}), {parallel} at a time on {options.Device}.");
         }
 
@@ -275,7 +304,7 @@ internal sealed class SweepCommand
         string with = k is PeriodicRestart p ? $"K = {p.Rounds}" : Markup.Escape(SweepCell.Label(k));
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"[bold]stable area[/] (final val loss ≤ {G(1 - o.Criterion.Margin)} × initial; cells of {o.GridSize})");
-        table.AddColumns(k is not NeverRestart ? ["H", "without restart", $"with restart ({with})", "only with", "only without", "diverged without / with"] : ["H", "without restart", "diverged"]);
+        table.AddColumns(k is not NeverRestart ? ["H", "without restart", $"with restart ({with})", "only with", "only without", "diverged without / with", "loss cost of restart (cells stable both)"] : ["H", "without restart", "diverged"]);
         foreach (int h in o.InnerStepsList)
         {
             SweepCellResult[,] none = result.Grid(h, RestartSchedule.Never);
@@ -298,7 +327,8 @@ internal sealed class SweepCommand
 
             table.AddRow(h.ToString(CultureInfo.InvariantCulture), Count(none, c => c.Stable), Count(restarted, c => c.Stable),
                 onlyWith.ToString(CultureInfo.InvariantCulture), onlyWithout.ToString(CultureInfo.InvariantCulture),
-                $"{Number(none, c => c.Diverged)} / {Number(restarted, c => c.Diverged)}");
+                $"{Number(none, c => c.Diverged)} / {Number(restarted, c => c.Diverged)}",
+                result.RestartLossCost(h, k) is (double cost, int n) && n > 0 ? $"{cost:+0.000;-0.000} nats ({n} cells)" : "none stable both ways");
         }
 
         terminal.Console.Write(table);

@@ -72,6 +72,17 @@ public sealed class SweepFolder
             settings["error_feedback"] = options.ErrorFeedback ? "true" : "false";
         }
 
+        if (options.InnerStepBudget is int budget)
+        {
+            // Recorded only when set, so that the folders of earlier sweeps still resume.
+            settings["inner_step_budget"] = budget.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (options.MatchRestartStep > 0)
+        {
+            settings["match_restart_step"] = options.MatchRestartStep.ToString(CultureInfo.InvariantCulture);
+        }
+
         if (options.Schedule.Kind != Loco.Torch.Training.ScheduleKind.Cosine)
         {
             settings["lr_schedule"] = options.Schedule.Spec;

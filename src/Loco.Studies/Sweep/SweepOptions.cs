@@ -54,6 +54,39 @@ public sealed record SweepOptions
     /// <summary>Rounds per cell (each cell takes Rounds·H inner steps per worker). 12 = four restart cycles at K = 3.</summary>
     public int Rounds { get; init; } = 12;
 
+    /// <summary>
+    /// Inner steps per worker per cell, the same at every H (a cell at H runs ⌊budget/H⌋ rounds), as in the restart paper's
+    /// fixed budget; null = <see cref="Rounds"/> rounds at every H.
+    /// </summary>
+    public int? InnerStepBudget { get; init; }
+
+    /// <summary>
+    /// K &gt; 0: the warm-up comparison. No restart, and each cell's outer lr is its row's ν times the mean step factor of a
+    /// restart every K rounds (<see cref="RestartWarmup.MeanStepFactor"/>, EMA-form Nesterov), so that it makes the same
+    /// mean outer step as the restarted grid; the rows keep the nominal ν. 0 = off.
+    /// </summary>
+    public int MatchRestartStep { get; init; }
+
+    /// <summary>Rounds of a cell at H = <paramref name="innerSteps"/>: ⌊budget/H⌋ with a budget, else <see cref="Rounds"/>.</summary>
+    public int RoundsAt(int innerSteps) => InnerStepBudget is int n ? n / innerSteps : Rounds;
+
+    /// <summary>
+    /// The restart paper's regime, scaled to a 2-core CPU: a fixed budget of 768 inner steps per worker (the paper's ~12,500
+    /// divided by 16), H ∈ {4, 8, …, 128} (the paper's 64 … 2048 divided by 16; 6 rounds at the largest), M = 2, inner AdamW
+    /// at 1e-3 with 5% warmup and cosine decay over the budget, EMA-form Nesterov, K = 3, the paper's ν × β grid. The model is
+    /// <c>tiny</c> (the paper: LLaMA 150M on C4).
+    /// </summary>
+    public static SweepOptions PaperRegime { get; } = new()
+    {
+        InnerStepsList = [4, 8, 16, 32, 64, 128],
+        InnerStepBudget = 768,
+        InnerLr = 1e-3,
+        RestartPeriod = 3,
+        OuterKind = OuterKind.Nesterov,
+        OuterForm = OuterForm.Ema,
+        Workers = 2,
+    };
+
     /// <summary>M, the number of workers.</summary>
     public int Workers { get; init; } = 2;
 
@@ -91,7 +124,7 @@ public sealed record SweepOptions
     public LearningRateSchedule Schedule { get; init; } = new(1);
 
     /// <summary>The restart settings swept: never, then <see cref="Restart"/> unless it is never too.</summary>
-    public IReadOnlyList<RestartSchedule> RestartSettings => Restart is NeverRestart ? [RestartSchedule.Never] : [RestartSchedule.Never, Restart];
+    public IReadOnlyList<RestartSchedule> RestartSettings => Restart is NeverRestart || MatchRestartStep > 0 ? [RestartSchedule.Never] : [RestartSchedule.Never, Restart];
 
     /// <summary>Cells per (H, restart setting) grid.</summary>
     public int GridSize => OuterLrs.Count * Momenta.Count;
@@ -135,6 +168,11 @@ public sealed record SweepOptions
         Require(Momenta.Distinct().Count() == Momenta.Count, "--momenta", "lists a momentum twice.");
         Require(OuterKind != OuterKind.Plain || Momenta.All(b => b == 0), "--momenta", "a plain outer step (--outer none) has no momentum; use --momenta 0 or choose --outer heavy-ball or nesterov.");
         Require(Rounds >= 1, "--rounds", $"must be at least 1 (got {Rounds}).");
+        Require(InnerStepBudget is null || InnerStepBudget >= InnerStepsList.Max(), "--budget",
+            $"must give the largest H at least one round: at least {InnerStepsList.Max()} inner steps (got {InnerStepBudget}).");
+        Require(MatchRestartStep >= 0, "--match-restart-step", $"must be 0 (off) or a restart period K ≥ 1 (got {MatchRestartStep}).");
+        Require(MatchRestartStep == 0 || (OuterKind == OuterKind.Nesterov && OuterForm == OuterForm.Ema), "--match-restart-step",
+            "the mean-step factor is that of EMA-form Nesterov; use it with --outer nesterov --outer-form ema.");
         Require(Workers >= 1, "--workers", $"must be at least 1 (got {Workers}).");
         Require(BatchSize >= 1, "--batch", $"must be at least 1 (got {BatchSize}).");
         Require(Context >= 1, "--context", $"must be at least 1 (got {Context}).");
@@ -147,7 +185,7 @@ public sealed record SweepOptions
     /// <summary>The training options of <paramref name="cell"/> on a corpus with <paramref name="vocabularySize"/> tokens.</summary>
     public TrainingOptions Training(SweepCell cell, int vocabularySize)
     {
-        int steps = Rounds * cell.InnerSteps;
+        int steps = RoundsAt(cell.InnerSteps) * cell.InnerSteps;
         return new TrainingOptions
         {
             Model = LlamaConfig.Preset(Model, vocabularySize, Math.Max(Context, 1)),
@@ -178,7 +216,7 @@ public sealed record SweepOptions
         BatchSize = BatchSize,
         OuterKind = OuterKind,
         OuterForm = OuterForm,
-        OuterLr = cell.OuterLr,
+        OuterLr = MatchRestartStep > 0 ? cell.OuterLr * RestartWarmup.MeanStepFactor(cell.OuterMomentum, MatchRestartStep) : cell.OuterLr,
         OuterMomentum = cell.OuterMomentum,
         Restart = cell.Restart,
     };

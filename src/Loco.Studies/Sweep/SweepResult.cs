@@ -52,6 +52,29 @@ public sealed class SweepResult
         return found == grid.Length ? grid : throw new ArgumentException($"the sweep has no grid H = {innerSteps}, restart {restart}.");
     }
 
+    /// <summary>
+    /// The loss cost of restarting at H: the mean over the cells stable both without and with <paramref name="restart"/>
+    /// of (final validation loss with − without), and how many cells that is (NaN and 0 when none).
+    /// </summary>
+    public (double MeanCost, int Cells) RestartLossCost(int innerSteps, RestartSchedule restart)
+    {
+        SweepCellResult[,] none = Grid(innerSteps, RestartSchedule.Never);
+        SweepCellResult[,] with = Grid(innerSteps, restart);
+        var costs = new List<double>();
+        for (int i = 0; i < none.GetLength(0); i++)
+        {
+            for (int j = 0; j < none.GetLength(1); j++)
+            {
+                if (none[i, j].Stable && with[i, j].Stable)
+                {
+                    costs.Add(with[i, j].FinalValidationLoss - none[i, j].FinalValidationLoss);
+                }
+            }
+        }
+
+        return costs.Count == 0 ? (double.NaN, 0) : (costs.Average(), costs.Count);
+    }
+
     /// <summary>Stable cells per (H, restart setting), in grid order.</summary>
     public IReadOnlyList<StableArea> StableAreas() =>
     [

@@ -24,7 +24,7 @@ public static class SweepTable
         SweepCell c = result.Cell;
         return string.Join(',',
             c.InnerSteps, c.RestartLabel, options.OuterKind.Name(), options.OuterForm.Name(), N(c.OuterLr), N(c.OuterMomentum),
-            N(options.InnerLr), options.Workers, options.BatchSize, options.Context, options.Rounds, result.RoundsCompleted,
+            N(options.InnerLr), options.Workers, options.BatchSize, options.Context, options.RoundsAt(c.InnerSteps), result.RoundsCompleted,
             N(result.InitialValidationLoss), N(result.FinalValidationLoss), N(result.FinalTrainLoss), N(options.Criterion.Threshold(result.InitialValidationLoss)),
             result.Stable ? "true" : "false", result.DivergedRound?.ToString(CultureInfo.InvariantCulture) ?? "",
             result.Seconds.ToString("F3", CultureInfo.InvariantCulture));
@@ -50,7 +50,7 @@ public static class SweepTable
         }
 
         string expected = string.Join(',', options.OuterKind.Name(), options.OuterForm.Name(), N(cell.OuterLr), N(cell.OuterMomentum),
-            N(options.InnerLr), options.Workers, options.BatchSize, options.Context, options.Rounds);
+            N(options.InnerLr), options.Workers, options.BatchSize, options.Context, options.RoundsAt(cell.InnerSteps));
         if (string.Join(',', f[2..11]) != expected
             || !long.TryParse(f[11], CultureInfo.InvariantCulture, out long completed)
             || !TryDouble(f[12], out double initial) || !TryDouble(f[13], out double final) || !TryDouble(f[14], out double train)
