@@ -159,4 +159,70 @@ public sealed class SweepTests() : CliTestBase("sweep")
         Assert.Equal(2, code);
         Assert.Contains("compress", err);
     }
+
+    /// <summary>A small fixed-budget sweep: H = 2 and 4 on a budget of 8 inner steps (4 and 2 rounds), one lr, one momentum.</summary>
+    private static string[] Budgeted(string outFolder, params string[] more) =>
+        ["sweep", "--quick", "--inner-steps-list", "2,4", "--budget", "8", "--restart-period", "2", "--outer-lrs", "0.5", "--momenta", "0.5",
+         "--batch", "2", "--context", "8", "--out", outFolder, .. more];
+
+    [Fact]
+    public void ABudgetGivesEveryHTheSameInnerStepsInChildProcessesAndInProcess()
+    {
+        var (code, _, err) = Loco(Budgeted(PathOf("children"), "--parallel", "2"));
+        Assert.True(code == 0, err);
+        (code, _, err) = Loco(Budgeted(PathOf("here"), "--parallel", "1"));
+        Assert.True(code == 0, err);
+        Assert.Equal(WithoutSeconds(PathOf("here")), WithoutSeconds(PathOf("children"))); // the children were given the budget
+        string[] cells = WithoutSeconds(PathOf("here"));
+        string[] header = cells[0].Split(',');
+        int h = Array.IndexOf(header, "inner_steps"), rounds = Array.IndexOf(header, "rounds"), done = Array.IndexOf(header, "rounds_completed");
+        foreach (string[] row in cells[1..].Select(r => r.Split(',')))
+        {
+            Assert.Equal(8 / int.Parse(row[h], System.Globalization.CultureInfo.InvariantCulture), int.Parse(row[rounds], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(row[rounds], row[done]);
+        }
+
+        Assert.Contains("\"inner_step_budget\": \"8\"", File.ReadAllText(Path.Combine(PathOf("here"), "settings.json")));
+    }
+
+    [Fact]
+    public void MatchingTheRestartStepTrainsNoRestartAtTheScaledOuterLr()
+    {
+        // A matched cell at the nominal ν = 0.5, β = 0.5, K = 2 equals a plain no-restart cell at ν·(1 − β²(1 − β²)/(2(1 − β))) = 0.5 × 0.8125
+        // (the mean of the first two steps after a reset, 1 − β² and 1 − β³), exact in binary.
+        var (code, output, err) = Loco(Budgeted(PathOf("matched"), "--match-restart-step", "2", "--parallel", "1"));
+        Assert.True(code == 0, err);
+        Assert.Contains("no restart with ν scaled to the mean step of a restart every 2", output);
+        string[] matched = WithoutSeconds(PathOf("matched"));
+        Assert.Equal(1 + 2, matched.Length); // no restarted grid: H = 2 and 4 without restart
+        Assert.Equal(0.40625, 0.5 * ((1 - 0.25) + (1 - 0.125)) / 2, 15);
+        (code, _, err) = Loco(["sweep", "--quick", "--inner-steps-list", "2,4", "--budget", "8", "--restart-period", "0", "--outer-lrs", "0.40625", "--momenta", "0.5",
+            "--batch", "2", "--context", "8", "--out", PathOf("scaled"), "--parallel", "1"]);
+        Assert.True(code == 0, err);
+        int final = Array.IndexOf(matched[0].Split(','), "final_val_loss");
+        Assert.Equal(WithoutSeconds(PathOf("scaled"))[1..].Select(r => r.Split(',')[final]), matched[1..].Select(r => r.Split(',')[final]));
+        (code, _, err) = Loco(["sweep", "--quick", "--inner-steps-list", "2,4", "--budget", "8", "--restart-period", "0", "--outer-lrs", "0.5", "--momenta", "0.5",
+            "--batch", "2", "--context", "8", "--out", PathOf("plain"), "--parallel", "1"]);
+        Assert.True(code == 0, err);
+        Assert.NotEqual(WithoutSeconds(PathOf("plain"))[1..].Select(r => r.Split(',')[final]), matched[1..].Select(r => r.Split(',')[final]));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--budget", "3" }, "--budget")] // less than the largest H (4)
+    [InlineData(new[] { "--rounds", "4" }, "--rounds")] // rounds and a budget
+    [InlineData(new[] { "--match-restart-step", "-1" }, "--match-restart-step")]
+    [InlineData(new[] { "--match-restart-step", "2", "--outer", "heavy-ball" }, "--match-restart-step")]
+    [InlineData(new[] { "--regime", "theirs" }, "--regime")]
+    public void BadBudgetRegimeOrMatchingIsRefused(string[] more, string flag) =>
+        AssertRefused(Budgeted(PathOf("bad"), more), flag, PathOf("bad"));
+
+    [Fact]
+    public void ThePaperRegimeUsesABudgetAndTheRoundsFlagConflictsWithIt()
+    {
+        AssertRefused(["sweep", "--regime", "paper", "--quick", "--rounds", "5", "--out", PathOf("paper")], "--rounds", PathOf("paper"));
+        var (code, output, _) = Loco("sweep", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--regime", output);
+        Assert.Contains("--match-restart-step", output);
+    }
 }

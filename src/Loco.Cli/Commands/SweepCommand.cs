@@ -80,7 +80,7 @@ internal sealed class SweepCommand
     private readonly Option<int?> _budget = Options.Int("--budget", "Inner steps per worker per cell, the same at every H (a cell at H runs budget/H rounds); replaces --rounds. Default: none (--regime paper: 768).");
     private readonly Option<int?> _matchRestart = Options.Int("--match-restart-step",
         "K: the warm-up comparison. Train only without restart, with each cell's outer lr scaled to the mean step of a restart every K rounds " +
-        "(EMA Nesterov: ν·(1 − β²(1 − β^K)/(K(1 − β)))); rows keep the nominal ν. Default: 0 (off).");
+        "(Nesterov, either form: lr·(1 − β²(1 − β^K)/(K(1 − β)))); rows keep the nominal lr. Default: 0 (off).");
     private readonly Option<int?> _cell = new("--cell") { Hidden = true };
     private readonly Option<int?> _validationWindows = new("--validation-windows") { Hidden = true };
 

@@ -36,8 +36,11 @@ public sealed record SweepOptions
     /// </summary>
     public RestartSchedule? RestartRule { get; init; }
 
-    /// <summary>The second grid's restart rule: <see cref="RestartRule"/>, or every <see cref="RestartPeriod"/> rounds.</summary>
-    public RestartSchedule Restart => RestartRule ?? RestartSchedule.Every(RestartPeriod);
+    /// <summary>
+    /// The second grid's restart rule: <see cref="RestartRule"/>, or every <see cref="RestartPeriod"/> rounds; never (no second
+    /// grid) in the warm-up comparison (<see cref="MatchRestartStep"/>).
+    /// </summary>
+    public RestartSchedule Restart => MatchRestartStep > 0 ? RestartSchedule.Never : RestartRule ?? RestartSchedule.Every(RestartPeriod);
 
     /// <summary>Outer learning rates, the grid's rows (α, or ν in the EMA form).</summary>
     public IReadOnlyList<double> OuterLrs { get; init; } = PaperOuterLrs;
@@ -62,7 +65,7 @@ public sealed record SweepOptions
 
     /// <summary>
     /// K &gt; 0: the warm-up comparison. No restart, and each cell's outer lr is its row's ν times the mean step factor of a
-    /// restart every K rounds (<see cref="RestartWarmup.MeanStepFactor"/>, EMA-form Nesterov), so that it makes the same
+    /// restart every K rounds (<see cref="RestartWarmup.MeanStepFactor"/>, Nesterov), so that it makes the same
     /// mean outer step as the restarted grid; the rows keep the nominal ν. 0 = off.
     /// </summary>
     public int MatchRestartStep { get; init; }
@@ -124,7 +127,7 @@ public sealed record SweepOptions
     public LearningRateSchedule Schedule { get; init; } = new(1);
 
     /// <summary>The restart settings swept: never, then <see cref="Restart"/> unless it is never too.</summary>
-    public IReadOnlyList<RestartSchedule> RestartSettings => Restart is NeverRestart || MatchRestartStep > 0 ? [RestartSchedule.Never] : [RestartSchedule.Never, Restart];
+    public IReadOnlyList<RestartSchedule> RestartSettings => Restart is NeverRestart ? [RestartSchedule.Never] : [RestartSchedule.Never, Restart];
 
     /// <summary>Cells per (H, restart setting) grid.</summary>
     public int GridSize => OuterLrs.Count * Momenta.Count;
@@ -171,8 +174,8 @@ public sealed record SweepOptions
         Require(InnerStepBudget is null || InnerStepBudget >= InnerStepsList.Max(), "--budget",
             $"must give the largest H at least one round: at least {InnerStepsList.Max()} inner steps (got {InnerStepBudget}).");
         Require(MatchRestartStep >= 0, "--match-restart-step", $"must be 0 (off) or a restart period K ≥ 1 (got {MatchRestartStep}).");
-        Require(MatchRestartStep == 0 || (OuterKind == OuterKind.Nesterov && OuterForm == OuterForm.Ema), "--match-restart-step",
-            "the mean-step factor is that of EMA-form Nesterov; use it with --outer nesterov --outer-form ema.");
+        Require(MatchRestartStep == 0 || OuterKind == OuterKind.Nesterov, "--match-restart-step",
+            "the mean-step factor is that of the Nesterov outer step; use it with --outer nesterov.");
         Require(Workers >= 1, "--workers", $"must be at least 1 (got {Workers}).");
         Require(BatchSize >= 1, "--batch", $"must be at least 1 (got {BatchSize}).");
         Require(Context >= 1, "--context", $"must be at least 1 (got {Context}).");
