@@ -66,19 +66,20 @@ public sealed class StabilitySweep
         IReadOnlyList<SweepCellResult> resumed = folder?.Finished ?? [];
         var results = new List<SweepCellResult>(resumed);
         HashSet<string> have = [.. resumed.Select(r => r.Cell.Key)];
-        // Longest cells (largest H) first, so that the last ones to finish are short and the threads end together.
-        SweepCell[] pending = [.. Options.Cells().Where(c => !have.Contains(c.Key)).OrderByDescending(c => c.InnerSteps)];
+        // Longest cells (most inner steps; then largest H) first, so that the last ones to finish are short and the threads end together.
+        long Work(SweepCell c) => (long)Options.RoundsAt(c.InnerSteps) * c.InnerSteps;
+        SweepCell[] pending = [.. Options.Cells().Where(c => !have.Contains(c.Key)).OrderByDescending(Work).ThenByDescending(c => c.InnerSteps)];
         folder?.Begin();
 
         int total = Options.Cells().Count;
-        long workLeft = pending.Sum(c => (long)c.InnerSteps);
+        long workLeft = pending.Sum(Work);
         long workDone = 0;
         int next = -1;
         var gate = new object();
         Exception? failure = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-        void Work()
+        void Worker()
         {
             while (!stop.IsCancellationRequested)
             {
@@ -108,8 +109,8 @@ public sealed class StabilitySweep
                 lock (gate)
                 {
                     results.Add(result);
-                    workDone += pending[i].InnerSteps;
-                    workLeft -= pending[i].InnerSteps;
+                    workDone += Work(pending[i]);
+                    workLeft -= Work(pending[i]);
                     TimeSpan elapsed = clock.Elapsed;
                     TimeSpan? remaining = workDone > 0 ? elapsed * ((double)workLeft / workDone) : null;
                     progress?.Invoke(new SweepProgress(results.Count, total, result, elapsed, remaining));
@@ -120,12 +121,12 @@ public sealed class StabilitySweep
         int threads = Math.Min(parallel, Math.Max(pending.Length, 1));
         if (threads == 1)
         {
-            Work();
+            Worker();
         }
         else
         {
             // Dedicated threads (not the thread pool), each driving one cell at a time start to end.
-            Thread[] workers = [.. Enumerable.Range(0, threads).Select(t => new Thread(Work, maxStackSize: 16 << 20) { IsBackground = true, Name = $"sweep-{t}" })];
+            Thread[] workers = [.. Enumerable.Range(0, threads).Select(t => new Thread(Worker, maxStackSize: 16 << 20) { IsBackground = true, Name = $"sweep-{t}" })];
             foreach (Thread t in workers)
             {
                 t.Start();
