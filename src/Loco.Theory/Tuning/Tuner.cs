@@ -332,6 +332,11 @@ public static class Tuner
         {
             throw new InvalidInputException("--free", "a plain outer step (--outer none) has no momentum to tune or restart; choose --outer heavy-ball or nesterov.");
         }
+
+        if ((request.Free & Knob.RestartPeriod) != 0 && request.Base.Restart is not (PeriodicRestart or NeverRestart))
+        {
+            throw new InvalidInputException("--free", $"restart-period tunes K of a periodic restart; the restart rule {request.Base.Restart.Spec} has no K to tune.");
+        }
     }
 
     private static bool IsInteger(Knob k) => k is Knob.InnerSteps or Knob.RestartPeriod;

@@ -14,13 +14,16 @@ public readonly record struct TuningPoint(double InnerLr, double OuterLr, double
     /// <summary>The point's values from a configuration.</summary>
     public static TuningPoint From(FamilyConfig c) => new(c.InnerLr, c.OuterLr, c.OuterMomentum, c.InnerSteps, c.RestartPeriod);
 
-    /// <summary><paramref name="baseConfig"/> with this point's values.</summary>
+    /// <summary>
+    /// <paramref name="baseConfig"/> with this point's values. A base with a restart rule other than every K (an adaptive
+    /// rule) keeps its rule: K is a knob of periodic restarts only.
+    /// </summary>
     public FamilyConfig Apply(FamilyConfig baseConfig) => baseConfig with
     {
         InnerLr = InnerLr,
         OuterLr = OuterLr,
         OuterMomentum = OuterMomentum,
         InnerSteps = InnerSteps,
-        Restart = RestartSchedule.Every(RestartPeriod),
+        Restart = baseConfig.Restart is PeriodicRestart or NeverRestart ? RestartSchedule.Every(RestartPeriod) : baseConfig.Restart,
     };
 }

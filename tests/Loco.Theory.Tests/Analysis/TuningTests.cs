@@ -12,6 +12,31 @@ public class TuningTests
     private static FamilyConfig Config(OuterKind kind = OuterKind.Plain, double lr = 1, double beta = 0, int h = 2, double eta = 0.3, int batch = 8, int k = 0, OuterForm form = OuterForm.PyTorch) =>
         new FamilySettings { InnerLr = eta, InnerSteps = h, BatchSize = batch, OuterKind = kind, OuterLr = lr, OuterMomentum = beta, RestartPeriod = k, OuterForm = form, Workers = 1 }.Resolve();
 
+    [Theory]
+    [InlineData("adaptive:dot")]
+    [InlineData("adaptive:loss")]
+    public void AnAdaptiveRestartRuleIsKeptThroughTheSearch(string rule)
+    {
+        // Before, every candidate was given "every K" (K = 0 here), so tuning with an adaptive rule silently tuned no restart.
+        RestartSchedule adaptive = RestartSchedule.Parse(rule);
+        FamilyConfig baseConfig = Config(OuterKind.Nesterov, 1.0, 0.9, h: 8, eta: 0.5) with { Restart = adaptive };
+        AtomSpectrum spectrum = AtomSpectrum.PowerLawModes(40, 1.5, 1.0);
+        var model = new RecursionRiskModel(spectrum, 0);
+        var request = new TuningRequest
+        {
+            Base = baseConfig, Samples = 8 * 8 * 40, Free = Knob.OuterLr, GridPoints = 4, RefineEvaluations = 8,
+            Ranges = new Dictionary<Knob, KnobRange> { [Knob.OuterLr] = new(0.5, 1.9, true) },
+        };
+        TuningResult tuned = Tuner.Run(model, request, lambdaMax: 1);
+        FamilyConfig best = tuned.Best.Point.Apply(baseConfig);
+        Assert.Equal(adaptive, best.Restart);
+        Assert.Equal(model.Evaluate(best, request.Samples).FinalRisk, tuned.Best.Outcome.FinalRisk);
+        // The rule fires at this setting: no restart ends elsewhere, so the search really evaluated the rule.
+        Assert.NotEqual(model.Evaluate(best with { Restart = RestartSchedule.Never }, request.Samples).FinalRisk, tuned.Best.Outcome.FinalRisk);
+        // K is a knob of periodic restarts only.
+        Assert.Throws<InvalidInputException>(() => Tuner.Run(model, request with { Free = Knob.RestartPeriod }, 1));
+    }
+
     [Fact]
     public void FindsTheKnownOptimumOfASingleNoiselessMode()
     {
