@@ -160,6 +160,41 @@ public sealed class SweepTests() : CliTestBase("sweep")
         Assert.Contains("compress", err);
     }
 
+    [Fact]
+    public void AFragmentedCompressedSweepGivesTheSameCellsInChildProcessesAndInProcessAndRecordsItsFragments()
+    {
+        // Two fragments that merge with α = 0.3, each fragment int8-encoded: the children must be given both.
+        string[] streaming = ["--fragments", "2", "--merge", "0.3", "--compress", "int8"];
+        var (code, output, err) = Loco(Small(PathOf("children"), [.. streaming, "--parallel", "2"]));
+        Assert.True(code == 0, err);
+        Assert.Contains("fragments P=2, τ=0, α=0.3", output);
+        (code, _, err) = Loco(Small(PathOf("here"), [.. streaming, "--parallel", "1"]));
+        Assert.True(code == 0, err);
+        (code, _, err) = Loco(Small(PathOf("codec-only"), "--compress", "int8", "--parallel", "1"));
+        Assert.True(code == 0, err);
+        Assert.Equal(WithoutSeconds(PathOf("here")), WithoutSeconds(PathOf("children")));
+        Assert.NotEqual(WithoutSeconds(PathOf("codec-only")), WithoutSeconds(PathOf("here"))); // the fragments took effect
+        Assert.Contains("\"fragments\": \"P=2, τ=0, α=0.3\"", File.ReadAllText(Path.Combine(PathOf("here"), "settings.json")));
+
+        // The same folder without the fragments is another sweep.
+        (code, _, err) = Loco(Small(PathOf("here"), "--compress", "int8", "--parallel", "1"));
+        Assert.Equal(2, code);
+        Assert.Contains("fragments", err);
+
+        // --fragments 1 is the plain round: it resumes the plain sweep and trains nothing.
+        (code, output, err) = Loco(Small(PathOf("codec-only"), "--compress", "int8", "--fragments", "1", "--parallel", "1"));
+        Assert.True(code == 0, err);
+        Assert.Contains("0 cells trained, 4 taken", output);
+    }
+
+    [Fact]
+    public void AnOverlapTheSmallestHCannotHoldIsRefused() =>
+        AssertRefused(Small(PathOf("overlap"), "--fragments", "2", "--overlap", "1"), "--overlap", PathOf("overlap")); // τ·P = 2 ≥ H = 2
+
+    [Fact]
+    public void FragmentsWithARuleThatReadsTheWholeRoundAreRefused() =>
+        AssertRefused(Adaptive(PathOf("fragments"), "adaptive:dot", "--fragments", "2"), "--restart", PathOf("fragments"));
+
     /// <summary>A small fixed-budget sweep: H = 2 and 4 on a budget of 8 inner steps (4 and 2 rounds), one lr, one momentum.</summary>
     private static string[] Budgeted(string outFolder, params string[] more) =>
         ["sweep", "--quick", "--inner-steps-list", "2,4", "--budget", "8", "--restart-period", "2", "--outer-lrs", "0.5", "--momenta", "0.5",

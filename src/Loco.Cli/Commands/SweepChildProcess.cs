@@ -149,6 +149,11 @@ internal static class SweepChildProcess
             args.Add("--error-feedback");
         }
 
+        if (o.Fragments is { } fragments)
+        {
+            args.AddRange(["--fragments", I(fragments.Count), "--overlap", I(fragments.Overlap), "--merge", R(fragments.Alpha)]);
+        }
+
         if (o.Schedule.Kind != Loco.Torch.Training.ScheduleKind.Cosine)
         {
             args.AddRange(["--lr-schedule", o.Schedule.Spec]);

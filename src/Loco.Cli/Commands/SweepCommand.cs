@@ -68,6 +68,7 @@ internal sealed class SweepCommand
     private readonly Option<bool> _quick = Options.Flag("--quick", "A test-sized sweep (H = 4, a 2×2 grid, 6 rounds, B = 4, T = 16) that runs in seconds.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the tables.");
     private readonly CodecOptions _codec = new();
+    private readonly FragmentOptions _fragments = new();
     private readonly Option<string?> _precision = Options.Text("--precision", "Every cell's forward and backward precision: fp32, bf16 or fp16 (as loco train). Default: fp32.");
     private readonly Option<string?> _schedule = Options.Text("--lr-schedule",
         "Every cell's inner learning rate after its warmup: constant, cosine, linear or wsd[:F] (as loco train). Default: cosine.");
@@ -98,7 +99,7 @@ internal sealed class SweepCommand
                  {
                      _hs, _restart, _restartRule, _lrs, _momenta, _outer, _outerForm, _model, _corpus, _rounds, _workers, _batch, _context, _innerLr, _seed,
                      _margin, _parallel, _device, _out, _quick, _json, _cell, _validationWindows, _regime, _budget, _matchRestart,
-                 }.Concat(_codec.All).Append(_schedule).Append(_precision).Append(ConfigFile.CreateOption()))
+                 }.Concat(_codec.All).Concat(_fragments.All).Append(_schedule).Append(_precision).Append(ConfigFile.CreateOption()))
         {
             command.Options.Add(option);
         }
@@ -106,6 +107,11 @@ internal sealed class SweepCommand
         command.SetAction(r => Execute(r, terminal));
         return command;
     }
+
+    /// <summary>The header's words on what a worker sends: the codec and the fragments, when not the plain fp32 round.</summary>
+    private static string Communication(SweepOptions o) =>
+        (o.Codec.Kind != Loco.Core.Codecs.CodecKind.Fp32 || o.ErrorFeedback ? $", codec {o.Codec}{(o.ErrorFeedback ? " with error feedback" : "")}" : "") +
+        (o.Fragments is { } f ? $", fragments {f}" : "");
 
     private SweepOptions Read(ParseResult r)
     {
@@ -146,7 +152,9 @@ internal sealed class SweepCommand
             ValidationWindows = r.GetValue(_validationWindows) ?? d.ValidationWindows,
         };
         (Loco.Core.Codecs.CodecSpec codec, bool feedback) = _codec.Read(r);
-        options = options with { Codec = codec, ErrorFeedback = feedback };
+        // An explicit plain schedule (--fragments 1) is the plain round bit for bit: recorded as none, so it resumes a plain sweep.
+        Loco.Core.Rounds.FragmentSchedule? fragments = _fragments.Read(r);
+        options = options with { Codec = codec, ErrorFeedback = feedback, Fragments = fragments is { IsPlain: true } ? null : fragments };
         if (r.GetValue(_schedule) is string schedule)
         {
             (Loco.Torch.Training.ScheduleKind kind, double fraction) = Loco.Torch.Training.LearningRateSchedule.Parse(schedule);
@@ -227,7 +235,7 @@ internal sealed class SweepCommand
             terminal.Out.WriteLine($"loco sweep: {corpus.Name}; model {options.Model} ({model.ParameterCount:N0} weights); " +
                                    $"M = {options.Workers}, inner AdamW η = {G(options.InnerLr)}, outer {options.OuterKind.Name()} [{options.OuterForm.Name()}]; " +
                                    $"H ∈ {{{string.Join(", ", options.InnerStepsList)}}}, K ∈ {{{string.Join(", ", options.RestartSettings.Select(SweepCell.Label))}}}, " +
-                                   $"{options.OuterLrs.Count}×{options.Momenta.Count} grid; {(options.InnerStepBudget is int n ? $"{n} inner steps per worker per cell (rounds = {n}/H)" : $"{options.Rounds} rounds per cell")}{(options.MatchRestartStep > 0 ? $", no restart with ν scaled to the mean step of a restart every {options.MatchRestartStep}" : "")}, B = {options.BatchSize}, T = {options.Context}; " +
+                                   $"{options.OuterLrs.Count}×{options.Momenta.Count} grid; {(options.InnerStepBudget is int n ? $"{n} inner steps per worker per cell (rounds = {n}/H)" : $"{options.Rounds} rounds per cell")}{(options.MatchRestartStep > 0 ? $", no restart with ν scaled to the mean step of a restart every {options.MatchRestartStep}" : "")}{Communication(options)}, B = {options.BatchSize}, T = {options.Context}; " +
                                    $"{total} cells ({folder.Finished.Count} already in {outFolder}), {parallel} at a time on {options.Device}.");
         }
 

@@ -72,6 +72,12 @@ public sealed class SweepFolder
             settings["error_feedback"] = options.ErrorFeedback ? "true" : "false";
         }
 
+        if (options.Fragments is { } fragments)
+        {
+            // Recorded only when set, so that the folders of earlier sweeps still resume.
+            settings["fragments"] = fragments.ToString();
+        }
+
         if (options.InnerStepBudget is int budget)
         {
             // Recorded only when set, so that the folders of earlier sweeps still resume.

@@ -120,6 +120,9 @@ public sealed record SweepOptions
     /// <summary>Error feedback in every cell.</summary>
     public bool ErrorFeedback { get; init; }
 
+    /// <summary>Streaming fragments in every cell (DESIGN.md §8); null = the plain round.</summary>
+    public Loco.Core.Rounds.FragmentSchedule? Fragments { get; init; }
+
     /// <summary>Every cell's forward and backward precision (fp32 master weights in every case).</summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 
@@ -183,6 +186,17 @@ public sealed record SweepOptions
         Require(ValidationWindows >= 1, "--validation-windows", $"must be at least 1 (got {ValidationWindows}).");
         _ = Criterion ?? throw new InvalidInputException("--margin", "no stability criterion given.");
         Require(Device.Trim().ToLowerInvariant() is "cpu" or "cuda", "--device", $"unknown device '{Device}'; choose cpu or cuda.");
+        if (Fragments is { } fragments)
+        {
+            // Every H must hold the fragments' overlap, and the second grid's rule must not read the whole round.
+            foreach (int h in InnerStepsList.Order())
+            {
+                foreach (RestartSchedule restart in RestartSettings)
+                {
+                    fragments.CheckFamily(Family(new SweepCell(h, restart, OuterLrs[0], Momenta[0], 0, 0)));
+                }
+            }
+        }
     }
 
     /// <summary>The training options of <paramref name="cell"/> on a corpus with <paramref name="vocabularySize"/> tokens.</summary>
@@ -203,6 +217,7 @@ public sealed record SweepOptions
             ValidationWindows = ValidationWindows,
             Codec = Codec,
             ErrorFeedback = ErrorFeedback,
+            Fragments = Fragments,
             Schedule = Schedule.Kind,
             DecayFraction = Schedule.DecayFraction,
             Precision = Precision,
