@@ -135,6 +135,135 @@ public class CodecTests
         Assert.True(Math.Abs(total) <= 4 * Math.Sqrt(totalVar), $"summed mean error {total:E3}, s.e. {Math.Sqrt(totalVar):E3}");
     }
 
+    [Theory]
+    [InlineData(0L, 1)]
+    [InlineData(0L, 1031)]
+    [InlineData(7L, 64)]
+    [InlineData(123_456_789_012L, 517)]
+    public void TheVectorisedDrawsAreTheScalarHashValueForValue(long first, int length)
+    {
+        // Every length up to `length` from this first index: vector bodies and scalar tails of every size.
+        const ulong Seed = 0xDEADBEEF12345UL;
+        ulong[] bits = new ulong[length];
+        float[] uniform = new float[length];
+        for (int n = Math.Max(1, length - 40); n <= length; n++)
+        {
+            UnitNoise.Fill(Seed, first, bits.AsSpan(0, n));
+            UnitNoise.FillUniform(Seed, first, uniform.AsSpan(0, n));
+            for (int i = 0; i < n; i++)
+            {
+                // SplitMix64's finaliser of seed + index·φ, written out here.
+                ulong z = Seed + (ulong)(first + i) * 0x9E3779B97F4A7C15UL;
+                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+                z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+                z ^= z >> 31;
+                Assert.Equal(z, bits[i]);
+                Assert.Equal((z >> 40) / 16777216.0, uniform[i]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(CodecKind.Bf16, 1)]
+    [InlineData(CodecKind.Bf16, 2053)]
+    [InlineData(CodecKind.Fp16, 1029)]
+    [InlineData(CodecKind.Int8, 1030)]
+    [InlineData(CodecKind.Int4, 301)]
+    public void StochasticRoundingEqualsAScalarReferenceAtAnyOffset(CodecKind kind, int n)
+    {
+        // Each value's draw is fixed by its global index: a slice encoded from firstIndex = 1000 + 3 rounds value i with
+        // u(seed, 1003 + i), whatever the width the encoder runs at; the reference here rounds value by value.
+        float[] x = Values(n, 5, spread: 2);
+        x[0] = float.NaN;
+        if (n > 4)
+        {
+            x[3] = float.MaxValue;
+            x[4] = -float.MaxValue;
+        }
+
+        const ulong Seed = 42;
+        const long First = 1003;
+        var spec = new CodecSpec(kind, 64, Stochastic: true);
+        ICodec codec = spec.Create();
+        byte[] bytes = new byte[codec.EncodedBytes(n)];
+        codec.Encode(x, bytes, Seed, First);
+        float[] back = new float[n];
+        codec.Decode(bytes, back);
+        for (int i = 0; i < n; i++)
+        {
+            float expected = Reference(kind, x, i, UnitNoise.Bits(Seed, First + i));
+            Assert.True(expected.Equals(back[i]), $"value {i} ({x[i]}): {back[i]}, expected {expected}");
+        }
+    }
+
+    // Stochastic rounding of x[i] with the 64 hash bits `draw`, value by value in the format's own terms.
+    private static float Reference(CodecKind kind, float[] x, int i, ulong draw)
+    {
+        float v = x[i];
+        float u = (draw >> 40) / 16777216f;
+        switch (kind)
+        {
+            case CodecKind.Bf16:
+                if (float.IsNaN(v))
+                {
+                    return float.NaN;
+                }
+
+                uint sum = BitConverter.SingleToUInt32Bits(v) + (uint)(draw >> 48);
+                return BitConverter.UInt32BitsToSingle(sum & 0xFFFF0000u);
+            case CodecKind.Fp16:
+            {
+                if (!float.IsFinite(v))
+                {
+                    return (float)(Half)v;
+                }
+
+                // The two halves around v (saturating at ±65504), up with probability (v − lo)/(hi − lo).
+                double max = (double)Half.MaxValue;
+                if (Math.Abs(v) >= max)
+                {
+                    return (float)Math.CopySign(max, v);
+                }
+
+                Half h = (Half)v;
+                float near = (float)h;
+                if (near == v)
+                {
+                    return near;
+                }
+
+                float other = (float)(v > near ? Half.BitIncrement(h) : Half.BitDecrement(h));
+                float lo = Math.Min(near, other), hi = Math.Max(near, other);
+                return u < (v - lo) / (hi - lo) ? hi : lo;
+            }
+
+            default:
+            {
+                int levels = kind == CodecKind.Int8 ? 127 : 7;
+                int start = i / 64 * 64, length = Math.Min(64, x.Length - start);
+                float absmax = 0;
+                for (int j = start; j < start + length; j++)
+                {
+                    absmax = Math.Max(absmax, Math.Abs(x[j]));
+                }
+
+                if (float.IsNaN(absmax) || x.Skip(start).Take(length).Any(float.IsNaN))
+                {
+                    return float.NaN;
+                }
+
+                float scale = absmax / levels;
+                if (!float.IsFinite(absmax))
+                {
+                    return float.NaN;
+                }
+
+                float q = Math.Clamp(MathF.Floor(v * (1f / scale) + u), -levels, levels);
+                return q * scale;
+            }
+        }
+    }
+
     // One level of the format at value i (the integer formats' block step; the float formats' ulp).
     private static double Step(CodecKind kind, float[] x, int i)
     {

@@ -30,7 +30,11 @@ public sealed class Bf16Codec(bool stochastic = false) : ICodec
         }
 
         int i = 0;
-        if (!stochastic && Vector.IsHardwareAccelerated)
+        if (stochastic && Vector.IsHardwareAccelerated && Vector<ulong>.Count > 1)
+        {
+            i = EncodeStochastic(bits, halves, seed, firstIndex);
+        }
+        else if (!stochastic && Vector.IsHardwareAccelerated)
         {
             int w = Vector<uint>.Count;
             var abs = new Vector<uint>(0x7FFFFFFF);
@@ -63,6 +67,44 @@ public sealed class Bf16Codec(bool stochastic = false) : ICodec
                 halves[i] = (ushort)((x + 0x7FFF + ((x >> 16) & 1)) >> 16);
             }
         }
+    }
+
+    // Stochastic rounding on Vector<uint>, a chunk of draws at a time: x + r (r the draw's top 16 bits; for any non-NaN x
+    // the sum stays below 2^32, so a carry out of the top finite exponent gives infinity, as rounding up should), NaNs
+    // made quiet. Returns how many values it encoded (a whole number of vectors); the caller's scalar loop does the rest.
+    private static int EncodeStochastic(ReadOnlySpan<uint> bits, Span<ushort> halves, ulong seed, long firstIndex)
+    {
+        const int chunk = 512;
+        int w = Vector<uint>.Count, wl = Vector<ulong>.Count;
+        Span<ulong> draws = stackalloc ulong[chunk];
+        var abs = new Vector<uint>(0x7FFFFFFF);
+        var inf = new Vector<uint>(0x7F800000);
+        var quiet = new Vector<uint>(0x00400000);
+        int done = 0;
+        while (bits.Length - done >= 2 * w)
+        {
+            int n = Math.Min(chunk, (bits.Length - done) / (2 * w) * (2 * w));
+            UnitNoise.Fill(seed, firstIndex + done, draws[..n]);
+            for (int j = 0; j < n; j += 2 * w)
+            {
+                Vector<uint> a = Stochastic(new Vector<uint>(bits.Slice(done + j, w)), draws.Slice(j, w), wl, abs, inf, quiet);
+                Vector<uint> b = Stochastic(new Vector<uint>(bits.Slice(done + j + w, w)), draws.Slice(j + w, w), wl, abs, inf, quiet);
+                Vector.Narrow(a, b).CopyTo(halves.Slice(done + j, 2 * w));
+            }
+
+            done += n;
+        }
+
+        return done;
+    }
+
+    private static Vector<uint> Stochastic(Vector<uint> x, ReadOnlySpan<ulong> draws, int wl, Vector<uint> abs, Vector<uint> inf, Vector<uint> quiet)
+    {
+        Vector<uint> r = Vector.Narrow(
+            Vector.ShiftRightLogical(new Vector<ulong>(draws[..wl]), 48),
+            Vector.ShiftRightLogical(new Vector<ulong>(draws.Slice(wl, wl)), 48));
+        Vector<uint> nan = Vector.GreaterThan(x & abs, inf);
+        return Vector.ConditionalSelect(nan, Vector.ShiftRightLogical(x | quiet, 16), Vector.ShiftRightLogical(x + r, 16));
     }
 
     // Round to nearest even on the high half, NaNs made quiet; the result's high 16 bits are zero.

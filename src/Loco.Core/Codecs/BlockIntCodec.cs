@@ -62,6 +62,7 @@ public sealed class BlockIntCodec : ICodec
         Span<byte> payload = destination.Slice(4 * Blocks(n), PayloadBytes(n));
         float[] rented = ArrayPool<float>.Shared.Rent(BlockSize);
         sbyte[] levels = ArrayPool<sbyte>.Shared.Rent(BlockSize);
+        float[] noise = _stochastic ? ArrayPool<float>.Shared.Rent(BlockSize) : [];
         try
         {
             for (int b = 0, start = 0; start < n; b++, start += BlockSize)
@@ -84,11 +85,10 @@ public sealed class BlockIntCodec : ICodec
                 }
                 else
                 {
+                    Span<float> draws = noise.AsSpan(0, length);
+                    UnitNoise.FillUniform(seed, firstIndex + start, draws);
                     TensorPrimitives.Multiply(block, 1f / scale, scaled);
-                    for (int i = 0; i < length; i++)
-                    {
-                        scaled[i] += UnitNoise.Uniform(seed, firstIndex + start + i);
-                    }
+                    TensorPrimitives.Add(scaled, draws, scaled);
 
                     TensorPrimitives.Floor(scaled, scaled);
                     TensorPrimitives.Clamp(scaled, -_levels, _levels, scaled);
@@ -110,6 +110,10 @@ public sealed class BlockIntCodec : ICodec
         {
             ArrayPool<float>.Shared.Return(rented);
             ArrayPool<sbyte>.Shared.Return(levels);
+            if (_stochastic)
+            {
+                ArrayPool<float>.Shared.Return(noise);
+            }
         }
     }
 

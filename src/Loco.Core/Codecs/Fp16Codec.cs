@@ -27,8 +27,16 @@ public sealed class Fp16Codec(bool stochastic = false) : ICodec
             return;
         }
 
+        // Stochastic rounding: the draws a chunk at a time (vectorised), the rounding value by value.
+        const int chunk = 512;
+        Span<float> draws = stackalloc float[chunk];
         for (int i = 0; i < source.Length; i++)
         {
+            if (stochastic && i % chunk == 0)
+            {
+                UnitNoise.FillUniform(seed, firstIndex + i, draws[..Math.Min(chunk, source.Length - i)]);
+            }
+
             float x = source[i];
             Half h = (Half)x;
             if (stochastic && float.IsFinite(x))
@@ -49,7 +57,7 @@ public sealed class Fp16Codec(bool stochastic = false) : ICodec
 
                     float lo = Math.Min(near, (float)other), hi = Math.Max(near, (float)other);
                     float p = hi > lo ? (x - lo) / (hi - lo) : 0f; // probability of rounding up
-                    h = UnitNoise.Uniform(seed, firstIndex + i) < p ? (Half)hi : (Half)lo;
+                    h = draws[i % chunk] < p ? (Half)hi : (Half)lo;
                 }
             }
 
