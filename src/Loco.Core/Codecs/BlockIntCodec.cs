@@ -60,7 +60,6 @@ public sealed class BlockIntCodec : ICodec
 
         Span<float> scales = MemoryMarshal.Cast<byte, float>(destination[..(4 * Blocks(n))]);
         Span<byte> payload = destination.Slice(4 * Blocks(n), PayloadBytes(n));
-        float[] rented = ArrayPool<float>.Shared.Rent(BlockSize);
         sbyte[] levels = ArrayPool<sbyte>.Shared.Rent(BlockSize);
         float[] noise = _stochastic ? ArrayPool<float>.Shared.Rent(BlockSize) : [];
         try
@@ -69,7 +68,6 @@ public sealed class BlockIntCodec : ICodec
             {
                 int length = Math.Min(BlockSize, n - start);
                 ReadOnlySpan<float> block = source.Slice(start, length);
-                Span<float> scaled = rented.AsSpan(0, length);
                 // int8 writes its integers straight into the payload; int4 packs them afterwards.
                 Span<sbyte> q = _bits == 8 ? MemoryMarshal.Cast<byte, sbyte>(payload.Slice(start, length)) : levels.AsSpan(0, length);
                 float absmax = AbsMax(block);
@@ -87,12 +85,7 @@ public sealed class BlockIntCodec : ICodec
                 {
                     Span<float> draws = noise.AsSpan(0, length);
                     UnitNoise.FillUniform(seed, firstIndex + start, draws);
-                    TensorPrimitives.Multiply(block, 1f / scale, scaled);
-                    TensorPrimitives.Add(scaled, draws, scaled);
-
-                    TensorPrimitives.Floor(scaled, scaled);
-                    TensorPrimitives.Clamp(scaled, -_levels, _levels, scaled);
-                    TensorPrimitives.ConvertTruncating<float, sbyte>(scaled, q);
+                    QuantiseStochastic(block, scale, draws, q);
                 }
 
                 if (_bits == 4)
@@ -108,7 +101,6 @@ public sealed class BlockIntCodec : ICodec
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(rented);
             ArrayPool<sbyte>.Shared.Return(levels);
             if (_stochastic)
             {
@@ -144,6 +136,37 @@ public sealed class BlockIntCodec : ICodec
             q[i] = (sbyte)Math.Clamp(MathF.Round(block[i] * inverse, MidpointRounding.ToEven), -_levels, _levels);
         }
     }
+
+    // q = clamp(⌊x · (1/scale) + u⌋) in one pass on Vector<float>, as Quantise (each operation exact per element, so
+    // the same integers as the scalar tail at every width).
+    private void QuantiseStochastic(ReadOnlySpan<float> block, float scale, ReadOnlySpan<float> draws, Span<sbyte> q)
+    {
+        float inverse = 1f / scale;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<float>.Count;
+            var factor = new Vector<float>(inverse);
+            var hi = new Vector<float>(_levels);
+            var lo = new Vector<float>(-_levels);
+            for (; i + 4 * w <= block.Length; i += 4 * w)
+            {
+                Vector<int> a = Floor(new Vector<float>(block.Slice(i, w)), new Vector<float>(draws.Slice(i, w)), factor, lo, hi);
+                Vector<int> b = Floor(new Vector<float>(block.Slice(i + w, w)), new Vector<float>(draws.Slice(i + w, w)), factor, lo, hi);
+                Vector<int> c = Floor(new Vector<float>(block.Slice(i + 2 * w, w)), new Vector<float>(draws.Slice(i + 2 * w, w)), factor, lo, hi);
+                Vector<int> d = Floor(new Vector<float>(block.Slice(i + 3 * w, w)), new Vector<float>(draws.Slice(i + 3 * w, w)), factor, lo, hi);
+                Vector.Narrow(Vector.Narrow(a, b), Vector.Narrow(c, d)).CopyTo(q.Slice(i, 4 * w));
+            }
+        }
+
+        for (; i < block.Length; i++)
+        {
+            q[i] = (sbyte)Math.Clamp(MathF.Floor(block[i] * inverse + draws[i]), -_levels, _levels);
+        }
+    }
+
+    private static Vector<int> Floor(Vector<float> x, Vector<float> u, Vector<float> factor, Vector<float> lo, Vector<float> hi) =>
+        Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Floor(x * factor + u), lo), hi));
 
     // max |x| as the largest magnitude bit pattern (sign cleared): integer max is exact and order-free, and NaN and
     // infinity have larger patterns than every finite value, so a block holding one comes out non-finite.
