@@ -13,7 +13,7 @@ public sealed class RestartStabilityTests
     {
         using var folder = new TempFolder();
         ClaimResult result = ClaimAssert.RunQuick(new RestartStabilityClaim(), folder.Path);
-        Assert.Equal(2, result.Figures.Count);
+        Assert.Equal(4, result.Figures.Count); // per form: the K = 3 maps and the four rules' maps
 
         string[] lines = File.ReadAllLines(Path.Combine(folder.Path, "stability-areas.csv"));
         string[] header = lines[0].Split(',');
@@ -64,6 +64,29 @@ public sealed class RestartStabilityTests
         Assert.NotEmpty(sim);
         int agree = sim.Count(r => theory[Key(r)] == r[Array.IndexOf(h, "stable")]);
         Assert.True(agree >= 0.7 * sim.Count, $"simulation agrees with theory on {agree}/{sim.Count} cells");
+
+        // The rules' maps: every cell under each of the four rules, and the fixed rules' cells are the simulator's own
+        // (the same problem, seed and runs as the K = 0 and K = 3 simulation rows above, which come from another code path).
+        string[] ruleLines = File.ReadAllLines(Path.Combine(folder.Path, "stability-rules.csv"));
+        string[] rh = ruleLines[0].Split(',');
+        var ruleRows = ruleLines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(2 * 4 * 30, ruleRows.Count); // quick: H = 8 only, two forms
+        Assert.Equal(["never", "every:3", "adaptive:dot", "adaptive:loss"], ruleRows.Select(r => r[Array.IndexOf(rh, "restart")]).Distinct());
+        string RuleKey(string[] r, string k) => string.Join('|', r[0], r[1], k, r[Array.IndexOf(rh, "outer_lr")], r[Array.IndexOf(rh, "outer_momentum")]);
+        var simRisk = sim.ToDictionary(Key, r => r[Array.IndexOf(h, "final_risk")]);
+        int matched = 0;
+        foreach (string[] r in ruleRows)
+        {
+            string rule = r[Array.IndexOf(rh, "restart")];
+            string? k = rule == "never" ? "0" : rule == "every:3" ? "3" : null;
+            if (k is not null && simRisk.TryGetValue(RuleKey(r, k), out string? risk))
+            {
+                Assert.Equal(risk, r[Array.IndexOf(rh, "final_risk")]);
+                matched++;
+            }
+        }
+
+        Assert.Equal(sim.Count, matched);
     }
 
     [Theory]
