@@ -79,13 +79,13 @@ public sealed class BlockIntCodec : ICodec
                 }
                 else if (!_stochastic)
                 {
-                    Quantise(block, scale, q);
+                    Quantise(block, scale, [], q);
                 }
                 else
                 {
                     Span<float> draws = noise.AsSpan(0, length);
                     UnitNoise.FillUniform(seed, firstIndex + start, draws);
-                    QuantiseStochastic(block, scale, draws, q);
+                    Quantise(block, scale, draws, q);
                 }
 
                 if (_bits == 4)
@@ -109,9 +109,10 @@ public sealed class BlockIntCodec : ICodec
         }
     }
 
-    // q = clamp(round-to-even(x · (1/scale))) in one pass on Vector<float> (each operation exact per element, so the same
-    // integers as the scalar tail at every width), narrowed float → int32 → int16 → int8.
-    private void Quantise(ReadOnlySpan<float> block, float scale, Span<sbyte> q)
+    // q = clamp(round-to-even(x · (1/scale))), or with draws u (stochastic rounding) clamp(⌊x · (1/scale) + u⌋), in one
+    // pass on Vector<float> (each operation exact per element, so the same integers as the scalar tail at every width),
+    // narrowed float → int32 → int16 → int8.
+    private void Quantise(ReadOnlySpan<float> block, float scale, ReadOnlySpan<float> draws, Span<sbyte> q)
     {
         float inverse = 1f / scale;
         int i = 0;
@@ -123,50 +124,29 @@ public sealed class BlockIntCodec : ICodec
             var lo = new Vector<float>(-_levels);
             for (; i + 4 * w <= block.Length; i += 4 * w)
             {
-                Vector<int> a = Level(new Vector<float>(block.Slice(i, w)), factor, lo, hi);
-                Vector<int> b = Level(new Vector<float>(block.Slice(i + w, w)), factor, lo, hi);
-                Vector<int> c = Level(new Vector<float>(block.Slice(i + 2 * w, w)), factor, lo, hi);
-                Vector<int> d = Level(new Vector<float>(block.Slice(i + 3 * w, w)), factor, lo, hi);
+                Vector<int> a = Level(block, draws, i, factor, lo, hi);
+                Vector<int> b = Level(block, draws, i + w, factor, lo, hi);
+                Vector<int> c = Level(block, draws, i + 2 * w, factor, lo, hi);
+                Vector<int> d = Level(block, draws, i + 3 * w, factor, lo, hi);
                 Vector.Narrow(Vector.Narrow(a, b), Vector.Narrow(c, d)).CopyTo(q.Slice(i, 4 * w));
             }
         }
 
         for (; i < block.Length; i++)
         {
-            q[i] = (sbyte)Math.Clamp(MathF.Round(block[i] * inverse, MidpointRounding.ToEven), -_levels, _levels);
+            float x = block[i] * inverse;
+            q[i] = (sbyte)Math.Clamp(draws.IsEmpty ? MathF.Round(x, MidpointRounding.ToEven) : MathF.Floor(x + draws[i]), -_levels, _levels);
         }
     }
 
-    // q = clamp(⌊x · (1/scale) + u⌋) in one pass on Vector<float>, as Quantise (each operation exact per element, so
-    // the same integers as the scalar tail at every width).
-    private void QuantiseStochastic(ReadOnlySpan<float> block, float scale, ReadOnlySpan<float> draws, Span<sbyte> q)
+    // One vector of levels from index i: rounded to nearest even, or floored after adding the draws when there are draws.
+    private static Vector<int> Level(ReadOnlySpan<float> block, ReadOnlySpan<float> draws, int i, Vector<float> factor, Vector<float> lo, Vector<float> hi)
     {
-        float inverse = 1f / scale;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            int w = Vector<float>.Count;
-            var factor = new Vector<float>(inverse);
-            var hi = new Vector<float>(_levels);
-            var lo = new Vector<float>(-_levels);
-            for (; i + 4 * w <= block.Length; i += 4 * w)
-            {
-                Vector<int> a = Floor(new Vector<float>(block.Slice(i, w)), new Vector<float>(draws.Slice(i, w)), factor, lo, hi);
-                Vector<int> b = Floor(new Vector<float>(block.Slice(i + w, w)), new Vector<float>(draws.Slice(i + w, w)), factor, lo, hi);
-                Vector<int> c = Floor(new Vector<float>(block.Slice(i + 2 * w, w)), new Vector<float>(draws.Slice(i + 2 * w, w)), factor, lo, hi);
-                Vector<int> d = Floor(new Vector<float>(block.Slice(i + 3 * w, w)), new Vector<float>(draws.Slice(i + 3 * w, w)), factor, lo, hi);
-                Vector.Narrow(Vector.Narrow(a, b), Vector.Narrow(c, d)).CopyTo(q.Slice(i, 4 * w));
-            }
-        }
-
-        for (; i < block.Length; i++)
-        {
-            q[i] = (sbyte)Math.Clamp(MathF.Floor(block[i] * inverse + draws[i]), -_levels, _levels);
-        }
+        int w = Vector<float>.Count;
+        Vector<float> x = new Vector<float>(block.Slice(i, w)) * factor;
+        Vector<float> level = draws.IsEmpty ? Vector.Round(x) : Vector.Floor(x + new Vector<float>(draws.Slice(i, w)));
+        return Vector.ConvertToInt32(Vector.Min(Vector.Max(level, lo), hi));
     }
-
-    private static Vector<int> Floor(Vector<float> x, Vector<float> u, Vector<float> factor, Vector<float> lo, Vector<float> hi) =>
-        Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Floor(x * factor + u), lo), hi));
 
     // max |x| as the largest magnitude bit pattern (sign cleared): integer max is exact and order-free, and NaN and
     // infinity have larger patterns than every finite value, so a block holding one comes out non-finite.
@@ -199,8 +179,6 @@ public sealed class BlockIntCodec : ICodec
         return BitConverter.UInt32BitsToSingle(max);
     }
 
-    private static Vector<int> Level(Vector<float> x, Vector<float> factor, Vector<float> lo, Vector<float> hi) =>
-        Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Round(x * factor), lo), hi));
 
     /// <inheritdoc />
     public void Decode(ReadOnlySpan<byte> source, Span<float> destination)

@@ -46,31 +46,35 @@ public static class UnitNoise
         }
     }
 
-    /// <summary>destination[i] = <see cref="Uniform"/>(seed, firstIndex + i), a vector of indices at a time.</summary>
+    /// <summary>destination[i] = <see cref="Uniform"/>(seed, firstIndex + i): <see cref="Fill"/> a chunk at a time, then scaled.</summary>
     public static void FillUniform(ulong seed, long firstIndex, Span<float> destination)
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<ulong>.Count > 1)
+        const int chunk = 256;
+        Span<ulong> bits = stackalloc ulong[chunk];
+        for (int start = 0; start < destination.Length; start += chunk)
         {
-            int w = Vector<ulong>.Count;
-            Vector<ulong> z = Start(seed, firstIndex);
-            var stride = new Vector<ulong>((ulong)w * Phi);
-            var unit = new Vector<float>(1f / (1 << 24));
-            for (; i + 2 * w <= destination.Length; i += 2 * w)
+            int n = Math.Min(chunk, destination.Length - start);
+            Fill(seed, firstIndex + start, bits[..n]);
+            Span<float> target = destination.Slice(start, n);
+            int i = 0;
+            if (Vector.IsHardwareAccelerated && Vector<ulong>.Count > 1)
             {
-                Vector<ulong> a = Vector.ShiftRightLogical(Mix(z), 40);
-                z += stride;
-                Vector<ulong> b = Vector.ShiftRightLogical(Mix(z), 40);
-                z += stride;
-                // Both halves hold 24 bits: the narrowing and the int → float conversion are exact.
-                Vector<int> top = Vector.AsVectorInt32(Vector.Narrow(a, b));
-                (Vector.ConvertToSingle(top) * unit).CopyTo(destination.Slice(i, 2 * w));
+                int w = Vector<ulong>.Count;
+                var unit = new Vector<float>(1f / (1 << 24));
+                for (; i + 2 * w <= n; i += 2 * w)
+                {
+                    // Both halves hold 24 bits: the narrowing and the int → float conversion are exact.
+                    Vector<uint> top = Vector.Narrow(
+                        Vector.ShiftRightLogical(new Vector<ulong>(bits.Slice(i, w)), 40),
+                        Vector.ShiftRightLogical(new Vector<ulong>(bits.Slice(i + w, w)), 40));
+                    (Vector.ConvertToSingle(Vector.AsVectorInt32(top)) * unit).CopyTo(target.Slice(i, 2 * w));
+                }
             }
-        }
 
-        for (; i < destination.Length; i++)
-        {
-            destination[i] = Uniform(seed, firstIndex + i);
+            for (; i < n; i++)
+            {
+                target[i] = (bits[i] >> 40) * (1f / (1 << 24));
+            }
         }
     }
 
