@@ -36,13 +36,4 @@ internal sealed class FragmentOptions
 
         return new FragmentSchedule(count ?? 1, overlap ?? 0, merge ?? 0);
     }
-
-    /// <summary>Refuses the fragment flags where the round is not in one process.</summary>
-    public void RefuseOn(ParseResult r, string where)
-    {
-        if (Read(r) is not null)
-        {
-            throw new InvalidInputException("--fragments", $"{where} synchronises whole rounds; streaming fragments run in one process (loco simulate, loco train).");
-        }
-    }
 }

@@ -119,6 +119,43 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
     /// <inheritdoc />
     public void Begin(int dimension, int localWorkers)
     {
+        if (Layout.Fragments > 1)
+        {
+            throw new InvalidOperationException($"this run streams {Layout.Fragments} fragments: the round reduces each with BeginSlice.");
+        }
+
+        Open(-1, dimension, localWorkers);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A slice must be one of the run's fragments (<see cref="ShardLayout.FragmentStart"/>); its chunks go to that fragment's shards.</remarks>
+    public void BeginSlice(int start, int length, int dimension, int localWorkers)
+    {
+        int p = FragmentAt(start);
+        if (Layout.FragmentStart(p + 1) - start != length)
+        {
+            throw new InvalidOperationException($"the slice [{start}, {start + length}) is not fragment {p} of the run's {Layout.Fragments}.");
+        }
+
+        Open(p, dimension, localWorkers);
+    }
+
+    // The fragment that starts at `start`.
+    private int FragmentAt(int start)
+    {
+        for (int p = 0; p < Layout.Fragments; p++)
+        {
+            if (Layout.FragmentStart(p) == start)
+            {
+                return p;
+            }
+        }
+
+        throw new InvalidOperationException($"no fragment of the run's {Layout.Fragments} starts at weight {start}.");
+    }
+
+    private void Open(int fragment, int dimension, int localWorkers)
+    {
         if (dimension != Layout.Dimension)
         {
             throw new InvalidOperationException($"this worker's model has {dimension} weights; the run's has {Layout.Dimension}.");
@@ -129,11 +166,19 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
             throw new InvalidOperationException($"this process holds workers [{string.Join(", ", Ticket.Workers)}] of the run; the round has {localWorkers}.");
         }
 
+        _fragment = fragment;
         _added = 0;
         _uploadSeconds = 0;
         _bytes = 0;
         _computeSeconds = _sinceCommit.Elapsed.TotalSeconds;
     }
+
+    private int _fragment = -1;
+
+    // The fragments in the order they synchronise within a round (one fragment: [0]).
+    private int[] Order => _order ??= new Loco.Core.Rounds.FragmentSchedule(Layout.Fragments).SyncOrder(Ticket.Spec.InnerSteps);
+
+    private int[]? _order;
 
     /// <inheritdoc />
     public void Add(int worker, ReadOnlySpan<float> pseudoGradient)
@@ -146,20 +191,29 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
         var clock = Stopwatch.StartNew();
         long round = _round + 1;
         int m = Ticket.Workers[worker];
-        // Copy the Δ_m's bytes once (the span is only valid during this call) into a buffer kept across rounds, then send
-        // the shards' chunks, slices of it, in parallel.
-        if (_staging.Length != 4 * pseudoGradient.Length)
+        // The whole vector, or one fragment of it: its first weight and its shards.
+        int at = _fragment < 0 ? 0 : Layout.FragmentStart(_fragment), n = pseudoGradient.Length;
+        (int firstShard, int shards) = _fragment < 0 ? (0, Layout.Shards) : Layout.ShardsOf(_fragment);
+        if ((_fragment >= 0 && Layout.FragmentStart(_fragment + 1) - at != n) || (_fragment < 0 && n != Layout.Dimension))
         {
-            _staging = GC.AllocateUninitializedArray<byte>(4 * pseudoGradient.Length);
+            throw new ArgumentException($"a pseudo-gradient of {n} entries for {(_fragment < 0 ? "the round" : $"fragment {_fragment}")}.", nameof(pseudoGradient));
         }
 
-        MemoryMarshal.AsBytes(pseudoGradient).CopyTo(_staging);
+        // Copy the Δ_m's bytes once (the span is only valid during this call) into a buffer of the whole vector kept across
+        // rounds, at the slice's place, then send the shards' chunks, slices of it, in parallel.
+        if (_staging.Length != 4 * Layout.Dimension)
+        {
+            _staging = GC.AllocateUninitializedArray<byte>(4 * Layout.Dimension);
+        }
+
+        MemoryMarshal.AsBytes(pseudoGradient).CopyTo(_staging.AsSpan(4 * at));
         if (DumpFolder is string dump)
         {
-            File.WriteAllBytes(Path.Combine(dump, $"delta-r{round}-w{m}.bin"), _staging);
+            string name = _fragment < 0 ? $"delta-r{round}-w{m}.bin" : $"delta-r{round}-f{_fragment}-w{m}.bin";
+            File.WriteAllBytes(Path.Combine(dump, name), _staging.AsSpan(4 * at, 4 * n).ToArray());
         }
 
-        if (StallUploadInRound == round)
+        if (StallUploadInRound == round && _fragment < 0)
         {
             (int first, int length) = Layout.Chunk(0, 0);
             SendAsync(0, round, m, [(0, _staging.AsMemory(4 * first, 4 * length))]).GetAwaiter().GetResult();
@@ -173,37 +227,42 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
         bool compressed = Ticket.Spec.Codec != "fp32";
         if (compressed)
         {
+            // Stochastic rounding's draws are keyed as in process: by the reducer's count of synchronisations (one per
+            // round, or one per fragment), the worker and the weight's index.
+            long sync = _fragment < 0 ? round : (round - 1) * Order.Length + Array.IndexOf(Order, _fragment) + 1;
+            ulong seed = Loco.Core.Codecs.UnitNoise.Seed(CodecSeed, sync, m);
             if (!ErrorFeedback)
             {
-                EncodeChunks(pseudoGradient, Loco.Core.Codecs.UnitNoise.Seed(CodecSeed, round, m));
+                EncodeChunks(MemoryMarshal.Cast<byte, float>(_staging.AsSpan()), seed, firstShard, shards);
             }
             else
             {
                 // v = Δ + e (in fp32, as in process); send v; e ← v − decode(encode(v)), chunk by chunk.
-                int n = pseudoGradient.Length;
-                _residuals ??= [.. Enumerable.Range(0, Ticket.Workers.Length).Select(_ => new float[n])];
-                float[] residual = _residuals[worker];
-                if (_values.Length != n)
+                int d = Layout.Dimension;
+                _residuals ??= [.. Enumerable.Range(0, Ticket.Workers.Length).Select(_ => new float[d])];
+                Span<float> residual = _residuals[worker].AsSpan(at, n);
+                if (_values.Length != d)
                 {
-                    _values = new float[n];
-                    _decoded = new float[n];
+                    _values = new float[d];
+                    _decoded = new float[d];
                 }
 
+                Span<float> values = _values.AsSpan(at, n), decoded = _decoded.AsSpan(at, n);
                 for (int i = 0; i < n; i++)
                 {
-                    _values[i] = pseudoGradient[i] + residual[i];
+                    values[i] = pseudoGradient[i] + residual[i];
                 }
 
-                EncodeChunks(_values, Loco.Core.Codecs.UnitNoise.Seed(CodecSeed, round, m));
-                DecodeChunks(_decoded);
+                EncodeChunks(_values, seed, firstShard, shards);
+                DecodeChunks(_decoded, firstShard, shards);
                 for (int i = 0; i < n; i++)
                 {
-                    residual[i] = pseudoGradient[i] + residual[i] - _decoded[i];
+                    residual[i] = pseudoGradient[i] + residual[i] - decoded[i];
                 }
             }
         }
 
-        for (int k = 0; k < Layout.Shards; k++)
+        for (int k = firstShard; k < firstShard + shards; k++)
         {
             (int sliceOffset, _) = Layout.Slice(k);
             var chunks = new List<(int Chunk, ReadOnlyMemory<byte> Payload)>();
@@ -226,7 +285,7 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
         }
         catch (Exception ex) when (Snapshots is not null && Transient(ex))
         {
-            // The coordinator went away (or came back at another round): Commit rejoins and redoes the round.
+            // The coordinator went away (or came back at another round): Commit (or EndRound) rejoins and redoes the round.
             FaultLog?.WriteLine($"loco worker {m}: the upload of round {round} failed ({ex.GetType().Name}: {First(ex.Message)}); rejoining.");
             _lost = true;
         }
@@ -238,10 +297,11 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
         _added++;
     }
 
-    // Encodes every chunk of Δ_m with the run's codec into one buffer kept across rounds: each chunk on its own, keyed by its
-    // first weight's index in the whole vector, so that (the layout aligning chunks to the codec's blocks) the bytes
-    // decode to what the in-process codec gives.
-    private void EncodeChunks(ReadOnlySpan<float> delta, ulong seed)
+    // Encodes the chunks of shards [first, first + count) of `delta` (the whole vector, indexed by weight) with the run's
+    // codec into one buffer kept across rounds: each chunk on its own, keyed by its first weight's index in the whole
+    // vector, so that (the layout aligning chunks to the codec's blocks, from the start of the vector or of the fragment)
+    // the bytes decode to what the in-process codec gives.
+    private void EncodeChunks(ReadOnlySpan<float> delta, ulong seed, int firstShard, int shards)
     {
         if (_codec is null)
         {
@@ -261,7 +321,7 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
             _encoded = GC.AllocateUninitializedArray<byte>(total);
         }
 
-        for (int k = 0; k < Layout.Shards; k++)
+        for (int k = firstShard; k < firstShard + shards; k++)
         {
             (int sliceOffset, _) = Layout.Slice(k);
             for (int c = 0; c < Layout.ChunkCount(k); c++)
@@ -273,10 +333,10 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
         }
     }
 
-    // Decodes what EncodeChunks wrote, as the shards will.
-    private void DecodeChunks(Span<float> destination)
+    // Decodes what EncodeChunks wrote for shards [first, first + count), as the shards will.
+    private void DecodeChunks(Span<float> destination, int firstShard, int shards)
     {
-        for (int k = 0; k < Layout.Shards; k++)
+        for (int k = firstShard; k < firstShard + shards; k++)
         {
             (int sliceOffset, _) = Layout.Slice(k);
             for (int c = 0; c < Layout.ChunkCount(k); c++)
@@ -349,14 +409,7 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
         var clock = Stopwatch.StartNew();
         int local = Ticket.Workers.Length;
         Snapshots?.Take(round);
-        if (_residuals is not null)
-        {
-            _residualsByRound[round] = [.. _residuals.Select(r => (float[])r.Clone())];
-            while (_residualsByRound.Count > 3)
-            {
-                _residualsByRound.Remove(_residualsByRound.Keys.First());
-            }
-        }
+        KeepResiduals(round);
 
         RoundCommit? commit = null;
         try
@@ -505,14 +558,23 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
             throw new ArgumentException($"The weights have {global.Length} entries; the run has {Layout.Dimension}.", nameof(global));
         }
 
-        // Every chunk lands in a byte buffer kept across rounds (at its place in the flat weights), then one copy.
-        if (_landing.Length != 4 * global.Length)
+        DownloadShards(round, 0, Layout.Shards, global);
+    }
+
+    // Downloads shards [first, first + count) (contiguous weights from the first's slice on) after committed round `round`
+    // into `destination`, which holds exactly those weights.
+    private void DownloadShards(long round, int firstShard, int shards, Span<float> destination)
+    {
+        // Every chunk lands in a byte buffer of the whole vector kept across rounds (at its place in the flat weights),
+        // then one copy.
+        if (_landing.Length != 4 * Layout.Dimension)
         {
-            _landing = GC.AllocateUninitializedArray<byte>(4 * global.Length);
+            _landing = GC.AllocateUninitializedArray<byte>(4 * Layout.Dimension);
         }
 
+        int from = Layout.Slice(firstShard).Offset;
         var parts = new List<Task>();
-        for (int k = 0; k < Layout.Shards; k++)
+        for (int k = firstShard; k < firstShard + shards; k++)
         {
             (int sliceOffset, _) = Layout.Slice(k);
             IShardGrain shard = _grains.GetGrain<IShardGrain>(k);
@@ -524,7 +586,143 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
         }
 
         Task.WhenAll(parts).GetAwaiter().GetResult();
-        MemoryMarshal.Cast<byte, float>(_landing).CopyTo(global);
+        MemoryMarshal.Cast<byte, float>(_landing.AsSpan()).Slice(from, destination.Length).CopyTo(destination);
         _sinceCommit.Restart();
+    }
+
+    // Streaming fragments: which synchronisation of which round each fragment has submitted and not yet fetched.
+    private readonly Dictionary<int, (long Round, int Sync)> _pending = [];
+
+    /// <inheritdoc />
+    /// <remarks>Tells the coordinator that every local worker's chunks of the open fragment are with its shards; the
+    /// fragment commits once every live participant's are.</remarks>
+    public void SubmitSlice()
+    {
+        if (_fragment < 0 || _added != Ticket.Workers.Length)
+        {
+            throw new InvalidOperationException("SubmitSlice after BeginSlice and every local worker's Add.");
+        }
+
+        long round = _round + 1;
+        int sync = Array.IndexOf(Order, _fragment), local = Ticket.Workers.Length;
+        if (!_lost)
+        {
+            try
+            {
+                for (int i = 0; i < local; i++)
+                {
+                    (double mean, double last) = _losses(i);
+                    _run.SubmitFragment(Ticket.Workers[i], Incarnation, round, sync,
+                        new WorkerRoundReport(mean, last, _bytes / local, _computeSeconds / local, _uploadSeconds / local)).GetAwaiter().GetResult();
+                }
+            }
+            catch (Exception ex) when (Snapshots is not null && Transient(ex))
+            {
+                FaultLog?.WriteLine($"loco worker {string.Join(",", Ticket.Workers)}: fragment {_fragment} of round {round} was not taken ({ex.GetType().Name}: {First(ex.Message)}); rejoining at the round's end.");
+                _lost = true;
+            }
+        }
+
+        _pending[_fragment] = (round, sync);
+        _added = -1;
+    }
+
+    /// <inheritdoc />
+    public void FetchSlice(int start, Span<float> global)
+    {
+        int p = FragmentAt(start);
+        if (!_pending.Remove(p, out (long Round, int Sync) at) || _lost)
+        {
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            while (!_run.AwaitFragment(at.Round, at.Sync, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult())
+            {
+            }
+
+            double wait = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            (int first, int count) = Layout.ShardsOf(p);
+            DownloadShards(at.Round, first, count, global);
+            LastRoundSeconds = LastRoundSeconds with { Wait = LastRoundSeconds.Wait + wait, Download = LastRoundSeconds.Download + clock.Elapsed.TotalSeconds };
+        }
+        catch (Exception ex) when (Snapshots is not null && Transient(ex))
+        {
+            FaultLog?.WriteLine($"loco worker {string.Join(",", Ticket.Workers)}: fragment {p} of round {at.Round} did not commit ({ex.GetType().Name}: {First(ex.Message)}); rejoining at the round's end.");
+            _lost = true;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Keeps the workers' state (with their fast weights, which fragments carry from round to round) and the error
+    /// feedback's residuals as the state the next round starts from, then waits for the round's commit. When a
+    /// synchronisation failed (the coordinator went away), it rejoins and puts back the round the coordinator resumed at.
+    /// </remarks>
+    public void EndRound(Span<float> global, OuterState<float> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        long round = _round + 1;
+        RoundCommit? commit = null;
+        if (!_lost)
+        {
+            Snapshots?.Take(round);
+            KeepResiduals(round);
+            try
+            {
+                while (commit is null)
+                {
+                    commit = _run.AwaitCommit(round, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+                }
+
+                // A fragment whose merge falls in the next round (the one synchronised at the round's end, with τ > 0) has
+                // committed with the round: its weights come now, so that the global weights after the round are the
+                // committed ones.
+                foreach ((int p, (long Round, int Sync) at) in _pending)
+                {
+                    (int first, int count) = Layout.ShardsOf(p);
+                    int start = Layout.FragmentStart(p);
+                    DownloadShards(at.Round, first, count, global.Slice(start, Layout.FragmentStart(p + 1) - start));
+                }
+            }
+            catch (Exception ex) when (Snapshots is not null && Transient(ex))
+            {
+                FaultLog?.WriteLine($"loco worker {string.Join(",", Ticket.Workers)}: round {round} did not commit ({ex.GetType().Name}: {First(ex.Message)}); rejoining.");
+                _lost = true;
+            }
+        }
+
+        _pending.Clear();
+        if (_lost || commit is null)
+        {
+            Rejoin(global, state);
+            return;
+        }
+
+        state.Restore(round, commit.RoundsSinceRestart, commit.Restarts);
+        if (DumpFolder is string dump)
+        {
+            File.WriteAllBytes(Path.Combine(dump, $"global-r{round}-w{Ticket.Workers[0]}.bin"), MemoryMarshal.AsBytes((ReadOnlySpan<float>)global).ToArray());
+        }
+
+        _round = round;
+        _added = -1;
+        LastCommit = commit;
+    }
+
+    // The residuals after round `round`'s uploads, for putting back when the coordinator resumes at that round.
+    private void KeepResiduals(long round)
+    {
+        if (_residuals is not null)
+        {
+            _residualsByRound[round] = [.. _residuals.Select(r => (float[])r.Clone())];
+            while (_residualsByRound.Count > 3)
+            {
+                _residualsByRound.Remove(_residualsByRound.Keys.First());
+            }
+        }
     }
 }

@@ -60,9 +60,9 @@ public sealed class FragmentCliTests() : CliTestBase("fragments")
     }
 
     [Fact]
-    public void TheClusterRefusesFragmentsBeforeAnyProcessStarts()
+    public void AClusterRunRefusesFragmentsItsRoundCannotHoldBeforeAnyProcessStarts()
     {
-        AssertRefused(["train", "--processes", "2", "--fragments", "2", "--steps", "20", "--out", PathOf("c")], "--fragments", PathOf("c"));
-        AssertRefused(["coordinator", "--fragments", "2", "--out", PathOf("c")], "--fragments", PathOf("c"));
+        AssertRefused(["train", "--processes", "2", "--fragments", "4", "--overlap", "5", "--inner-steps", "20", "--out", PathOf("c")], "--overlap", PathOf("c"));
+        AssertRefused(["train", "--processes", "2", "--fragments", "2", "--restart", "adaptive:dot", "--out", PathOf("c")], "--restart", PathOf("c"));
     }
 }

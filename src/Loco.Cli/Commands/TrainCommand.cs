@@ -277,7 +277,6 @@ internal sealed class TrainCommand(bool coordinator = false)
 
         if (coordinator)
         {
-            _fragments.RefuseOn(r, "loco coordinator");
             return ExecuteCoordinator(r, terminal);
         }
 
@@ -297,8 +296,7 @@ internal sealed class TrainCommand(bool coordinator = false)
                 }
             }
 
-            _codec.Read(r); // bad codec flags are refused here, before any process starts
-            _fragments.RefuseOn(r, "a cluster run");
+            Read(r, GivenFlags(r)); // bad settings (a codec, fragments that H cannot hold) are refused here, before any process starts
             string? cert = r.GetValue(_cert) is string c ? Path.GetFullPath(c) : null;
             CertificateFlag.Load(cert)?.Dispose(); // a bad file is refused here, before any process starts
             return ClusterProcesses.Run(terminal, processes, GivenFlags(r), cluster, r.GetValue(_out) ?? Path.Combine("loco-out", "train"), r.GetValue(_overwrite), r.GetValue(_json),

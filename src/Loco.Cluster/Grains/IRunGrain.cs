@@ -41,6 +41,23 @@ public interface IRunGrain : IGrainWithStringKey
     [ResponseTimeout("00:00:15")]
     Task Submit(int worker, Guid incarnation, long round, WorkerRoundReport report);
 
+    /// <summary>
+    /// Streaming fragments: worker <paramref name="worker"/> has uploaded every chunk of the fragment that synchronises
+    /// <paramref name="sync"/>-th in round <paramref name="round"/> (<see cref="Loco.Core.Rounds.FragmentSchedule.SyncOrder"/>);
+    /// that fragment's shards commit once every live participant has, and the round once its last fragment has. With
+    /// one fragment this is <see cref="Submit"/>.
+    /// </summary>
+    [ResponseTimeout("00:00:15")]
+    Task SubmitFragment(int worker, Guid incarnation, long round, int sync, WorkerRoundReport report);
+
+    /// <summary>
+    /// Whether the <paramref name="sync"/>-th fragment of round <paramref name="round"/> has committed, waiting up to
+    /// <paramref name="wait"/> for it.
+    /// </summary>
+    [AlwaysInterleave]
+    [ResponseTimeout("00:00:15")]
+    Task<bool> AwaitFragment(long round, int sync, TimeSpan wait);
+
     /// <summary>The commit of round <paramref name="round"/>, waiting up to <paramref name="wait"/> for it (null when it has not come).</summary>
     [AlwaysInterleave]
     [ResponseTimeout("00:00:15")]

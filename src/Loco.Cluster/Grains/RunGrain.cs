@@ -29,6 +29,16 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     private Task? _committing;
     private IGrainTimer? _leases;
 
+    // Streaming fragments: the fragments in the order they synchronise within a round, the one open now, what each
+    // worker sent over the open round, the round's restart decision and each shard's latest blob. One fragment: [0].
+    private int[] _order = [0];
+    private int _sync;
+    private readonly Dictionary<int, long> _roundBytes = [];
+    private bool? _roundRestart;
+    private BlobRef[] _roundBlobs = [];
+    private readonly Dictionary<(long Round, int Sync), TaskCompletionSource<bool>> _fragmentWaiting = [];
+    private TaskCompletionSource<bool> _roundClosed = New<bool>();
+
     /// <inheritdoc />
     public async Task Start(RunSpec spec, long round, long roundsSinceRestart, long restarts, BlobRef[] blobs, long[]? dataPositions = null)
     {
@@ -46,6 +56,16 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         _counters = _outer.Init<float>(1);
         _counters.Restore(round, roundsSinceRestart, restarts);
         _committed = round;
+        _order = new Loco.Core.Rounds.FragmentSchedule(spec.Layout.Fragments).SyncOrder(spec.InnerSteps);
+        _sync = 0;
+        _roundBytes.Clear();
+        _roundRestart = null;
+        _roundBlobs = new BlobRef[spec.Layout.Shards];
+        foreach (BlobRef blob in blobs)
+        {
+            _roundBlobs[blob.Shard] = blob;
+        }
+
         _slots = [.. Enumerable.Range(0, spec.Workers).Select(m => new Slot(m))];
         _dataPositions = dataPositions is { } positions && positions.Length == spec.Workers
             ? [.. positions]
@@ -71,6 +91,17 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         {
             // Enter after the commit under way, with its weights.
             await committing;
+        }
+
+        if (_sync > 0)
+        {
+            // Streaming fragments: part of the open round has committed without this process, so it enters at the
+            // round's end (a process joins at round boundaries).
+            Task closed = _roundClosed.Task;
+            if (await Task.WhenAny(closed, Task.Delay(TimeSpan.FromSeconds(60))) != closed)
+            {
+                throw new RunRefusedException($"run {spec.RunId} is in the middle of round {_committed + 1} (its fragments synchronise one by one); a process enters at a round's end.", slotsFull: true);
+            }
         }
 
         if (count < 1 || count > spec.Workers)
@@ -141,6 +172,17 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
     /// <inheritdoc />
     public Task Submit(int worker, Guid incarnation, long round, WorkerRoundReport report)
     {
+        if (_order.Length > 1)
+        {
+            throw new RunRefusedException($"run {Spec().RunId} streams {_order.Length} fragments: worker {worker} submits each fragment (SubmitFragment), not the round.");
+        }
+
+        return SubmitFragment(worker, incarnation, round, 0, report);
+    }
+
+    /// <inheritdoc />
+    public Task SubmitFragment(int worker, Guid incarnation, long round, int sync, WorkerRoundReport report)
+    {
         RunSpec spec = Spec();
         ArgumentNullException.ThrowIfNull(report);
         ThrowIfFailed();
@@ -150,13 +192,46 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             throw new RunRefusedException($"worker {worker} submitted round {round}, but round {_committed + 1} is open.");
         }
 
+        if (sync != _sync)
+        {
+            throw new RunRefusedException($"worker {worker} submitted fragment {sync + 1} of {_order.Length} of round {round}, but fragment {_sync + 1} is open.");
+        }
+
         slot.Touch();
         slot.LastLoss = report.RoundMeanLoss;
         slot.BytesSent += report.BytesSent;
         _bytesReceived += report.BytesSent;
+        _roundBytes[worker] = _roundBytes.GetValueOrDefault(worker) + report.BytesSent;
         _submitted[worker] = (report, incarnation);
         _ = CommitInBackground(spec);
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> AwaitFragment(long round, int sync, TimeSpan wait)
+    {
+        Spec();
+        ThrowIfFailed();
+        if (round <= _committed)
+        {
+            return _history.ContainsKey(round)
+                ? true
+                : throw new RunRefusedException($"round {round} was committed before this coordinator started (it resumed at round {_committed}).");
+        }
+
+        if (round == _committed + 1 && sync < _sync)
+        {
+            return true;
+        }
+
+        if (!_fragmentWaiting.TryGetValue((round, sync), out TaskCompletionSource<bool>? waiter))
+        {
+            waiter = New<bool>();
+            _fragmentWaiting[(round, sync)] = waiter;
+        }
+
+        Task finished = await Task.WhenAny(waiter.Task, Task.Delay(wait));
+        return finished == waiter.Task && await waiter.Task;
     }
 
     // The commit runs on the grain's scheduler after the submit has returned; a failure stops the run (Stop records it
@@ -182,7 +257,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             return;
         }
 
-        _committing = CommitRound(spec, _committed + 1);
+        _committing = CommitFragment(spec, _committed + 1);
         try
         {
             await _committing;
@@ -234,21 +309,49 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         log.LogInformation("{Event}", text);
     }
 
-    // Every participant has uploaded: the restart decision (the rule on the counters, Loco.Core's), the shards' commit in
-    // parallel, then the manifest by compare-and-set, then the waiters are released.
-    private async Task CommitRound(RunSpec spec, long round)
+    // Every participant has uploaded the open fragment (with one fragment, the round): the restart decision (the rule on
+    // the counters, Loco.Core's, taken once per round), the commit of the fragment's shards in parallel; after the
+    // round's last fragment, the manifest by compare-and-set; then the waiters are released. A shard commits once per
+    // round, when its fragment does; resetting its momentum right after its own step is the same as at the round's end,
+    // since nothing reads it in between.
+    private async Task CommitFragment(RunSpec spec, long round)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        int sync = _sync;
+        bool last = sync == _order.Length - 1;
         int[] contributors = [.. _submitted.Keys.Order()];
-        WorkerRoundReport[] reports = [.. contributors.Select(m => _submitted[m].Report)];
+        WorkerRoundReport[] reports = [.. contributors.Select(m => _submitted[m].Report with { BytesSent = _roundBytes.GetValueOrDefault(m) })];
         Guid[] incarnations = [.. contributors.Select(m => _submitted[m].Incarnation)];
-        long restartsBefore = _counters!.Restarts;
-        _outer!.Advance(_counters);
-        bool restart = _counters.Restarts > restartsBefore;
+        if (_roundRestart is null)
+        {
+            OuterState<float> probe = _outer!.Init<float>(1);
+            probe.Restore(_counters!.CompletedRounds, _counters.RoundsSinceRestart, _counters.Restarts);
+            _outer.Advance(probe);
+            _roundRestart = probe.Restarts > _counters.Restarts;
+        }
+
+        bool restart = _roundRestart.Value;
+        OuterState<float> counters = _counters!;
+        (int first, int count) = spec.Layout.ShardsOf(_order[sync]);
         BlobRef[] blobs;
         try
         {
-            blobs = await Task.WhenAll(Enumerable.Range(0, spec.Layout.Shards).Select(k => GrainFactory.GetGrain<IShardGrain>(k).Commit(round, contributors, incarnations, restart)));
+            BlobRef[] committed = await Task.WhenAll(Enumerable.Range(first, count).Select(k => GrainFactory.GetGrain<IShardGrain>(k).Commit(round, contributors, incarnations, restart)));
+            foreach (BlobRef blob in committed)
+            {
+                _roundBlobs[blob.Shard] = blob;
+            }
+
+            if (!last)
+            {
+                _sync++;
+                _submitted.Clear();
+                Release(round, sync);
+                return;
+            }
+
+            blobs = [.. _roundBlobs];
+            _outer!.Advance(counters);
             foreach (int m in contributors)
             {
                 _dataPositions[m] += spec.InnerSteps;
@@ -259,8 +362,8 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             {
                 RunId = spec.RunId,
                 Round = round,
-                RoundsSinceRestart = _counters.RoundsSinceRestart,
-                Restarts = _counters.Restarts,
+                RoundsSinceRestart = counters.RoundsSinceRestart,
+                Restarts = counters.Restarts,
                 Contributors = contributors,
                 DataPositions = [.. _dataPositions],
                 ConfigHash = spec.ConfigHash,
@@ -288,16 +391,23 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
             ClusterMetrics.Restarts.Add(1, tags);
         }
 
-        var commit = new RoundCommit(round, contributors, loss, spec.ItemsPerWorkerRound * contributors.Length, restart, _counters.RoundsSinceRestart,
-            _counters.Restarts, reports, clock.Elapsed.TotalSeconds);
+        var commit = new RoundCommit(round, contributors, loss, spec.ItemsPerWorkerRound * contributors.Length, restart, counters.RoundsSinceRestart,
+            counters.Restarts, reports, clock.Elapsed.TotalSeconds);
         _committed = round;
         _lastTrainLoss = loss;
         _submitted.Clear();
+        _sync = 0;
+        _roundBytes.Clear();
+        _roundRestart = null;
         _history[round] = commit;
         if (_waiting.Remove(round, out TaskCompletionSource<RoundCommit>? waiter))
         {
             waiter.TrySetResult(commit);
         }
+
+        Release(round, sync);
+        _roundClosed.TrySetResult(true);
+        _roundClosed = New<bool>();
 
         await store.DropBlobsBeforeAsync(round - 1);
         if (contributors.Length < spec.Workers)
@@ -307,7 +417,16 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
 
         if (restart)
         {
-            Event($"round {round}: the outer momentum was reset (restart {_counters.Restarts})");
+            Event($"round {round}: the outer momentum was reset (restart {counters.Restarts})");
+        }
+    }
+
+    // The fragment synchronised sync-th in round `round` has committed.
+    private void Release(long round, int sync)
+    {
+        if (_fragmentWaiting.Remove((round, sync), out TaskCompletionSource<bool>? waiter))
+        {
+            waiter.TrySetResult(true);
         }
     }
 
@@ -411,6 +530,12 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
         }
 
         _waiting.Clear();
+        foreach (TaskCompletionSource<bool> waiter in _fragmentWaiting.Values)
+        {
+            waiter.TrySetException(new RunRefusedException($"the run has stopped: {reason}"));
+        }
+
+        _fragmentWaiting.Clear();
         _allJoined.TrySetException(new RunRefusedException($"the run has stopped: {reason}"));
     }
 

@@ -80,7 +80,7 @@ public static class ClusterWorker
 
             var reducer = new ClusterReducer(connection.Client, ticket, incarnation, i => (created!.Trainer.Workers[i].RoundMeanLoss, created.Trainer.Workers[i].LastLoss), data)
             {
-                Snapshots = new WorkerSnapshots(new LazyWorkers(() => created!.Trainer.Workers)),
+                Snapshots = new WorkerSnapshots(new LazyWorkers(() => created!.Trainer.Workers)) { WithWeights = settings.Fragments is not null },
                 Host = options.Host,
                 DumpFolder = options.DumpFolder,
                 StallUploadInRound = long.TryParse(Environment.GetEnvironmentVariable("LOCO_FAULT_STALL_UPLOAD"), out long stall) ? stall : 0,
@@ -110,6 +110,8 @@ public static class ClusterWorker
                 training.Trainer.Restore(global, new float[global.Length], ticket.CommittedRound, ticket.RoundsSinceRestart, ticket.Restarts);
                 for (int i = 0; i < ticket.Workers.Length; i++)
                 {
+                    // With fragments a round goes on from the fast weights rather than from the global ones: start them there.
+                    training.Trainer.Workers[i].SetWeights(0, global);
                     var loss = (LanguageModelLoss)training.Trainer.Workers[i].Loss;
                     loss.Sampler.Skip(ticket.DataPositions?[i] ?? ticket.CommittedRound * ticket.Spec.InnerSteps, loss.Batch, loss.Context);
                 }

@@ -21,7 +21,7 @@ public static class RunBootstrap
             Flags = options.Flags ?? new Dictionary<string, string>(),
             ConfigHash = RunSettings.Hash(settings),
             Settings = settings,
-            Layout = ShardLayout.Of(dimension, shards, chunkFloats, options.Codec.Blockwise ? options.Codec.BlockSize : 1),
+            Layout = ShardLayout.Of(dimension, shards, chunkFloats, options.Codec.Blockwise ? options.Codec.BlockSize : 1, options.Fragments?.Count ?? 1),
             Codec = options.Codec.Name,
             StochasticRounding = options.Codec.Stochastic,
             Workers = options.Family.Workers,

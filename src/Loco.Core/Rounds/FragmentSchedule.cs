@@ -102,6 +102,20 @@ public sealed record FragmentSchedule(int Count, int Overlap = 0, double Alpha =
     /// <summary>t_p: the inner step after which fragment <paramref name="p"/> synchronises (0: at the round's end).</summary>
     public int Offset(int p, int innerSteps) => Offsets is { } o ? o[p] : (int)((long)p * innerSteps / Count);
 
+    /// <summary>The inner step (1..H) after which fragment <paramref name="p"/> synchronises: t_p, or H when t_p = 0.</summary>
+    public int SyncStep(int p, int innerSteps)
+    {
+        int t = Offset(p, innerSteps);
+        return t == 0 ? innerSteps : t;
+    }
+
+    /// <summary>
+    /// The fragments in the order they synchronise within a round: by <see cref="SyncStep"/>, ties by index (the order
+    /// in which the round visits them). With the default offsets, 1, 2, …, P − 1, then 0 at the round's end.
+    /// </summary>
+    public int[] SyncOrder(int innerSteps) =>
+        [.. Enumerable.Range(0, Count).OrderBy(p => SyncStep(p, innerSteps)).ThenBy(p => p)];
+
     /// <summary>Bytes one worker sends per round when each fragment is encoded by itself with <paramref name="encodedBytes"/>.</summary>
     public long BytesPerRound(int dimension, Func<int, int> encodedBytes)
     {

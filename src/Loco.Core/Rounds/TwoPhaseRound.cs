@@ -58,11 +58,6 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
         if (fragments is not null)
         {
             fragments.Validate(Dimension, innerSteps);
-            if (Reducer is IRemoteOuterStep<T>)
-            {
-                throw new Loco.Core.Family.InvalidInputException("--fragments", "the cluster synchronises whole rounds; streaming fragments run in one process (loco simulate, loco train).");
-            }
-
             fragments.CheckRestart(outer.Restart);
 
             _fragmentWorkers = new IFragmentWorker<T>[_workers.Length];
@@ -230,6 +225,9 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
     // ago merge, then those due at h synchronise (fragment p at t_p, or at H when t_p = 0), each through the reducer and
     // the outer step on its own slice. The round's counters advance once, at its end. Weights are written only at a
     // run's first round (BeginRound); later rounds keep the fast weights, which the merges update fragment by fragment.
+    // With a remote reducer (a cluster) the outer step is taken where the weights live: a synchronisation is handed over
+    // (SubmitSlice) and its committed slice fetched when the fragment merges, τ steps later, so the communication
+    // overlaps the inner steps; the round's end waits for the round's commit, which sets the counters.
     private void RunFragmented(Span<T> global, OuterState<T> state, IInnerStepObserver<T>? observer)
     {
         if (state.Momentum.Length != Dimension)
@@ -252,6 +250,7 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
             }
         }
 
+        IRemoteOuterStep<T>? remote = Reducer as IRemoteOuterStep<T>;
         RestartContext observed = default;
         bool observedSet = false;
         for (int h = 1; h <= h0; h++)
@@ -267,9 +266,10 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
                 for (int p = 0; p < count; p++)
                 {
                     // Synchronised at step `at` (1..H) of this round or, past H, of the last one (none before the first).
-                    int at = SyncStep(fragments, p), merge = at + overlap;
+                    int at = fragments.SyncStep(p, h0), merge = at + overlap;
                     if (merge == h || (merge - h0 == h && !first))
                     {
+                        Fetch(remote, fragments, p, global);
                         Merge(fragments, p, global);
                     }
                 }
@@ -277,7 +277,7 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
 
             for (int p = 0; p < count; p++)
             {
-                if (SyncStep(fragments, p) != h)
+                if (fragments.SyncStep(p, h0) != h)
                 {
                     continue;
                 }
@@ -290,6 +290,18 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
                     _fragmentWorkers[m].CopyWeights(start, scratch);
                     TensorPrimitives.Subtract(s, scratch, scratch);
                     Reducer.Add(m, scratch);
+                }
+
+                if (remote is not null)
+                {
+                    remote.SubmitSlice();
+                    if (overlap == 0)
+                    {
+                        Fetch(remote, fragments, p, global);
+                        Merge(fragments, p, global);
+                    }
+
+                    continue;
                 }
 
                 Reducer.Mean(delta);
@@ -308,14 +320,23 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
             }
         }
 
+        if (remote is not null)
+        {
+            remote.EndRound(global, state);
+            return;
+        }
+
         Outer.Advance(state, observedSet ? observed : Outer.Observe<T>(ReadOnlySpan<T>.Empty, state, MeanLoss()));
     }
 
-    // The inner step after which fragment p synchronises: t_p, or H when t_p = 0.
-    private int SyncStep(FragmentSchedule fragments, int p)
+    // With a remote reducer, fragment p's committed global weights are fetched before it merges.
+    private void Fetch(IRemoteOuterStep<T>? remote, FragmentSchedule fragments, int p, Span<T> global)
     {
-        int t = fragments.Offset(p, InnerSteps);
-        return t == 0 ? InnerSteps : t;
+        if (remote is not null)
+        {
+            int start = fragments.Start(p, Dimension);
+            remote.FetchSlice(start, global.Slice(start, fragments.Length(p, Dimension)));
+        }
     }
 
     // f ← α f + (1 − α) s on fragment p of every worker; α = 0 copies s exactly (so P = 1, τ = 0 is the plain round).

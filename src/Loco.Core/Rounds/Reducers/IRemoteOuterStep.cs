@@ -23,4 +23,26 @@ public interface IRemoteOuterStep<T> : IReducer<T> where T : unmanaged, IFloatin
     /// global weights into <paramref name="global"/> and sets <paramref name="state"/>'s counters to the committed ones.
     /// </summary>
     void Commit(Span<T> global, OuterState<T> state);
+
+    /// <summary>
+    /// Streaming fragments: after <see cref="IReducer{T}.BeginSlice"/> and every local worker's <see cref="IReducer{T}.Add"/>,
+    /// hands that fragment's synchronisation over and returns without waiting for it (the workers go on training
+    /// during the overlap τ).
+    /// </summary>
+    void SubmitSlice();
+
+    /// <summary>
+    /// Streaming fragments: waits for the last synchronisation submitted of the fragment that starts at
+    /// <paramref name="start"/> and writes its committed global weights into <paramref name="global"/> (that fragment's
+    /// slice); does nothing when none is pending.
+    /// </summary>
+    void FetchSlice(int start, Span<T> global);
+
+    /// <summary>
+    /// Streaming fragments: the round's inner steps and synchronisations are done; waits until the round is committed
+    /// and sets <paramref name="state"/>'s counters to the committed ones. When the round could not be committed (the
+    /// coordinator went away) it may put back the global weights, the counters and the workers of an earlier round,
+    /// from which the training loop goes on.
+    /// </summary>
+    void EndRound(Span<T> global, OuterState<T> state);
 }
