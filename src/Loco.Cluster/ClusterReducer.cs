@@ -188,6 +188,14 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
             throw new InvalidOperationException($"Add each local worker once per round, in order, after Begin (expected local worker {_added}, got {worker}).");
         }
 
+        if (_lost)
+        {
+            // A synchronisation of this round already failed: nothing more is sent until the round's end rejoins (a
+            // coordinator that came back meanwhile would otherwise keep these chunks, and a chunk counts once, for the redone round).
+            _added++;
+            return;
+        }
+
         var clock = Stopwatch.StartNew();
         long round = _round + 1;
         int m = Ticket.Workers[worker];

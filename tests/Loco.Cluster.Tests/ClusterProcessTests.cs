@@ -26,13 +26,13 @@ public sealed partial class ClusterProcessTests(RedisServer redis) : IDisposable
         [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => l[..l.LastIndexOf(',')])];
 
     [Theory]
-    [InlineData(0, "file", false, "bf16")]
-    [InlineData(2, "file", false, "fp32")]
-    [InlineData(2, "redis", true, "fp32")]
-    public void TwoWorkerProcessesTrainTheSameAsOneProcess(int restart, string store, bool tls, string precision)
+    [InlineData(0, "file", false, "bf16", "--fragments 3 --overlap 2 --compress int8")] // streaming fragments: train.csv's bytes_sent too
+    [InlineData(2, "file", false, "fp32", "")]
+    [InlineData(2, "redis", true, "fp32", "")]
+    public void TwoWorkerProcessesTrainTheSameAsOneProcess(int restart, string store, bool tls, string precision, string extra)
     {
-        // The worker processes take the run's settings from the coordinator, --precision included.
-        string[] settings = [.. Settings(restart), "--precision", precision];
+        // The worker processes take the run's settings from the coordinator, --precision (and fragments) included.
+        string[] settings = [.. Settings(restart), "--precision", precision, .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
         (int code, string output, string error) = LocoChild.Run(Limit, ["train", "--workers", "2", .. settings, "--out", Out("in-process")]);
         Assert.True(code == 0, error);
         string[] cluster = store == "redis" ? ["--store", "redis", "--redis", redis.Address] : [];

@@ -26,14 +26,15 @@ public sealed class CoordinatorLossTests(RedisServer redis) : IDisposable
         [.. File.ReadAllLines(Path.Combine(folder, "train.csv")).Select(l => string.Join(',', l.Split(',')[12..17]))];
 
     [Theory]
-    [InlineData("commit:2:before-manifest", 1, "file", false)]
-    [InlineData("commit:3:after-manifest", 3, "file", false)]
-    [InlineData("commit:3:before-manifest", 2, "redis", false)]
-    [InlineData("commit:3:before-manifest", 2, "file", true)] // the workers' error-feedback residuals roll back too
-    public void ACoordinatorKilledMidCommitResumesToTheFaultFreeResult(string point, long resumedAt, string store, bool codec)
+    [InlineData("commit:2:before-manifest", 1, "file", "")]
+    [InlineData("commit:3:after-manifest", 3, "file", "")]
+    [InlineData("commit:3:before-manifest", 2, "redis", "")]
+    [InlineData("commit:3:before-manifest", 2, "file", "--compress int4:512 --stochastic-rounding --error-feedback")] // the workers' error-feedback residuals roll back too
+    [InlineData("commit:3:fragment:0", 2, "file", "--fragments 2 --overlap 3 --compress int8 --error-feedback")] // mid-round: the workers' fast weights roll back too
+    public void ACoordinatorKilledMidCommitResumesToTheFaultFreeResult(string point, long resumedAt, string store, string extra)
     {
         string[] storeFlags = store == "redis" ? ["--store", "redis", "--redis", redis.Address] : [];
-        string[] Settings = codec ? [.. CoordinatorLossTests.Settings, "--compress", "int4:512", "--stochastic-rounding", "--error-feedback"] : CoordinatorLossTests.Settings;
+        string[] Settings = [.. CoordinatorLossTests.Settings, .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
         (int code, _, string error) = LocoChild.Run(Limit, ["train", .. Settings, "--out", P("reference")]);
         Assert.True(code == 0, error);
 

@@ -211,4 +211,85 @@ public sealed class QuorumTests
         stop.Cancel();
         await alive;
     }
+
+    // Uploads every chunk of worker m's Δ in fragment p's shards for round r, then submits that fragment's synchronisation.
+    private static async Task UploadFragmentAsync(TestClusters c, RunSpec spec, int p, int sync, int m, Guid incarnation, long round, float[] delta)
+    {
+        (int first, int count) = spec.Layout.ShardsOf(p);
+        for (int shard = first; shard < first + count; shard++)
+        {
+            (int slice, _) = spec.Layout.Slice(shard);
+            for (int chunk = 0; chunk < spec.Layout.ChunkCount(shard); chunk++)
+            {
+                (int offset, int length) = spec.Layout.Chunk(shard, chunk);
+                byte[] bytes = MemoryMarshal.AsBytes(delta.AsSpan(slice + offset, length)).ToArray();
+                await c.Client.GetGrain<IShardGrain>(shard).Upload(round, m, incarnation, chunk, bytes, Checksum.Of(bytes));
+            }
+        }
+
+        await c.Client.GetGrain<IRunGrain>(IRunGrain.Key).SubmitFragment(m, incarnation, round, sync, new WorkerRoundReport(1, 1, 4L * D, 0, 0));
+    }
+
+    /// <summary>
+    /// Streaming fragments (P = 2, H = 4: fragment 1 synchronises at step 2, fragment 0 at the round's end): the first
+    /// fragment commits over all three workers without closing the round; a worker then dies, and the second fragment
+    /// commits over the two left (the quorum) when its lease runs out, which closes the round. Each fragment's weights are
+    /// Loco.Core's step on the mean of exactly its contributors. A process that asks to join in the middle of the round
+    /// enters at its end, into the dead worker's slot.
+    /// </summary>
+    [Fact]
+    public async Task EachFragmentCommitsOverItsOwnContributorsAndAJoinWaitsForTheRoundsEnd()
+    {
+        await using TestClusters c = await TestClusters.StartAsync(1);
+        RunSpec spec = Spec(minWorkers: 2) with { Layout = ShardLayout.Of(D, 3, 200, 1, fragments: 2) };
+        Assert.Equal(4, spec.Layout.Shards); // ⌈3/2⌉ = 2 shards in each fragment
+        float[] initial = Vector(97);
+        IRunGrain run = c.Client.GetGrain<IRunGrain>(IRunGrain.Key);
+        await run.Start(spec, 0, 0, 0, await RunBootstrap.WriteRoundZeroAsync(c.Store, spec, initial));
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid(), dead = Guid.NewGuid();
+        await run.Join(a, "a", 1);
+        await run.Join(b, "b", 1);
+        await run.Join(dead, "c", 1);
+        using var stop = new CancellationTokenSource();
+        Task alive = KeepAliveAsync(run, [a, b, dead], stop.Token);
+
+        // A fragmented run takes fragments, not whole rounds; and only the open fragment.
+        await Assert.ThrowsAsync<RunRefusedException>(() => run.Submit(0, a, 1, new WorkerRoundReport(1, 1, 0, 0, 0)));
+        await Assert.ThrowsAsync<RunRefusedException>(() => run.SubmitFragment(0, a, 1, 1, new WorkerRoundReport(1, 1, 0, 0, 0)));
+
+        float[] d0 = Vector(21), d1 = Vector(22), d2 = Vector(23);
+        foreach ((int m, Guid g, float[] d) in new[] { (0, a, d0), (1, b, d1), (2, dead, d2) })
+        {
+            await UploadFragmentAsync(c, spec, 1, 0, m, g, 1, d);
+        }
+
+        Assert.True(await run.AwaitFragment(1, 0, Wait));
+        Assert.Null(await run.AwaitCommit(1, TimeSpan.FromMilliseconds(300))); // fragment 0 has not synchronised: the round is open
+
+        // Worker 2 dies (no more heartbeats); a new process asks to join now, in the middle of the round.
+        stop.Cancel();
+        await alive;
+        using var stop2 = new CancellationTokenSource();
+        alive = KeepAliveAsync(run, [a, b], stop2.Token);
+        Guid fresh = Guid.NewGuid();
+        Task<JoinTicket> join = run.Join(fresh, "d", 1);
+        await UploadFragmentAsync(c, spec, 0, 1, 0, a, 1, d0);
+        await UploadFragmentAsync(c, spec, 0, 1, 1, b, 1, d1);
+        Assert.False(join.IsCompleted);
+
+        RoundCommit? commit = await run.AwaitCommit(1, Wait);
+        Assert.NotNull(commit);
+        Assert.Equal([0, 1], commit.Contributors);
+        float[] all = Expected(initial, d0, d1, d2), two = Expected(initial, d0, d1), committed = await CommittedAsync(c, spec);
+        int split = spec.Layout.FragmentStart(1);
+        Assert.Equal(two[..split], committed[..split]);
+        Assert.Equal(all[split..], committed[split..]);
+        Assert.NotEqual(two[split..], committed[split..]);
+
+        JoinTicket ticket = await join.WaitAsync(Wait);
+        Assert.Equal([2], ticket.Workers);
+        Assert.Equal(1, ticket.CommittedRound);
+        stop2.Cancel();
+        await alive;
+    }
 }

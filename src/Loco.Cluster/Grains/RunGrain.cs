@@ -344,6 +344,7 @@ public sealed class RunGrain(IRunStore store, ILogger<RunGrain> log) : Grain, IR
 
             if (!last)
             {
+                Fault.At($"commit:{round}:fragment:{sync}");
                 _sync++;
                 _submitted.Clear();
                 Release(round, sync);
