@@ -196,6 +196,38 @@ public class CodecTests
         }
     }
 
+    /// <summary>
+    /// fp16 with stochastic rounding over its whole range, at any offset: subnormals (below 2⁻¹⁴) and values that round
+    /// to ±0, both zeros, the edge of the largest half (65504, 65519, 65520 and beyond), infinities and NaN, each equal
+    /// to the scalar reference written here in Half's own terms.
+    /// </summary>
+    [Theory]
+    [InlineData(4099, 0)]
+    [InlineData(515, 7)]
+    public void Fp16StochasticRoundingEqualsTheScalarReferenceOverItsWholeRange(int n, long offset)
+    {
+        float[] x = Values(n, 11, spread: 14);
+        float[] edges = [0f, -0f, 6.0e-8f, -6.0e-8f, 2.9e-8f, -2.9e-8f, 6.1e-5f, -6.1e-5f, 65504f, -65504f, 65519f, -65519f, 65520f, 70000f, -1e9f,
+            float.PositiveInfinity, float.NegativeInfinity, float.NaN, 1f, -1f, 1.0004883f, 3e-7f, -1.5e-6f];
+        for (int i = 0; i < edges.Length; i++)
+        {
+            x[(i * 37 + 5) % n] = edges[i];
+        }
+
+        const ulong Seed = 9;
+        long first = 1000 + offset;
+        ICodec codec = new CodecSpec(CodecKind.Fp16, Stochastic: true).Create();
+        byte[] bytes = new byte[codec.EncodedBytes(n)];
+        codec.Encode(x, bytes, Seed, first);
+        float[] back = new float[n];
+        codec.Decode(bytes, back);
+        for (int i = 0; i < n; i++)
+        {
+            float expected = Reference(CodecKind.Fp16, x, i, UnitNoise.Bits(Seed, first + i));
+            Assert.True(expected.Equals(back[i]), $"value {i} ({x[i]:R}): {back[i]:R}, expected {expected:R}");
+        }
+    }
+
     // Stochastic rounding of x[i] with the 64 hash bits `draw`, value by value in the format's own terms.
     private static float Reference(CodecKind kind, float[] x, int i, ulong draw)
     {
