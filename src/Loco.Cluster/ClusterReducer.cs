@@ -686,9 +686,9 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
                     commit = _run.AwaitCommit(round, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
                 }
 
-                // A fragment whose merge falls in the next round (the one synchronised at the round's end, with τ > 0) has
-                // committed with the round: its weights come now, so that the global weights after the round are the
-                // committed ones.
+                // The fragments not yet fetched (those synchronised at the round's end, whose merge comes after this call
+                // or, with τ > 0, in the next round) committed with the round: their weights come now, so that the global
+                // weights after the round are the committed ones.
                 foreach ((int p, (long Round, int Sync) at) in _pending)
                 {
                     (int first, int count) = Layout.ShardsOf(p);

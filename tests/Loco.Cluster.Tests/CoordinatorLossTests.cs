@@ -31,6 +31,7 @@ public sealed class CoordinatorLossTests(RedisServer redis) : IDisposable
     [InlineData("commit:3:before-manifest", 2, "redis", "")]
     [InlineData("commit:3:before-manifest", 2, "file", "--compress int4:512 --stochastic-rounding --error-feedback")] // the workers' error-feedback residuals roll back too
     [InlineData("commit:3:fragment:0", 2, "file", "--fragments 2 --overlap 3 --compress int8 --error-feedback")] // mid-round: the workers' fast weights roll back too
+    [InlineData("commit:3:after-manifest", 3, "file", "--fragments 3")] // the round's last fragment committed, the workers not told
     public void ACoordinatorKilledMidCommitResumesToTheFaultFreeResult(string point, long resumedAt, string store, string extra)
     {
         string[] storeFlags = store == "redis" ? ["--store", "redis", "--redis", redis.Address] : [];

@@ -295,7 +295,7 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
                 if (remote is not null)
                 {
                     remote.SubmitSlice();
-                    if (overlap == 0)
+                    if (overlap == 0 && h < h0)
                     {
                         Fetch(remote, fragments, p, global);
                         Merge(fragments, p, global);
@@ -322,7 +322,21 @@ public sealed class TwoPhaseRound<T> where T : unmanaged, IFloatingPointIeee754<
 
         if (remote is not null)
         {
+            // The fragments synchronised at the round's end (τ = 0) merge after the round's commit: the state the reducer
+            // keeps for a rollback is the one before these merges at every round, so a round put back merges them again
+            // from the weights it was put back to. (Fragments are disjoint: merging them last gives the same weights.)
             remote.EndRound(global, state);
+            if (overlap == 0)
+            {
+                for (int p = 0; p < count; p++)
+                {
+                    if (fragments.SyncStep(p, h0) == h0)
+                    {
+                        Merge(fragments, p, global);
+                    }
+                }
+            }
+
             return;
         }
 

@@ -39,7 +39,9 @@ public interface IRemoteOuterStep<T> : IReducer<T> where T : unmanaged, IFloatin
     void FetchSlice(int start, Span<T> global);
 
     /// <summary>
-    /// Streaming fragments: the round's inner steps and synchronisations are done; waits until the round is committed
+    /// Streaming fragments: the round's inner steps and synchronisations are done (the fragments synchronised at the
+    /// round's end not yet fetched nor merged: the round writes every fragment still pending into
+    /// <paramref name="global"/> here, and merges those of its end afterwards); waits until the round is committed
     /// and sets <paramref name="state"/>'s counters to the committed ones. When the round could not be committed (the
     /// coordinator went away) it may put back the global weights, the counters and the workers of an earlier round,
     /// from which the training loop goes on.
