@@ -451,15 +451,7 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
 
         double wait = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        state.Restore(round, commit.RoundsSinceRestart, commit.Restarts);
-        if (DumpFolder is string dump)
-        {
-            File.WriteAllBytes(Path.Combine(dump, $"global-r{round}-w{Ticket.Workers[0]}.bin"), MemoryMarshal.AsBytes((ReadOnlySpan<float>)global).ToArray());
-        }
-
-        _round = round;
-        _added = -1;
-        LastCommit = commit;
+        Accept(round, commit, global, state);
         LastRoundSeconds = LastRoundSeconds with { Wait = wait, Download = clock.Elapsed.TotalSeconds };
         _sinceCommit.Restart();
     }
@@ -710,10 +702,16 @@ public sealed class ClusterReducer : IRemoteOuterStep<float>, ICountsBytes
             return;
         }
 
+        Accept(round, commit, global, state);
+    }
+
+    // The round committed and its weights are in `global`: the counters follow the commit, and the next round opens.
+    private void Accept(long round, RoundCommit commit, ReadOnlySpan<float> global, OuterState<float> state)
+    {
         state.Restore(round, commit.RoundsSinceRestart, commit.Restarts);
         if (DumpFolder is string dump)
         {
-            File.WriteAllBytes(Path.Combine(dump, $"global-r{round}-w{Ticket.Workers[0]}.bin"), MemoryMarshal.AsBytes((ReadOnlySpan<float>)global).ToArray());
+            File.WriteAllBytes(Path.Combine(dump, $"global-r{round}-w{Ticket.Workers[0]}.bin"), MemoryMarshal.AsBytes(global).ToArray());
         }
 
         _round = round;

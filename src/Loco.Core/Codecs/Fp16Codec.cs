@@ -185,7 +185,7 @@ public sealed class Fp16Codec(bool stochastic = false) : ICodec
         return Vector.ConditionalSelect(finite, Vector.ConditionalSelect(infinite, saturated, rounded), b);
     }
 
-    // The value-by-value rounding (any byte order), which the chunked path above reproduces bit for bit.
+    // The same rounding value by value, for a big-endian machine (the chunked path above writes halves in native order).
     private static void EncodeScalar(ReadOnlySpan<float> source, Span<byte> destination, ulong seed, long firstIndex)
     {
         const int chunk = 512;
@@ -198,30 +198,11 @@ public sealed class Fp16Codec(bool stochastic = false) : ICodec
             }
 
             float x = source[i];
-            Half h = (Half)x;
-            if (float.IsFinite(x))
-            {
-                float near = (float)h;
-                if (float.IsInfinity(near))
-                {
-                    h = x > 0 ? Half.MaxValue : Half.MinValue;
-                }
-                else if (near != x)
-                {
-                    // The other half on the far side of x from the nearest one.
-                    Half other = x > near ? Half.BitIncrement(h) : Half.BitDecrement(h);
-                    if (Half.IsInfinity(other))
-                    {
-                        other = h;
-                    }
-
-                    float lo = Math.Min(near, (float)other), hi = Math.Max(near, (float)other);
-                    float p = hi > lo ? (x - lo) / (hi - lo) : 0f; // probability of rounding up
-                    h = draws[i % chunk] < p ? (Half)hi : (Half)lo;
-                }
-            }
-
-            BinaryPrimitives.WriteUInt16LittleEndian(destination[(2 * i)..], BitConverter.HalfToUInt16Bits(h));
+            ushort b = BitConverter.HalfToUInt16Bits((Half)x);
+            float near = (float)BitConverter.UInt16BitsToHalf(b);
+            ushort o = FarHalf(x, near, b);
+            ushort h = Choose(x, near, (float)BitConverter.UInt16BitsToHalf(o), draws[i % chunk], b, o);
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[(2 * i)..], h);
         }
     }
 
