@@ -24,13 +24,16 @@ internal enum KernelPath
 }
 
 /// <summary>
-/// Generates whole blocks. A Gaussian block is one Box–Muller step of all eight lanes — z0 of
-/// lanes 0–7, then z1 of lanes 0–7; a uniform block is one generator step of all eight lanes.
+/// Generates whole blocks. A Gaussian block is two generator steps of all eight lanes, words a then b,
+/// split into sixteen 32-bit halves (half 2i + h is half h of lane i, low half first) and put through
+/// one Box–Muller step: z0 of halves 0–15, then z1 of halves 0–15. A uniform block is one generator
+/// step of all eight lanes.
 /// </summary>
 internal static class GaussianKernel
 {
     public const int Lanes = Xoshiro256Lanes.Lanes;
-    public const int BlockLength = 2 * Lanes;
+    public const int HalfLanes = 2 * Lanes;
+    public const int BlockLength = 2 * HalfLanes;
     public const int UniformBlockLength = Lanes;
 
     private const double UniformScale = 1.0 / (1UL << 53);
@@ -66,9 +69,9 @@ internal static class GaussianKernel
 
         switch (Resolve(path))
         {
-            case KernelPath.Vector512: FillVector<Bits512, Real512, T>(state, destination); break;
-            case KernelPath.Vector256: FillVector<Bits256, Real256, T>(state, destination); break;
-            case KernelPath.Vector128: FillVector<Bits128, Real128, T>(state, destination); break;
+            case KernelPath.Vector512: FillVector<Bits512, Real512, Words512, Single512, T>(state, destination); break;
+            case KernelPath.Vector256: FillVector<Bits256, Real256, Words256, Single256, T>(state, destination); break;
+            case KernelPath.Vector128: FillVector<Bits128, Real128, Words128, Single128, T>(state, destination); break;
             default: FillScalar(state, destination); break;
         }
     }
@@ -100,9 +103,11 @@ internal static class GaussianKernel
     /// so the group's state stays in registers.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void FillVector<TU, TD, T>(Span<ulong> state, Span<T> destination)
+    private static void FillVector<TU, TD, TW, TF, T>(Span<ulong> state, Span<T> destination)
         where TU : struct, IBitLanes<TU, TD>
         where TD : struct, IRealLanes<TD, TU>
+        where TW : struct, IWordLanes<TW, TF, TU>
+        where TF : struct, ISingleLanes<TF, TW>
         where T : unmanaged
     {
         ref ulong st = ref MemoryMarshal.GetReference(state);
@@ -116,20 +121,20 @@ internal static class GaussianKernel
             TU s2 = TU.Load(ref st, 2 * Lanes + group);
             TU s3 = TU.Load(ref st, 3 * Lanes + group);
 
-            for (nuint i = group; i < length; i += BlockLength)
+            for (nuint i = 2 * group; i < length; i += BlockLength)
             {
-                TU a = Xoshiro256Lanes.Next<TU, TD>(ref s0, ref s1, ref s2, ref s3);
-                TU b = Xoshiro256Lanes.Next<TU, TD>(ref s0, ref s1, ref s2, ref s3);
-                BoxMuller.Simd<TU, TD>.Transform(a, b, out TD z0, out TD z1);
+                TW a = TW.From(Xoshiro256Lanes.Next<TU, TD>(ref s0, ref s1, ref s2, ref s3));
+                TW b = TW.From(Xoshiro256Lanes.Next<TU, TD>(ref s0, ref s1, ref s2, ref s3));
+                BoxMuller.Simd<TW, TF, TU>.Transform(a, b, out TF z0, out TF z1);
                 if (typeof(T) == typeof(double))
                 {
-                    TD.Store(z0, ref Unsafe.As<T, double>(ref dst), i);
-                    TD.Store(z1, ref Unsafe.As<T, double>(ref dst), i + Lanes);
+                    TF.StoreWidened(z0, ref Unsafe.As<T, double>(ref dst), i);
+                    TF.StoreWidened(z1, ref Unsafe.As<T, double>(ref dst), i + HalfLanes);
                 }
                 else
                 {
-                    TD.StoreSingle(z0, ref Unsafe.As<T, float>(ref dst), i);
-                    TD.StoreSingle(z1, ref Unsafe.As<T, float>(ref dst), i + Lanes);
+                    TF.Store(z0, ref Unsafe.As<T, float>(ref dst), i);
+                    TF.Store(z1, ref Unsafe.As<T, float>(ref dst), i + HalfLanes);
                 }
             }
 
@@ -149,16 +154,21 @@ internal static class GaussianKernel
             {
                 ulong a = Xoshiro256Lanes.Next(state, lane);
                 ulong b = Xoshiro256Lanes.Next(state, lane);
-                BoxMuller.Transform(a, b, out double z0, out double z1);
-                if (typeof(T) == typeof(double))
+                for (int half = 0; half < 2; half++)
                 {
-                    Unsafe.As<T, double>(ref destination[i + lane]) = z0;
-                    Unsafe.As<T, double>(ref destination[i + Lanes + lane]) = z1;
-                }
-                else
-                {
-                    Unsafe.As<T, float>(ref destination[i + lane]) = (float)z0;
-                    Unsafe.As<T, float>(ref destination[i + Lanes + lane]) = (float)z1;
+                    int shift = 32 * half;
+                    BoxMuller.Transform((uint)(a >> shift), (uint)(b >> shift), out float z0, out float z1);
+                    int at = i + 2 * lane + half;
+                    if (typeof(T) == typeof(double))
+                    {
+                        Unsafe.As<T, double>(ref destination[at]) = z0;
+                        Unsafe.As<T, double>(ref destination[at + HalfLanes]) = z1;
+                    }
+                    else
+                    {
+                        Unsafe.As<T, float>(ref destination[at]) = z0;
+                        Unsafe.As<T, float>(ref destination[at + HalfLanes]) = z1;
+                    }
                 }
             }
         }

@@ -3,76 +3,93 @@ using Loco.Core.Random;
 
 namespace Loco.Core.Tests.Random;
 
-/// <summary>The polynomial log/sin/cos against System.Math, and the vector twins on extreme inputs.</summary>
+/// <summary>The single-precision polynomial log/sin/cos against System.Math, and the vector twins on extreme inputs.</summary>
 public class BoxMullerTests
 {
+    private const double FloatEpsilon = 1.0 / (1 << 23); // the spacing of floats in [1, 2)
+
     [Fact]
-    public void MinusTwoLog_IsAccurateToAFewUlp()
+    public void MinusTwoLog_IsAccurateToAFewFloatUlp()
     {
         var rng = new System.Random(1);
         double worst = 0;
-        foreach (double x in LogArguments(rng))
+        foreach (float x in LogArguments(rng))
         {
-            double expected = -2 * Math.Log(x);
-            double actual = BoxMuller.MinusTwoLog(x);
-            if (expected == 0)
-                Assert.Equal(0.0, actual);
+            double expected = -2 * Math.Log(x); // exact argument, double-precision reference
+            float actual = BoxMuller.MinusTwoLog(x);
+            if (x == 1f)
+                Assert.Equal(0f, actual);
             else
                 worst = Math.Max(worst, Math.Abs(actual / expected - 1));
         }
-        Assert.True(worst < 1e-15, $"worst relative error {worst}");
+        Assert.True(worst < 4 * FloatEpsilon, $"worst relative error {worst} = {worst / FloatEpsilon:F2} ε");
     }
 
     [Fact]
-    public void SinCos_AreAccurateToAFewUlp()
+    public void SinCos_AreAccurateToAFewFloatUlp()
     {
         var rng = new System.Random(2);
         double worstSin = 0, worstCos = 0;
         for (int i = 0; i < 1_000_000; i++)
         {
-            double x = i == 0 ? 0 : i == 1 ? 1 - Math.ScaleB(1, -52) : rng.NextDouble();
-            BoxMuller.SinCosQuarterPi(x, out double sin, out double cos);
+            float x = i == 0 ? 0f : i == 1 ? 1f - (float)(FloatEpsilon / 2) : (float)rng.NextDouble();
+            if (x >= 1f) continue;
+            BoxMuller.SinCosQuarterPi(x, out float sin, out float cos);
             double phi = x * (Math.PI / 4);
             if (x == 0)
-                Assert.Equal(0.0, sin);
+                Assert.Equal(0f, sin);
             else
                 worstSin = Math.Max(worstSin, Math.Abs(sin / Math.Sin(phi) - 1));
             worstCos = Math.Max(worstCos, Math.Abs(cos / Math.Cos(phi) - 1));
         }
-        Assert.True(worstSin < 1e-15, $"worst sin relative error {worstSin}");
-        Assert.True(worstCos < 1e-15, $"worst cos relative error {worstCos}");
+        Assert.True(worstSin < 4 * FloatEpsilon, $"worst sin relative error {worstSin / FloatEpsilon:F2} ε");
+        Assert.True(worstCos < 4 * FloatEpsilon, $"worst cos relative error {worstCos / FloatEpsilon:F2} ε");
+    }
+
+    /// <summary>u1 is (⌊a/2⌋ + ½)·2^-31 to float precision, never 0 and never above 1.</summary>
+    [Fact]
+    public void U1_IsTheMidpointOfItsCell_ToFloatPrecision()
+    {
+        var rng = new System.Random(3);
+        for (int i = 0; i < 200_000; i++)
+        {
+            uint a = i < 4 ? new uint[] { 0, 1, 2, uint.MaxValue }[i] : (uint)rng.NextInt64(0, 1L << 32);
+            float u = BoxMuller.U1(a);
+            double exact = ((a >> 1) + 0.5) / 2147483648.0;
+            Assert.InRange(u, Math.ScaleB(1.0, -32), 1.0);
+            Assert.True(Math.Abs(u / exact - 1) <= FloatEpsilon, $"a = {a}: u1 = {u}, cell midpoint {exact}");
+        }
     }
 
     [Fact]
     public void ExtremeWords_GiveFiniteBoundedOutputs_AndAllPathsAgree()
     {
-        ulong[] words =
+        uint[] words =
         [
-            0, 1, 0xFFF, 0x1000, ulong.MaxValue, ulong.MaxValue - 0xFFF, 0x8000_0000_0000_0000,
-            0x7FFF_FFFF_FFFF_FFFF, 0x4000_0000_0000_0000, 0x2000_0000_0000_0000, 0xE000_0000_0000_0000,
-            0x000F_FFFF_FFFF_FFFF, 0x0010_0000_0000_0000, 0x9E37_79B9_7F4A_7C15,
+            0, 1, 2, 0x1FF, 0x200, uint.MaxValue, uint.MaxValue - 1, 0x8000_0000, 0x7FFF_FFFF,
+            0x4000_0000, 0x2000_0000, 0xE000_0000, 0x007F_FFFF, 0x0080_0000, 0x9E37_79B9,
         ];
-        foreach (ulong a in words)
+        foreach (uint a in words)
         {
-            foreach (ulong b in words)
+            foreach (uint b in words)
             {
-                BoxMuller.Transform(a, b, out double z0, out double z1);
-                Assert.True(double.IsFinite(z0) && double.IsFinite(z1));
-                // u1 ≥ 2^-52 bounds the radius by √(104 ln 2) ≈ 8.49.
-                Assert.True(Math.Abs(z0) <= 8.5 && Math.Abs(z1) <= 8.5);
+                BoxMuller.Transform(a, b, out float z0, out float z1);
+                Assert.True(float.IsFinite(z0) && float.IsFinite(z1));
+                // u1 ≥ 2^-32 bounds the radius by √(64 ln 2) ≈ 6.66.
+                Assert.True(Math.Abs(z0) <= 6.67 && Math.Abs(z1) <= 6.67);
 
-                BoxMuller.Simd<Bits512, Real512>.Transform(
-                    Bits512.Create(a), Bits512.Create(b), out Real512 v0, out Real512 v1);
-                BoxMuller.Simd<Bits256, Real256>.Transform(
-                    Bits256.Create(a), Bits256.Create(b), out Real256 w0, out Real256 w1);
-                BoxMuller.Simd<Bits128, Real128>.Transform(
-                    Bits128.Create(a), Bits128.Create(b), out Real128 x0, out Real128 x1);
-                Assert.Equal(Vector512.Create(Bits(z0)), Real512.AsBits(v0).Value);
-                Assert.Equal(Vector512.Create(Bits(z1)), Real512.AsBits(v1).Value);
-                Assert.Equal(Vector256.Create(Bits(z0)), Real256.AsBits(w0).Value);
-                Assert.Equal(Vector256.Create(Bits(z1)), Real256.AsBits(w1).Value);
-                Assert.Equal(Vector128.Create(Bits(z0)), Real128.AsBits(x0).Value);
-                Assert.Equal(Vector128.Create(Bits(z1)), Real128.AsBits(x1).Value);
+                BoxMuller.Simd<Words512, Single512, Bits512>.Transform(
+                    Words512.Create(a), Words512.Create(b), out Single512 v0, out Single512 v1);
+                BoxMuller.Simd<Words256, Single256, Bits256>.Transform(
+                    Words256.Create(a), Words256.Create(b), out Single256 w0, out Single256 w1);
+                BoxMuller.Simd<Words128, Single128, Bits128>.Transform(
+                    Words128.Create(a), Words128.Create(b), out Single128 x0, out Single128 x1);
+                Assert.Equal(Vector512.Create(Bits(z0)), Single512.AsWords(v0).Value);
+                Assert.Equal(Vector512.Create(Bits(z1)), Single512.AsWords(v1).Value);
+                Assert.Equal(Vector256.Create(Bits(z0)), Single256.AsWords(w0).Value);
+                Assert.Equal(Vector256.Create(Bits(z1)), Single256.AsWords(w1).Value);
+                Assert.Equal(Vector128.Create(Bits(z0)), Single128.AsWords(x0).Value);
+                Assert.Equal(Vector128.Create(Bits(z1)), Single128.AsWords(x1).Value);
             }
         }
     }
@@ -80,30 +97,30 @@ public class BoxMullerTests
     [Fact]
     public void SmallestAndLargestU1_GiveTheExpectedRadius()
     {
-        // a = 0 gives u1 = 1, so r = 0; a = all ones gives u1 = 2^-52, the largest radius.
-        BoxMuller.Transform(0, 0, out double z0, out double z1);
-        Assert.Equal(0.0, Math.Abs(z0));
-        Assert.Equal(0.0, Math.Abs(z1));
+        // a = all ones gives u1 = 1, so r = 0; a = 0 gives u1 = 2^-32, the largest radius.
+        BoxMuller.Transform(uint.MaxValue, 0, out float z0, out float z1);
+        Assert.Equal(0f, Math.Abs(z0));
+        Assert.Equal(0f, Math.Abs(z1));
 
-        BoxMuller.Transform(ulong.MaxValue, 0, out z0, out z1); // b = 0: φ = 0, no swap, positive signs
-        Assert.Equal(Math.Sqrt(-2 * Math.Log(Math.ScaleB(1, -52))), z0, 1e-14);
-        Assert.Equal(0.0, z1);
+        BoxMuller.Transform(0, 0, out z0, out z1); // b = 0: φ = 0, no swap, positive signs
+        Assert.Equal(Math.Sqrt(64 * Math.Log(2)), z0, 2e-6);
+        Assert.Equal(0f, z1);
     }
 
-    private static IEnumerable<double> LogArguments(System.Random rng)
+    private static IEnumerable<float> LogArguments(System.Random rng)
     {
-        yield return 1.0;
-        yield return Math.ScaleB(1, -52);
-        yield return Math.Sqrt(0.5);
-        yield return BitConverter.UInt64BitsToDouble(0x3FE6A09E00000000); // the reduction's boundary
-        yield return BitConverter.UInt64BitsToDouble(0x3FE6A09DFFFFFFFF);
+        yield return 1f;
+        yield return (float)Math.ScaleB(1, -32);
+        yield return (float)Math.Sqrt(0.5);
+        yield return BitConverter.UInt32BitsToSingle(0x3F35_04F3); // the reduction's boundary
+        yield return BitConverter.UInt32BitsToSingle(0x3F35_04F2);
         for (int k = 1; k <= 1000; k++)
-            yield return 1 - k * Math.ScaleB(1, -53); // just below 1, where the log must keep relative accuracy
+            yield return 1f - k * (float)Math.ScaleB(1, -24); // just below 1, where the log must keep relative accuracy
         for (int i = 0; i < 500_000; i++)
-            yield return 1 - rng.NextDouble();
+            yield return BoxMuller.U1((uint)rng.NextInt64(0, 1L << 32));
         for (int i = 0; i < 500_000; i++)
-            yield return Math.Pow(2, -52 * rng.NextDouble()); // log-uniform over the whole range
+            yield return (float)Math.Pow(2, -32 * rng.NextDouble()); // log-uniform over the whole range
     }
 
-    private static ulong Bits(double x) => BitConverter.DoubleToUInt64Bits(x);
+    private static uint Bits(float x) => BitConverter.SingleToUInt32Bits(x);
 }
