@@ -20,6 +20,10 @@ namespace Loco.Simulation;
 /// </remarks>
 public sealed class LinearRegressionWorker : IFragmentWorker<double>, IReportsLoss
 {
+    // Samples are drawn a chunk of rows at a time (at most this many values, 128 KiB of floats: in L2), so the
+    // gradient takes one pass over D per chunk instead of one per sample.
+    private const int ChunkValues = 32 * 1024;
+
     private readonly LinearRegressionProblem _problem;
     private readonly IInnerOptimizer<double> _optimizer;
     private readonly GaussianStream[] _streams;
@@ -30,7 +34,9 @@ public sealed class LinearRegressionWorker : IFragmentWorker<double>, IReportsLo
     private readonly double[] _negScaledTarget;
     private readonly double[] _gradientScale;
     private readonly double[] _gradient;
-    private readonly double[] _z;
+    private readonly int _rowsPerChunk;
+    private readonly float[] _z;
+    private readonly double[] _residuals;
     private readonly double[] _epsilon;
 
     /// <summary>Creates a worker with its own data stream (<paramref name="seed"/>, <paramref name="stream"/>).</summary>
@@ -75,7 +81,9 @@ public sealed class LinearRegressionWorker : IFragmentWorker<double>, IReportsLo
         _gradientScale = new double[d];
         TensorPrimitives.Multiply(problem.SqrtLambda, 1.0 / batchSize, _gradientScale);
         _gradient = new double[d];
-        _z = new double[d];
+        _rowsPerChunk = Math.Clamp(ChunkValues / d, 1, _subBatch);
+        _z = new float[_rowsPerChunk * d];
+        _residuals = new double[_rowsPerChunk];
         _epsilon = new double[_subBatch];
     }
 
@@ -104,20 +112,29 @@ public sealed class LinearRegressionWorker : IFragmentWorker<double>, IReportsLo
         // u = √λ ⊙ (f − θ*)
         TensorPrimitives.MultiplyAdd(_weights, _problem.SqrtLambda, _negScaledTarget, _scaledError);
 
-        // One sample at a time, so its D draws are still in cache for the dot product and the update.
+        // The samples of a block in chunks of rows: draw the chunk's z (floats: the generator's values, exactly), then each
+        // row's residual, then add Σ_b r_b z_b to the gradient in one pass. The bits are those of taking the samples one
+        // at a time (residual, then gradient += r_b z_b), in the same order, on every CPU.
         Array.Clear(_gradient);
         double noise = _problem.Noise, squares = 0;
-        int samples = 0;
+        int samples = 0, d = _problem.Dimension;
         foreach (GaussianStream rng in _streams)
         {
             rng.Fill(_epsilon);
-            for (int b = 0; b < _subBatch; b++)
+            for (int first = 0; first < _subBatch; first += _rowsPerChunk)
             {
-                rng.Fill(_z);
-                double residual = FixedOrder.Dot(_z, _scaledError) - noise * _epsilon[b]; // the same bits on every CPU
-                TensorPrimitives.MultiplyAdd(_z, residual, _gradient, _gradient);
-                squares += residual * residual;
-                samples++;
+                int rows = Math.Min(_rowsPerChunk, _subBatch - first);
+                Span<float> z = _z.AsSpan(0, rows * d);
+                rng.Fill(z);
+                for (int b = 0; b < rows; b++)
+                {
+                    double residual = FixedOrder.Dot(z.Slice(b * d, d), _scaledError) - noise * _epsilon[first + b];
+                    _residuals[b] = residual;
+                    squares += residual * residual;
+                    samples++;
+                }
+
+                FixedOrder.AddWeightedRows(z, _residuals.AsSpan(0, rows), _gradient);
             }
         }
 

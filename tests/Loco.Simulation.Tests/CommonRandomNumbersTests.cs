@@ -66,27 +66,37 @@ public class CommonRandomNumbersTests
         Assert.True(Gap(manyH, pairedH) > 1e-6, $"relative gap {Gap(manyH, pairedH):G3}");
     }
 
-    [Fact]
-    public void OneSubBatchIsBitIdenticalToTheSimulatorBeforeSubBatches()
+    /// <remarks>
+    /// Today's worker draws its samples in chunks of rows (at most 32 Ki values) and adds them to the gradient in one pass
+    /// per chunk: D = 24 is one chunk, D = 5000 at B = 8 chunks of 6 and 2 rows, D = 40000 one row at a time.
+    /// </remarks>
+    [Theory]
+    [InlineData(24, 4)]
+    [InlineData(5000, 8)]
+    [InlineData(40000, 3)]
+    public void OneSubBatchIsBitIdenticalToTheSimulatorBeforeSubBatches(int dimension, int batch)
     {
         // The worker as it was before SubBatches existed (one stream: ε for the batch, then z sample by sample), rebuilt
         // here and run side by side with today's worker at S = 1 in this process, so the comparison holds on every CPU.
+        LinearRegressionProblem problem = dimension == Problem.Dimension
+            ? Problem
+            : LinearRegressionProblem.PowerLaw(dimension, 1.2, 1.0, 0.3, targetSeed: 4);
         var config = new FamilyConfig
         {
-            InnerLr = 0.3, InnerSteps = 3, Workers = 3, BatchSize = 4, OuterLr = 0.8, OuterMomentum = 0.5,
+            InnerLr = 0.3, InnerSteps = 3, Workers = 3, BatchSize = batch, OuterLr = 0.8, OuterMomentum = 0.5,
             OuterKind = OuterKind.Nesterov, OuterForm = OuterForm.PyTorch, Restart = RestartSchedule.Every(0),
         };
         foreach (bool reset in new[] { false, true })
         {
-            var before = new WorkerBeforeSubBatches(Problem, config.Inner, config.BatchSize, reset, seed: 31, stream: 5);
-            var now = new LinearRegressionWorker(Problem, config.Inner, config.BatchSize, reset, 31, 5, subBatches: 1);
-            var global = new double[Problem.Dimension];
-            var weights = new double[Problem.Dimension];
+            var before = new WorkerBeforeSubBatches(problem, config.Inner, config.BatchSize, reset, seed: 31, stream: 5);
+            var now = new LinearRegressionWorker(problem, config.Inner, config.BatchSize, reset, 31, 5, subBatches: 1);
+            var global = new double[problem.Dimension];
+            var weights = new double[problem.Dimension];
             for (int round = 0; round < 4; round++)
             {
                 for (int i = 0; i < global.Length; i++)
                 {
-                    global[i] = 0.1 * round - 0.01 * i; // any start; the same for both
+                    global[i] = 0.1 * round - 0.01 * (i % 24); // any start; the same for both
                 }
 
                 before.BeginRound(global);
@@ -101,6 +111,11 @@ public class CommonRandomNumbersTests
             }
 
             Assert.NotEqual(global, weights); // the steps moved the weights
+        }
+
+        if (dimension != Problem.Dimension)
+        {
+            return;
         }
 
         var options = new SimulationOptions { Rounds = 10, Runs = 5, Seed = 31 };

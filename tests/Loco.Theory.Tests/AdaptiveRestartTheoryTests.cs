@@ -26,7 +26,7 @@ public sealed class AdaptiveRestartTheoryTests
     [Theory]
     [InlineData("adaptive:dot", 0.9, 0.9, OuterForm.PyTorch)]
     [InlineData("adaptive:dot", 1.6, 0.95, OuterForm.Ema)]
-    [InlineData("adaptive:loss", 0.9, 0.9, OuterForm.PyTorch)]
+    [InlineData("adaptive:loss", 0.9, 0.95, OuterForm.PyTorch)]
     [InlineData("opposed:0.3", 0.7, 0.9, OuterForm.PyTorch)]
     public void TheNoiselessTheoryFollowsTheExactGradientRoundDecisionForDecision(string rule, double alpha, double beta, OuterForm form)
     {

@@ -30,13 +30,86 @@ public static class FixedOrder
         return Dot(LaneWidth.Auto, x, y);
     }
 
-    internal static double Dot(LaneWidth width, ReadOnlySpan<double> x, ReadOnlySpan<double> y) => LaneDispatch.ResolveWithoutFma(width) switch
+    /// <summary>
+    /// Σ x_i y_i in the fixed order, each x_i widened to double first: the same bits as <see cref="Dot(ReadOnlySpan{double}, ReadOnlySpan{double})"/>
+    /// on the widened x, without materialising it.
+    /// </summary>
+    public static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<double> y)
     {
-        LaneWidth.W512 => Dot<Lanes512>(x, y),
-        LaneWidth.W256 => Dot<Lanes256>(x, y),
-        LaneWidth.W128 => Dot<Lanes128>(x, y),
-        _ => Dot<Lanes64>(x, y),
+        if (x.Length != y.Length)
+        {
+            throw new ArgumentException($"The spans differ in length ({x.Length} and {y.Length}).");
+        }
+
+        return Dot(LaneWidth.Auto, x, y);
+    }
+
+    internal static double Dot<TX>(LaneWidth width, ReadOnlySpan<TX> x, ReadOnlySpan<double> y) where TX : unmanaged => LaneDispatch.ResolveWithoutFma(width) switch
+    {
+        LaneWidth.W512 => Dot<Lanes512, TX>(x, y),
+        LaneWidth.W256 => Dot<Lanes256, TX>(x, y),
+        LaneWidth.W128 => Dot<Lanes128, TX>(x, y),
+        _ => Dot<Lanes64, TX>(x, y),
     };
+
+    /// <summary>
+    /// destination_j ← destination_j + Σ_b rows[b·D + j]·weights[b] for the rows b = 0, 1, … of a row-major block
+    /// (D = destination.Length), each product rounded and then added in increasing b: the bits of calling
+    /// TensorPrimitives.MultiplyAdd(row_b, weights[b], destination, destination) row by row on the rows widened to
+    /// double, in one pass over destination. Element-wise, so every width gives the same bits.
+    /// </summary>
+    public static void AddWeightedRows(ReadOnlySpan<float> rows, ReadOnlySpan<double> weights, Span<double> destination)
+    {
+        if (rows.Length != weights.Length * destination.Length)
+        {
+            throw new ArgumentException($"{weights.Length} rows of {destination.Length} need {weights.Length * destination.Length} values, not {rows.Length}.");
+        }
+
+        AddWeightedRows(LaneWidth.Auto, rows, weights, destination);
+    }
+
+    internal static void AddWeightedRows(LaneWidth width, ReadOnlySpan<float> rows, ReadOnlySpan<double> weights, Span<double> destination)
+    {
+        switch (LaneDispatch.ResolveWithoutFma(width))
+        {
+            case LaneWidth.W512: AddWeightedRows<Lanes512>(rows, weights, destination); break;
+            case LaneWidth.W256: AddWeightedRows<Lanes256>(rows, weights, destination); break;
+            case LaneWidth.W128: AddWeightedRows<Lanes128>(rows, weights, destination); break;
+            default: AddWeightedRows<Lanes64>(rows, weights, destination); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddWeightedRows<TV>(ReadOnlySpan<float> rows, ReadOnlySpan<double> weights, Span<double> destination)
+        where TV : struct, ILanes<TV>
+    {
+        ref float zr = ref MemoryMarshal.GetReference(rows);
+        ref double wr = ref MemoryMarshal.GetReference(weights);
+        ref double dr = ref MemoryMarshal.GetReference(destination);
+        nuint d = (nuint)destination.Length, count = (nuint)weights.Length, w = (nuint)TV.Count;
+        nuint whole = d - d % w;
+        for (nuint j = 0; j < whole; j += w)
+        {
+            TV acc = TV.Load(ref dr, j);
+            for (nuint b = 0; b < count; b++)
+            {
+                acc += TV.LoadWidened(ref zr, b * d + j) * TV.Create(Unsafe.Add(ref wr, b));
+            }
+
+            TV.Store(acc, ref dr, j);
+        }
+
+        for (nuint j = whole; j < d; j++)
+        {
+            double acc = Unsafe.Add(ref dr, j);
+            for (nuint b = 0; b < count; b++)
+            {
+                acc += Unsafe.Add(ref zr, b * d + j) * Unsafe.Add(ref wr, b);
+            }
+
+            Unsafe.Add(ref dr, j) = acc;
+        }
+    }
 
     /// <summary>The tree of the remarks over sixteen lane sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -49,11 +122,13 @@ public static class FixedOrder
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double Dot<TV>(ReadOnlySpan<double> x, ReadOnlySpan<double> y) where TV : struct, ILanes<TV>
+    private static double Dot<TV, TX>(ReadOnlySpan<TX> x, ReadOnlySpan<double> y)
+        where TV : struct, ILanes<TV>
+        where TX : unmanaged
     {
         // 16 / Count vectors of lane sums, in registers except on the scalar path.
         Span<double> lanes = stackalloc double[Lanes];
-        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref TX xr = ref MemoryMarshal.GetReference(x);
         ref double yr = ref MemoryMarshal.GetReference(y);
         nuint n = (nuint)x.Length;
         nuint whole = n - n % Lanes;
@@ -63,8 +138,8 @@ public static class FixedOrder
             TV s0 = TV.Zero, s1 = TV.Zero;
             for (nuint i = 0; i < whole; i += Lanes)
             {
-                s0 += TV.Load(ref xr, i) * TV.Load(ref yr, i);
-                s1 += TV.Load(ref xr, i + 8) * TV.Load(ref yr, i + 8);
+                s0 += Load<TV, TX>(ref xr, i) * TV.Load(ref yr, i);
+                s1 += Load<TV, TX>(ref xr, i + 8) * TV.Load(ref yr, i + 8);
             }
 
             ref double l0 = ref MemoryMarshal.GetReference(lanes);
@@ -76,10 +151,10 @@ public static class FixedOrder
             TV s0 = TV.Zero, s1 = TV.Zero, s2 = TV.Zero, s3 = TV.Zero;
             for (nuint i = 0; i < whole; i += Lanes)
             {
-                s0 += TV.Load(ref xr, i) * TV.Load(ref yr, i);
-                s1 += TV.Load(ref xr, i + 4) * TV.Load(ref yr, i + 4);
-                s2 += TV.Load(ref xr, i + 8) * TV.Load(ref yr, i + 8);
-                s3 += TV.Load(ref xr, i + 12) * TV.Load(ref yr, i + 12);
+                s0 += Load<TV, TX>(ref xr, i) * TV.Load(ref yr, i);
+                s1 += Load<TV, TX>(ref xr, i + 4) * TV.Load(ref yr, i + 4);
+                s2 += Load<TV, TX>(ref xr, i + 8) * TV.Load(ref yr, i + 8);
+                s3 += Load<TV, TX>(ref xr, i + 12) * TV.Load(ref yr, i + 12);
             }
 
             ref double l0 = ref MemoryMarshal.GetReference(lanes);
@@ -93,14 +168,14 @@ public static class FixedOrder
             TV s0 = TV.Zero, s1 = TV.Zero, s2 = TV.Zero, s3 = TV.Zero, s4 = TV.Zero, s5 = TV.Zero, s6 = TV.Zero, s7 = TV.Zero;
             for (nuint i = 0; i < whole; i += Lanes)
             {
-                s0 += TV.Load(ref xr, i) * TV.Load(ref yr, i);
-                s1 += TV.Load(ref xr, i + 2) * TV.Load(ref yr, i + 2);
-                s2 += TV.Load(ref xr, i + 4) * TV.Load(ref yr, i + 4);
-                s3 += TV.Load(ref xr, i + 6) * TV.Load(ref yr, i + 6);
-                s4 += TV.Load(ref xr, i + 8) * TV.Load(ref yr, i + 8);
-                s5 += TV.Load(ref xr, i + 10) * TV.Load(ref yr, i + 10);
-                s6 += TV.Load(ref xr, i + 12) * TV.Load(ref yr, i + 12);
-                s7 += TV.Load(ref xr, i + 14) * TV.Load(ref yr, i + 14);
+                s0 += Load<TV, TX>(ref xr, i) * TV.Load(ref yr, i);
+                s1 += Load<TV, TX>(ref xr, i + 2) * TV.Load(ref yr, i + 2);
+                s2 += Load<TV, TX>(ref xr, i + 4) * TV.Load(ref yr, i + 4);
+                s3 += Load<TV, TX>(ref xr, i + 6) * TV.Load(ref yr, i + 6);
+                s4 += Load<TV, TX>(ref xr, i + 8) * TV.Load(ref yr, i + 8);
+                s5 += Load<TV, TX>(ref xr, i + 10) * TV.Load(ref yr, i + 10);
+                s6 += Load<TV, TX>(ref xr, i + 12) * TV.Load(ref yr, i + 12);
+                s7 += Load<TV, TX>(ref xr, i + 14) * TV.Load(ref yr, i + 14);
             }
 
             ref double l0 = ref MemoryMarshal.GetReference(lanes);
@@ -122,7 +197,7 @@ public static class FixedOrder
             {
                 for (nuint k = 0; k < Lanes; k += (nuint)w)
                 {
-                    TV.Store(TV.Load(ref l0, k) + TV.Load(ref xr, i + k) * TV.Load(ref yr, i + k), ref l0, k);
+                    TV.Store(TV.Load(ref l0, k) + Load<TV, TX>(ref xr, i + k) * TV.Load(ref yr, i + k), ref l0, k);
                 }
             }
         }
@@ -130,10 +205,19 @@ public static class FixedOrder
         // The remainder joins lanes 0.. in the same order (product rounded, then added).
         for (nuint i = whole; i < n; i++)
         {
-            double p = Unsafe.Add(ref xr, i) * Unsafe.Add(ref yr, i);
+            double p = Load<Lanes64, TX>(ref xr, i).Value * Unsafe.Add(ref yr, i);
             lanes[(int)(i - whole)] += p;
         }
 
         return ReduceLanes(lanes);
     }
+
+    /// <summary>Count elements of x as doubles: a plain load, or floats widened (exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Load<TV, TX>(ref TX x, nuint offset)
+        where TV : struct, ILanes<TV>
+        where TX : unmanaged =>
+        typeof(TX) == typeof(float)
+            ? TV.LoadWidened(ref Unsafe.As<TX, float>(ref x), offset)
+            : TV.Load(ref Unsafe.As<TX, double>(ref x), offset);
 }

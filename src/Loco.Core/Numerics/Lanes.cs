@@ -19,6 +19,8 @@ internal interface ILanes<TV> where TV : struct, ILanes<TV>
     static abstract TV Zero { get; }
     static abstract TV Create(double value);
     static abstract TV Load(ref double source, nuint offset);
+    /// <summary>Loads <see cref="Count"/> floats, each widened to double (exact).</summary>
+    static abstract TV LoadWidened(ref float source, nuint offset);
     static abstract void Store(TV value, ref double destination, nuint offset);
     static abstract TV operator +(TV x, TV y);
     static abstract TV operator -(TV x, TV y);
@@ -34,6 +36,7 @@ internal readonly struct Lanes512(Vector512<double> v) : ILanes<Lanes512>
     public static Lanes512 Zero => new(Vector512<double>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Create(double value) => new(Vector512.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Load(ref double source, nuint offset) => new(Vector512.LoadUnsafe(ref source, offset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 LoadWidened(ref float source, nuint offset) => new(Vector512.WidenLower(Vector256.LoadUnsafe(ref source, offset).ToVector512Unsafe()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes512 value, ref double destination, nuint offset) => value._v.StoreUnsafe(ref destination, offset);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 operator +(Lanes512 x, Lanes512 y) => new(x._v + y._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 operator -(Lanes512 x, Lanes512 y) => new(x._v - y._v);
@@ -48,6 +51,7 @@ internal readonly struct Lanes256(Vector256<double> v) : ILanes<Lanes256>
     public static Lanes256 Zero => new(Vector256<double>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Create(double value) => new(Vector256.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Load(ref double source, nuint offset) => new(Vector256.LoadUnsafe(ref source, offset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 LoadWidened(ref float source, nuint offset) => new(Vector256.WidenLower(Vector128.LoadUnsafe(ref source, offset).ToVector256Unsafe()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes256 value, ref double destination, nuint offset) => value._v.StoreUnsafe(ref destination, offset);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 operator +(Lanes256 x, Lanes256 y) => new(x._v + y._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 operator -(Lanes256 x, Lanes256 y) => new(x._v - y._v);
@@ -62,6 +66,7 @@ internal readonly struct Lanes128(Vector128<double> v) : ILanes<Lanes128>
     public static Lanes128 Zero => new(Vector128<double>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Create(double value) => new(Vector128.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Load(ref double source, nuint offset) => new(Vector128.LoadUnsafe(ref source, offset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 LoadWidened(ref float source, nuint offset) => new(Vector128.WidenLower(Vector64.LoadUnsafe(ref source, offset).ToVector128Unsafe()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes128 value, ref double destination, nuint offset) => value._v.StoreUnsafe(ref destination, offset);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 operator +(Lanes128 x, Lanes128 y) => new(x._v + y._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 operator -(Lanes128 x, Lanes128 y) => new(x._v - y._v);
@@ -73,10 +78,12 @@ internal readonly struct Lanes128(Vector128<double> v) : ILanes<Lanes128>
 internal readonly struct Lanes64(double v) : ILanes<Lanes64>
 {
     private readonly double _v = v;
+    public double Value => _v;
     public static int Count => 1;
     public static Lanes64 Zero => new(0.0);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes64 Create(double value) => new(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes64 Load(ref double source, nuint offset) => new(Unsafe.Add(ref source, offset));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes64 LoadWidened(ref float source, nuint offset) => new(Unsafe.Add(ref source, offset));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes64 value, ref double destination, nuint offset) => Unsafe.Add(ref destination, offset) = value._v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes64 operator +(Lanes64 x, Lanes64 y) => new(x._v + y._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes64 operator -(Lanes64 x, Lanes64 y) => new(x._v - y._v);
