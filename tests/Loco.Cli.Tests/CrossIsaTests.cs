@@ -80,8 +80,9 @@ public sealed partial class CrossIsaTests() : CliTestBase("isa")
         }
     }
 
-    // Generic kernel instantiations in the JIT's summary, e.g. "Loco.Core.Numerics.FixedOrder:Dot[Loco.Core.Numerics.Lanes256]".
-    [GeneratedRegex(@"(?:FixedOrder:Dot|RoundKernel:Pass)\[Loco\.Core\.Numerics\.(Lanes\d+)\]")]
+    // Generic kernel instantiations in the JIT's summary, e.g. "Loco.Core.Numerics.FixedOrder:Dot[Loco.Core.Numerics.Lanes256,float]"
+    // or "Loco.Core.Numerics.RoundKernel:Pass[Loco.Core.Numerics.Lanes512]".
+    [GeneratedRegex(@"(?:FixedOrder:Dot|FixedOrder:AddWeightedRows|RoundKernel:Pass)\[Loco\.Core\.Numerics\.(Lanes\d+)[,\]]")]
     private static partial Regex LaneKernel();
 
     private static void RunChild(string loco, string[] args, string[] environment, string jitSummary)

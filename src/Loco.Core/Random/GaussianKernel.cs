@@ -19,7 +19,7 @@ internal enum KernelPath
     Vector256,
     /// <summary>Vector128 (four vectors of two lanes each), chiefly for Arm64.</summary>
     Vector128,
-    /// <summary>The scalar reference: one lane at a time, System.Math.FusedMultiplyAdd for every FMA.</summary>
+    /// <summary>The scalar reference: one lane at a time, System.MathF.FusedMultiplyAdd for every FMA.</summary>
     Scalar,
 }
 
