@@ -26,10 +26,9 @@ internal sealed class FamilyOptions
     public Option<double?> OuterMomentum { get; } = Options.Double("--outer-momentum", "β, the outer momentum, in [0, 1). Default: 0 (0.9 with heavy-ball or nesterov).");
 
     public Option<string?> Outer { get; } = Options.Text("--outer",
-        "Outer step: plain (s ← s − αΔ; 'none' is accepted too), heavy-ball, nesterov. Default: plain (nesterov for sla, diloco, or when --outer-momentum > 0).");
+        $"Outer step: plain (s ← s − αΔ; 'none' is accepted too), heavy-ball, nesterov. {Options.OuterKindDefault} (the sla and diloco presets have momentum).");
 
-    public Option<string?> OuterForm { get; } = Options.Text("--outer-form",
-        "pytorch (v ← βv + Δ) or ema (m ← βm + (1−β)Δ; equals pytorch with α = ν(1−β)). Default: pytorch.");
+    public Option<string?> OuterForm { get; } = Options.Text("--outer-form", Options.OuterFormDescription);
 
     public Option<int?> RestartPeriod { get; } = Options.Int("--restart-period", "K, reset the outer momentum every K completed rounds (0 = never). Default: 0.");
 

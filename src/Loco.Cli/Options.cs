@@ -45,6 +45,12 @@ internal static class Options
     /// <summary>The names of --outer (<c>none</c> is accepted for <c>plain</c>, its name before 0.2).</summary>
     public static readonly (string Name, OuterKind Value)[] OuterKinds = [(OuterKind.Plain.Name(), OuterKind.Plain), (OuterKind.HeavyBall.Name(), OuterKind.HeavyBall), (OuterKind.Nesterov.Name(), OuterKind.Nesterov), ("none", OuterKind.Plain)];
 
+    /// <summary>The rule every command's --outer follows when the flag is absent (one rule everywhere, as the form's default).</summary>
+    public const string OuterKindDefault = "Default: nesterov when the outer momentum is above 0, plain when it is 0";
+
+    /// <summary>--outer-form's description, the same on every command: the default is pytorch everywhere.</summary>
+    public const string OuterFormDescription = "pytorch (v ← βv + Δ) or ema (m ← βm + (1−β)Δ; equals pytorch with α = ν(1−β)). Default: pytorch, on every command.";
+
     /// <summary>The names of --outer-form.</summary>
     public static readonly (string Name, OuterForm Value)[] OuterForms = [.. Enum.GetValues<OuterForm>().Select(f => (f.Name(), f))];
 

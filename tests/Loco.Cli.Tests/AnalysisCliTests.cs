@@ -57,10 +57,10 @@ public sealed class AnalysisCliTests() : CliTestBase("analysis")
         foreach (string line in lines[1..])
         {
             string[] f = line.Split(',');
-            Assert.Equal(["nesterov", "ema"], f[..2]);
-            double nu = D(f[2]), beta = D(f[3]);
-            // Nesterov, EMA form: stable iff ν(1 − β) μ < 2(1 + β)/(1 + 2β) for every μ (all μ > 0 here).
-            bool expected = nu * (1 - beta) * muMax < 2 * (1 + beta) / (1 + 2 * beta);
+            Assert.Equal(["nesterov", "pytorch"], f[..2]); // the form's default is pytorch here too, as on every command
+            double alpha = D(f[2]), beta = D(f[3]);
+            // Nesterov, PyTorch form: stable iff α μ < 2(1 + β)/(1 + 2β) for every μ (all μ > 0 here).
+            bool expected = alpha * muMax < 2 * (1 + beta) / (1 + 2 * beta);
             Assert.Equal(expected ? "true" : "false", f[6]);
             Assert.Equal("3", f[4]);
             unstable += expected ? 0 : 1;

@@ -46,8 +46,9 @@ public sealed class NtkCliTests() : CliTestBase("ntk")
         Assert.StartsWith("outer,outer_form,outer_lr,outer_momentum,restart_period,predicted_stable,measured_stable,final_loss", grid[0]);
         Assert.Equal(1 + 2 * 4, grid.Length);
 
+        // No --outer or --outer-form on either command: their defaults agree (nesterov, pytorch), so the grids are the same grid.
         var (code2, json, err2) = Loco("stability", "--from-ntk", Path.Combine(outFolder, "spectrum.csv"), "--inner-lr", "0.05", "--inner-steps", "4",
-            "--outer-form", "pytorch", "--outer-lrs", "0.5,4", "--momenta", "0,0.9", "--restart-period", "3", "--json");
+            "--outer-lrs", "0.5,4", "--momenta", "0,0.9", "--restart-period", "3", "--json");
         Assert.True(code2 == 0, err2);
         using JsonDocument doc = JsonDocument.Parse(json);
         Assert.Contains("empirical NTK", doc.RootElement.GetProperty("problem").GetString());

@@ -23,6 +23,7 @@ public sealed class SweepTests() : CliTestBase("sweep")
         Assert.Equal(1 + 4, cells.Length); // 2 outer lrs × 1 momentum × {no restart, K = 2}
         Assert.All(cells[1..], row => Assert.StartsWith("2,", row));
         Assert.Equal(["0", "0", "2", "2"], cells[1..].Select(row => row.Split(',')[1]));
+        Assert.All(cells[1..], row => Assert.Equal(["nesterov", "pytorch"], row.Split(',')[2..4])); // the outer defaults of every command
 
         // stable-area.csv counts the stable column of cells.csv, grid by grid.
         string[] area = File.ReadAllLines(Path.Combine(outFolder, "stable-area.csv"));
@@ -255,6 +256,9 @@ public sealed class SweepTests() : CliTestBase("sweep")
     public void ThePaperRegimeUsesABudgetAndTheRoundsFlagConflictsWithIt()
     {
         AssertRefused(["sweep", "--regime", "paper", "--quick", "--rounds", "5", "--out", PathOf("paper")], "--rounds", PathOf("paper"));
+        // The paper's regime is in the paper's (EMA) form, which the regime sets; no flag default differs from other commands'.
+        Assert.Equal(global::Loco.Core.Optimizers.OuterForm.Ema, global::Loco.Studies.Sweep.SweepOptions.PaperRegime.OuterForm);
+        Assert.Equal(global::Loco.Core.Optimizers.OuterForm.PyTorch, new global::Loco.Studies.Sweep.SweepOptions().OuterForm);
         var (code, output, _) = Loco("sweep", "--help");
         Assert.Equal(0, code);
         Assert.Contains("--regime", output);

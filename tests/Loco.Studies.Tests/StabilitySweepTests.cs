@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Loco.Core.Family;
+using Loco.Core.Optimizers;
 using Loco.Studies.Sweep;
 using Loco.Torch.Data;
 
@@ -14,9 +15,10 @@ public sealed class StabilitySweepTests
 {
     private static readonly TokenCorpus Corpus = CorpusLoader.Generated(new MarkovSource(MarkovSourceOptions.Default), 20_000, 0.05);
 
-    /// <summary>Four small cells: H = 2, K ∈ {0, 2}, ν ∈ {0.5, 0.9}, β = 0.5; 3 rounds of B = 2, T = 8.</summary>
+    /// <summary>Four small cells: H = 2, K ∈ {0, 2}, ν ∈ {0.5, 0.9}, β = 0.5 (EMA form); 3 rounds of B = 2, T = 8.</summary>
     private static SweepOptions Small => new()
     {
+        OuterForm = OuterForm.Ema,
         InnerStepsList = [2],
         RestartPeriod = 2,
         OuterLrs = [0.5, 0.9],

@@ -22,9 +22,9 @@ internal sealed class AnalysisOptions
 
     public Option<double?> OuterMomentum { get; } = Options.Double("--outer-momentum", "β, the outer momentum, in [0, 1). Default: 0 (0.9 with heavy-ball or nesterov).");
 
-    public Option<string?> Outer { get; } = Options.Text("--outer", "Outer step: none, heavy-ball, nesterov. Default: none (nesterov when --outer-momentum > 0).");
+    public Option<string?> Outer { get; } = Options.Text("--outer", $"Outer step: plain, heavy-ball, nesterov. {Options.OuterKindDefault}.");
 
-    public Option<string?> OuterForm { get; } = Options.Text("--outer-form", "pytorch (v ← βv + Δ) or ema (m ← βm + (1−β)Δ; equals pytorch with α = ν(1−β)). Default: pytorch.");
+    public Option<string?> OuterForm { get; } = Options.Text("--outer-form", Options.OuterFormDescription);
 
     public Option<int?> RestartPeriod { get; } = Options.Int("--restart-period", "K, reset the outer momentum every K rounds (0 = never); with K > 0 the restart factor c_K is reported too. Default: 0.");
 
@@ -38,7 +38,7 @@ internal sealed class AnalysisOptions
     }
 
     /// <summary>The validated settings, with the defaults of <c>loco simulate</c> unless overridden here.</summary>
-    public FamilyConfig ReadConfig(ParseResult r, OuterKind? defaultKind = null, OuterForm? defaultForm = null, int? defaultRestart = null, bool withOuterValues = true)
+    public FamilyConfig ReadConfig(ParseResult r, OuterKind? defaultKind = null, int? defaultRestart = null, bool withOuterValues = true)
     {
         double? momentum = withOuterValues ? r.GetValue(OuterMomentum) : null;
         OuterKind? kind = Options.Choice(r.GetValue(Outer), "--outer", Options.OuterKinds) ?? defaultKind;
@@ -50,8 +50,8 @@ internal sealed class AnalysisOptions
             OuterLr = withOuterValues ? r.GetValue(OuterLr) : null,
             OuterMomentum = momentum,
             OuterKind = kind,
-            // The command's own defaults for the form and the restart apply to steps with momentum only.
-            OuterForm = Options.Choice(r.GetValue(OuterForm), "--outer-form", Options.OuterForms) ?? (plain ? null : defaultForm),
+            // The form's default (pytorch) is every command's; the command's own restart default applies to steps with momentum only.
+            OuterForm = Options.Choice(r.GetValue(OuterForm), "--outer-form", Options.OuterForms),
             RestartPeriod = r.GetValue(RestartPeriod) ?? (plain ? null : defaultRestart),
         };
         return settings.Resolve();

@@ -64,10 +64,9 @@ internal sealed class NtkCommand
             $"outer Nesterov (PyTorch form) α = {DefaultOuterLr}, β = {DefaultOuterMomentum}, K = {DefaultRestartPeriod}, {DefaultRounds} rounds.");
         _family.InnerLr.Description = $"η, the inner full-batch GD learning rate (> 0). Default: {DefaultInnerLr}.";
         _family.InnerSteps.Description = $"H, inner GD steps per round (≥ 1). Default: {DefaultInnerSteps}.";
-        _family.Outer.Description = "Outer step: none, heavy-ball, nesterov. Default: nesterov (none when --outer-momentum is 0).";
-        _family.OuterForm.Description = "pytorch (v ← βv + Δ) or ema (m ← βm + (1−β)Δ; equals pytorch with α = ν(1−β)). Default: pytorch.";
+        _family.Outer.Description = $"Outer step: plain, heavy-ball, nesterov. {Options.OuterKindDefault} (ntk's outer momentum defaults to {DefaultOuterMomentum}, so nesterov).";
         _family.OuterLr.Description = $"α, the outer learning rate (> 0); ν in the EMA form. Ignored with --grid. Default: {DefaultOuterLr}.";
-        _family.OuterMomentum.Description = $"β, the outer momentum, in [0, 1). Ignored with --grid. Default: {DefaultOuterMomentum} (0 with --outer none).";
+        _family.OuterMomentum.Description = $"β, the outer momentum, in [0, 1). Ignored with --grid. Default: {DefaultOuterMomentum} (0 with --outer plain).";
         _family.RestartPeriod.Description = $"K, reset the outer momentum every K rounds (0 = never; with --grid the restarted grid uses K, or {DefaultRestartPeriod} when K = 0). Default: {DefaultRestartPeriod}.";
         foreach (Option option in new Option[]
                  {

@@ -21,7 +21,7 @@ internal sealed class StabilityCommand
 
     private readonly AnalysisOptions _options = new();
     private readonly Option<string?> _lrs = Options.Text("--outer-lrs", "Outer learning rates of the grid's rows (α, or ν in the EMA form; each > 0), comma-separated. Default: 0.1,0.3,0.5,0.7,0.9,1.1.");
-    private readonly Option<string?> _momenta = Options.Text("--momenta", "Outer momenta of the grid's columns (each in [0, 1)), comma-separated. Default: 0.1,0.3,0.5,0.7,0.9 (only 0 with --outer none).");
+    private readonly Option<string?> _momenta = Options.Text("--momenta", "Outer momenta of the grid's columns (each in [0, 1)), comma-separated. Default: 0.1,0.3,0.5,0.7,0.9 (only 0 with --outer plain).");
     private readonly Option<string?> _csv = Options.Text("--csv", "Write one row per cell to this CSV file; columns outer, outer_form, outer_lr, outer_momentum, restart_period, rate, stable, cycle_factor, restart_rate, stable_with_restart, peak_within_cycle.");
     private readonly Option<bool> _json = Options.Flag("--json", "Print the result as JSON on standard output instead of the tables.");
     private readonly Option<string?> _fromNtk = Options.Text("--from-ntk",
@@ -34,16 +34,16 @@ internal sealed class StabilityCommand
         var command = new Command("stability",
             "Stability of the outer step over a grid of outer learning rate × momentum for the effective spectrum μ = 1 − (1 − ηλ)^H of a problem. " +
             "A cell is stable without restart when every mode has ρ(T(μ)) < 1 (shown: the slowest mode's rate per round), and stable with restart " +
-            "when every mode has |c_K(μ)| < 1 (shown: max |c_K|^(1/K) per round). Defaults follow the outer-momentum-restart paper's grid: " +
-            "--outer nesterov, --outer-form ema, --restart-period 3.");
+            "when every mode has |c_K(μ)| < 1 (shown: max |c_K|^(1/K) per round). Defaults: --outer nesterov, --restart-period 3, and the PyTorch form " +
+            "like every command (the outer-momentum-restart paper's grid is in the EMA form: add --outer-form ema).");
         foreach (Option option in _options.Common(withOuterValues: false).Append(_lrs).Append(_momenta).Append(_csv).Append(_json).Append(_fromNtk))
         {
             command.Options.Add(option);
         }
 
         _options.RestartPeriod.Description = "K, the restart period in rounds for the second grid (0 = show only the grid without restarts). Default: 3.";
-        _options.Outer.Description = "Outer step: none, heavy-ball, nesterov. Default: nesterov.";
-        _options.OuterForm.Description = "pytorch (v ← βv + Δ) or ema (m ← βm + (1−β)Δ; the rows are then ν, with α = ν(1−β)). Default: ema.";
+        _options.Outer.Description = $"Outer step: plain, heavy-ball, nesterov. {Options.OuterKindDefault}: nesterov here, since the grid's columns are momenta.";
+        _options.OuterForm.Description = Options.OuterFormDescription + " With ema the rows are ν.";
         command.SetAction(r => Execute(r, terminal));
         return command;
     }
@@ -51,7 +51,7 @@ internal sealed class StabilityCommand
     private int Execute(ParseResult r, Terminal terminal)
     {
         string? fromNtk = r.GetValue(_fromNtk);
-        FamilyConfig config = _options.ReadConfig(r, OuterKind.Nesterov, OuterForm.Ema, defaultRestart: 3, withOuterValues: false);
+        FamilyConfig config = _options.ReadConfig(r, OuterKind.Nesterov, defaultRestart: 3, withOuterValues: false);
         if (fromNtk is not null)
         {
             config = config with
@@ -67,7 +67,7 @@ internal sealed class StabilityCommand
             v => double.IsFinite(v) && v >= 0 && v < 1, "a number in [0, 1)");
         if (config.OuterKind == OuterKind.Plain && momenta.Any(b => b != 0))
         {
-            throw new InvalidInputException("--momenta", "a plain outer step (--outer none) has no momentum; leave --momenta out or choose --outer heavy-ball or nesterov.");
+            throw new InvalidInputException("--momenta", "a plain outer step (--outer plain) has no momentum; leave --momenta out or choose --outer heavy-ball or nesterov.");
         }
 
         (string description, double[] mu) = ReadSpectrum(r, config, fromNtk);

@@ -39,6 +39,7 @@ internal sealed class SweepCommand
         InnerStepsList = [4, 16],
         InnerStepBudget = 96,
         InnerLr = SweepOptions.PaperRegime.InnerLr,
+        OuterForm = SweepOptions.PaperRegime.OuterForm,
     };
 
     private readonly Option<string?> _hs = Options.Text("--inner-steps-list", "The values of H (inner steps per round) to sweep, comma-separated; each gets a grid without and one with restart. Default: 8,32 (--quick: 4).");
@@ -48,8 +49,8 @@ internal sealed class SweepCommand
         "training loss at the end of a round is higher than at the end of the one before). Default: every:3.");
     private readonly Option<string?> _lrs = Options.Text("--outer-lrs", "Outer learning rates of the grid's rows (ν in the EMA form, α in the PyTorch form; each > 0), comma-separated. Default: 0.1,0.3,0.5,0.7,0.9,1.1 (--quick: 0.3,0.9).");
     private readonly Option<string?> _momenta = Options.Text("--momenta", "Outer momenta of the grid's columns (each in [0, 1)), comma-separated. Default: 0.1,0.3,0.5,0.7,0.9 (--quick: 0.5,0.9).");
-    private readonly Option<string?> _outer = Options.Text("--outer", "Outer step: heavy-ball or nesterov (none needs --momenta 0). Default: nesterov.");
-    private readonly Option<string?> _outerForm = Options.Text("--outer-form", "pytorch (v ← βv + Δ) or ema (m ← βm + (1−β)Δ; the rows are then ν, with α = ν(1−β)). Default: ema.");
+    private readonly Option<string?> _outer = Options.Text("--outer", $"Outer step: heavy-ball, nesterov, or plain (with --momenta 0). {Options.OuterKindDefault}: nesterov here, since the grid's columns are momenta.");
+    private readonly Option<string?> _outerForm = Options.Text("--outer-form", Options.OuterFormDescription + " With ema the rows are ν; --regime paper is in the EMA form, as the paper.");
     private readonly Option<string?> _model = Options.Text("--model", "Model shape: tiny (~0.9M weights), small (~10.7M), 150m. Default: tiny.");
     private readonly Option<string?> _corpus = Options.Text("--corpus",
         "Training text (as loco train: a file or folder; the last 5% of tokens are the validation split). " +
@@ -90,10 +91,10 @@ internal sealed class SweepCommand
         var command = new Command("sweep",
             "The outer-momentum-restart paper's stability sweep on a language model: for each H, a grid of outer learning rate (rows) × " +
             "outer momentum (columns), once without and once with restarts every K rounds; each cell trains the model from the same " +
-            "initial weights and data with DiLoCo (M = 2 workers, inner AdamW, outer Nesterov in the EMA form) and records its final " +
+            "initial weights and data with DiLoCo (M = 2 workers, inner AdamW, outer Nesterov) and records its final " +
             "validation loss. A cell is stable when that loss is finite and at least --margin (default 10%) below the validation loss " +
             "at initialisation; a non-finite loss is recorded as diverged, with its round. Prints the stable area (stable cells out of " +
-            "the grid) with and without restart per H. Defaults: the paper's 6×5 grid, K = 3, H ∈ {8, 32}, 12 rounds per cell, the tiny " +
+            "the grid) with and without restart per H. Defaults: the paper's 6×5 grid of values in the PyTorch form, as every command (--outer-form ema, or --regime paper, for the paper's ν), K = 3, H ∈ {8, 32}, 12 rounds per cell, the tiny " +
             "model on loco train's generated corpus with B = 4 (reduced from train's 16 to fit half an hour on 2 CPU cores), T = 32. Losses are in nats per token.");
         foreach (Option option in new Option[]
                  {

@@ -122,9 +122,9 @@ internal sealed class TrainCommand(bool coordinator = false)
         _family.InnerSteps.Description = $"H, inner steps each worker takes per round (≥ 1). Default: {TrainingDefaults.InnerSteps} (1 for --preset sgd).";
         _family.Workers.Description = $"M, number of workers, each on its own shard (≥ 1). Default: {TrainingDefaults.Workers} (1 for --preset sgd or la).";
         _family.Batch.Description = $"B, rows of --context tokens per minibatch per worker (≥ 1). Default: {TrainingDefaults.Batch}.";
-        _family.OuterLr.Description = "α, the outer learning rate (> 0); ν in the EMA form. Default: 0.7 (1 with --outer none).";
-        _family.OuterMomentum.Description = "β, the outer momentum, in [0, 1). Default: 0.9 (0 with --outer none).";
-        _family.Outer.Description = "Outer step: none (s ← s − αΔ), heavy-ball, nesterov. Default: nesterov (none when --outer-momentum is 0).";
+        _family.OuterLr.Description = "α, the outer learning rate (> 0); ν in the EMA form. Default: 0.7 (1 with --outer plain).";
+        _family.OuterMomentum.Description = "β, the outer momentum, in [0, 1). Default: 0.9 (0 with --outer plain).";
+        _family.Outer.Description = $"Outer step: plain (s ← s − αΔ), heavy-ball, nesterov. {Options.OuterKindDefault} (train's outer momentum defaults to 0.9, so nesterov).";
         _family.Inner.Description = "Inner optimizer: sgd, momentum (heavy-ball), nesterov, adamw (PyTorch semantics). Default: adamw.";
     }
 

@@ -51,8 +51,8 @@ public sealed record SweepOptions
     /// <summary>The outer step's kind.</summary>
     public OuterKind OuterKind { get; init; } = OuterKind.Nesterov;
 
-    /// <summary>The outer step's parameterisation.</summary>
-    public OuterForm OuterForm { get; init; } = OuterForm.Ema;
+    /// <summary>The outer step's parameterisation: PyTorch's, as every command's default; the paper's regime sets EMA.</summary>
+    public OuterForm OuterForm { get; init; } = OuterForm.PyTorch;
 
     /// <summary>Rounds per cell (each cell takes Rounds·H inner steps per worker). 12 = four restart cycles at K = 3.</summary>
     public int Rounds { get; init; } = 12;
@@ -172,7 +172,7 @@ public sealed record SweepOptions
         Require(OuterLrs.Distinct().Count() == OuterLrs.Count, "--outer-lrs", "lists a learning rate twice.");
         Require(Momenta.Count > 0 && Momenta.All(b => b is >= 0 and < 1), "--momenta", "must list at least one outer momentum, each in [0, 1).");
         Require(Momenta.Distinct().Count() == Momenta.Count, "--momenta", "lists a momentum twice.");
-        Require(OuterKind != OuterKind.Plain || Momenta.All(b => b == 0), "--momenta", "a plain outer step (--outer none) has no momentum; use --momenta 0 or choose --outer heavy-ball or nesterov.");
+        Require(OuterKind != OuterKind.Plain || Momenta.All(b => b == 0), "--momenta", "a plain outer step (--outer plain) has no momentum; use --momenta 0 or choose --outer heavy-ball or nesterov.");
         Require(Rounds >= 1, "--rounds", $"must be at least 1 (got {Rounds}).");
         Require(InnerStepBudget is null || InnerStepBudget >= InnerStepsList.Max(), "--budget",
             $"must give the largest H at least one round: at least {InnerStepsList.Max()} inner steps (got {InnerStepBudget}).");

@@ -330,7 +330,7 @@ public static class Tuner
 
         if (request.Base.OuterKind == OuterKind.Plain && (request.Free & (Knob.OuterMomentum | Knob.RestartPeriod)) != 0)
         {
-            throw new InvalidInputException("--free", "a plain outer step (--outer none) has no momentum to tune or restart; choose --outer heavy-ball or nesterov.");
+            throw new InvalidInputException("--free", "a plain outer step (--outer plain) has no momentum to tune or restart; choose --outer heavy-ball or nesterov.");
         }
 
         if ((request.Free & Knob.RestartPeriod) != 0 && request.Base.Restart is not (PeriodicRestart or NeverRestart))

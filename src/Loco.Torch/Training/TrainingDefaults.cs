@@ -41,7 +41,7 @@ public static class TrainingDefaults
     /// <summary>
     /// The family member of a language-model run from the flags <paramref name="given"/> (null where absent): without a
     /// preset it is DiLoCo (inner AdamW; outer Nesterov α = 0.7, β = 0.9, or the plain step α = 1 when β = 0 or
-    /// <c>--outer none</c>); M, H, B and η default to the values above unless a preset fixes them.
+    /// <c>--outer plain</c>); M, H, B and η default to the values above unless a preset fixes them.
     /// </summary>
     public static FamilyConfig Family(FamilySettings given)
     {
