@@ -76,6 +76,28 @@ public sealed class TrainTests() : CliTestBase("train")
         AssertRefused(Small(outFolder, flag, value), named, outFolder);
     }
 
+    /// <summary>--rounds counts a run as simulate, theory, ntk and sweep do; --steps counts its inner steps; they are one run.</summary>
+    [Fact]
+    public void RoundsCountTheSameRunAsStepsAndBothTogetherAreRefused()
+    {
+        string[] Rounds(string folder, string rounds) =>
+            ["train", "--rounds", rounds, "--inner-steps", "4", "--batch", "2", "--context", "8", "--eval-every", "1", "--out", folder];
+        var (code, _, err) = Loco(Rounds(PathOf("rounds"), "2")); // 2 rounds of H = 4
+        Assert.True(code == 0, err);
+        (code, _, err) = Loco(Small(PathOf("steps"))); // --steps 8, H = 4
+        Assert.True(code == 0, err);
+        Assert.Equal(WithoutSeconds(PathOf("steps")), WithoutSeconds(PathOf("rounds")));
+
+        // A run counted in steps resumes with the same count in rounds; another count is refused, naming --rounds.
+        (code, _, err) = Loco("train", "--resume", PathOf("steps"), "--rounds", "2");
+        Assert.True(code == 0, err);
+        (code, _, err) = Loco("train", "--resume", PathOf("steps"), "--rounds", "3");
+        Assert.Equal(2, code);
+        Assert.StartsWith("loco: --rounds: ", err);
+        AssertRefused(Small(PathOf("both"), "--rounds", "2"), "--rounds", PathOf("both"));
+        AssertRefused(Rounds(PathOf("none"), "0"), "--rounds", PathOf("none"));
+    }
+
     [Fact]
     public void EmptyOrTooSmallCorpusIsBadInput()
     {

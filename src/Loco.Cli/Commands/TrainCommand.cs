@@ -47,6 +47,7 @@ internal sealed class TrainCommand(bool coordinator = false)
     private readonly Option<string?> _tokenizer = Options.Text("--tokenizer",
         "How text becomes tokens: byte, cl100k_base, o200k_base. Default: byte on UTF-8 text; --tokenizer byte given explicitly reads the files' raw bytes, UTF-8 or not.");
     private readonly Option<int?> _steps = Options.Int("--steps", $"Inner steps per worker over the whole run (rounded down to whole rounds of H). Default: {TrainingDefaults.Steps}.");
+    private readonly Option<int?> _rounds = Options.Int("--rounds", "Rounds (outer steps) of the run, as on simulate, theory, ntk and sweep: --steps is then rounds × H. Give --rounds or --steps, not both.");
     private readonly Option<int?> _context = Options.Int("--context", $"T, tokens per training row. Default: {TrainingDefaults.Context}.");
     private readonly Option<int?> _evalEvery = Options.Int("--eval-every", "Validation loss of the global weights every this many rounds (and after the last); 0 = only at the end. Default: 1.");
     private readonly Option<int?> _warmup = Options.Int("--warmup", "Linear warmup of the inner learning rate, in inner steps; then --lr-schedule's shape. Default: 5% of --steps.");
@@ -87,7 +88,7 @@ internal sealed class TrainCommand(bool coordinator = false)
     private IEnumerable<Option> SessionFlags => [_config, _printConfig, _logFormat, _checkEvery, _out, _overwrite, _checkpointEvery, _resume, _json, _processes, _listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard];
 
     private IEnumerable<Option> All =>
-        new Option[] { _model, _corpus, _tokenizer, _steps, _context }.Concat(_family.All).Concat(_codec.All).Concat(_fragments.All)
+        new Option[] { _model, _corpus, _tokenizer, _steps, _rounds, _context }.Concat(_family.All).Concat(_codec.All).Concat(_fragments.All)
             .Concat([_evalEvery, _warmup, _schedule, _clip, _threads, _device, _precision, _checkEvery, _seed, _out, _overwrite, _json, _config, _printConfig, _logFormat])
             .Concat(coordinator ? [_listen, _store, _redis, _shards, _minWorkers, _lease, _cert, _insecure, _dashboard, _resume] : [_checkpointEvery, _resume, _processes, _store, _redis, _shards, _minWorkers, _lease, _cert, _dashboard]);
 
@@ -134,7 +135,7 @@ internal sealed class TrainCommand(bool coordinator = false)
     private Setup Read(ParseResult r, IReadOnlyDictionary<string, string> flags)
     {
         FamilyConfig family = TrainingDefaults.Family(_family.ReadSettings(r));
-        int steps = r.GetValue(_steps) ?? TrainingDefaults.Steps;
+        int steps = Steps(r.GetValue(_steps), r.GetValue(_rounds), family.InnerSteps);
         int context = r.GetValue(_context) ?? TrainingDefaults.Context;
         string model = (r.GetValue(_model) ?? TrainingDefaults.Model).Trim().ToLowerInvariant();
         (ScheduleKind Kind, double DecayFraction) schedule = r.GetValue(_schedule) is string s ? LearningRateSchedule.Parse(s) : (ScheduleKind.Cosine, 0.2);
@@ -163,6 +164,25 @@ internal sealed class TrainCommand(bool coordinator = false)
         bool raw = r.GetValue(_tokenizer) is not null && tokenizer == "byte";
         string? corpus = r.GetValue(_corpus) is string c ? Path.GetFullPath(c) : null;
         return new Setup(Presets.Label(options.Family), model, corpus, tokenizer, raw, options);
+    }
+
+    /// <summary>Inner steps per worker: --steps, or --rounds × H (the two flags count the same run; one of them at most).</summary>
+    private static int Steps(int? steps, int? rounds, int innerSteps)
+    {
+        if (rounds is not int k)
+        {
+            return steps ?? TrainingDefaults.Steps;
+        }
+
+        if (steps is not null)
+        {
+            throw new InvalidInputException("--rounds", "give --rounds or --steps (inner steps per worker, = rounds × H), not both.");
+        }
+
+        InputChecks.AtLeastOne(k, "--rounds", "number of rounds");
+        long total = (long)k * innerSteps;
+        return total <= int.MaxValue ? (int)total
+            : throw new InvalidInputException("--rounds", $"{k} rounds of H = {innerSteps} are {total:N0} inner steps, more than {int.MaxValue:N0}.");
     }
 
     /// <summary>The settings flags given on the command line (flag → value as given; the corpus as a full path).</summary>
@@ -195,7 +215,7 @@ internal sealed class TrainCommand(bool coordinator = false)
         return new Dictionary<string, string>
         {
             ["--model"] = s.Model, ["--corpus"] = s.Corpus ?? "(generated)", ["--tokenizer"] = s.Tokenizer + (s.RawBytes ? " (raw bytes)" : ""),
-            ["--steps"] = $"{o.Steps}", ["--context"] = $"{o.Context}", ["--eval-every"] = $"{o.EvalEvery}", ["--warmup"] = $"{o.WarmupSteps}",
+            ["--steps"] = $"{o.Steps}", ["--rounds"] = $"{o.Rounds}", ["--context"] = $"{o.Context}", ["--eval-every"] = $"{o.EvalEvery}", ["--warmup"] = $"{o.WarmupSteps}",
             ["--lr-schedule"] = new LearningRateSchedule(0) { Kind = o.Schedule, DecayFraction = o.DecayFraction }.Spec,
             ["--clip"] = R(o.ClipNorm), ["--threads"] = $"{o.Threads}", ["--device"] = o.Device.Trim().ToLowerInvariant(), ["--seed"] = $"{o.Seed}",
             ["--precision"] = o.Precision.Name(),
@@ -237,6 +257,8 @@ internal sealed class TrainCommand(bool coordinator = false)
         var merged = new Dictionary<string, string>(saved, StringComparer.Ordinal);
         foreach ((string flag, string value) in given)
         {
+            // --rounds and --steps count the same thing: one given again replaces the other in the saved flags.
+            merged.Remove(flag == _rounds.Name ? _steps.Name : flag == _steps.Name ? _rounds.Name : "");
             merged[flag] = value;
         }
 
