@@ -38,10 +38,16 @@ public sealed class CsvTable
             throw new ArgumentException($"{cells.Length} cells for {_columns} columns.", nameof(cells));
         }
 
-        _text.Append(string.Join(',', cells.Select(Format))).Append('\n');
+        _text.Append(Line(cells)).Append('\n');
         Rows++;
         return this;
     }
+
+    /// <summary>
+    /// One row as <see cref="Add"/> writes it, without its line break: for a table appended a row at a time, as a file that
+    /// outlives the process (the sweep's cells.csv).
+    /// </summary>
+    public static string Line(params object?[] cells) => string.Join(',', cells.Select(Format));
 
     /// <summary>Writes the table to <paramref name="path"/> through <see cref="OutputFile"/> and returns the path.</summary>
     public string Save(string path, TextWriter? standardOutput = null)

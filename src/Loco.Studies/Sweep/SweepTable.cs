@@ -18,16 +18,15 @@ public static class SweepTable
 
     private static readonly int Columns = Header.Split(',').Length;
 
-    /// <summary>The row of <paramref name="result"/> (no line break).</summary>
+    /// <summary>The row of <paramref name="result"/> (no line break), written by the output toolkit's <see cref="CsvTable.Line"/>.</summary>
     public static string Row(SweepOptions options, SweepCellResult result)
     {
         SweepCell c = result.Cell;
-        return string.Join(',',
-            c.InnerSteps, c.RestartLabel, options.OuterKind.Name(), options.OuterForm.Name(), N(c.OuterLr), N(c.OuterMomentum),
-            N(options.InnerLr), options.Workers, options.BatchSize, options.Context, options.RoundsAt(c.InnerSteps), result.RoundsCompleted,
-            N(result.InitialValidationLoss), N(result.FinalValidationLoss), N(result.FinalTrainLoss), N(options.Criterion.Threshold(result.InitialValidationLoss)),
-            result.Stable ? "true" : "false", result.DivergedRound?.ToString(CultureInfo.InvariantCulture) ?? "",
-            result.Seconds.ToString("F3", CultureInfo.InvariantCulture));
+        return CsvTable.Line(
+            c.InnerSteps, c.RestartLabel, options.OuterKind.Name(), options.OuterForm.Name(), c.OuterLr, c.OuterMomentum,
+            options.InnerLr, options.Workers, options.BatchSize, options.Context, options.RoundsAt(c.InnerSteps), result.RoundsCompleted,
+            result.InitialValidationLoss, result.FinalValidationLoss, result.FinalTrainLoss, options.Criterion.Threshold(result.InitialValidationLoss),
+            result.Stable, result.DivergedRound, result.Seconds.ToString("F3", CultureInfo.InvariantCulture));
     }
 
     /// <summary>
@@ -49,8 +48,8 @@ public static class SweepTable
             return null;
         }
 
-        string expected = string.Join(',', options.OuterKind.Name(), options.OuterForm.Name(), N(cell.OuterLr), N(cell.OuterMomentum),
-            N(options.InnerLr), options.Workers, options.BatchSize, options.Context, options.RoundsAt(cell.InnerSteps));
+        string expected = CsvTable.Line(options.OuterKind.Name(), options.OuterForm.Name(), cell.OuterLr, cell.OuterMomentum,
+            options.InnerLr, options.Workers, options.BatchSize, options.Context, options.RoundsAt(cell.InnerSteps));
         if (string.Join(',', f[2..11]) != expected
             || !long.TryParse(f[11], CultureInfo.InvariantCulture, out long completed)
             || !TryDouble(f[12], out double initial) || !TryDouble(f[13], out double final) || !TryDouble(f[14], out double train)
@@ -73,8 +72,6 @@ public static class SweepTable
 
         return new SweepCellResult(cell, initial, final, train, completed, f[16] == "true", diverged, seconds);
     }
-
-    private static string N(double value) => Numbers.Format(value);
 
     private static bool TryDouble(string text, out double value)
     {
