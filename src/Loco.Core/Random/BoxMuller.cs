@@ -125,14 +125,23 @@ internal static class BoxMuller
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Transform(TW a, TW b, out TF z0, out TF z1)
         {
-            TF r = TF.Sqrt(MinusTwoLog(U1(a)));
+            LogReduce(U1(a), out TF k, out TF f);
+            Angle(Radius(k, f), b, out z0, out z1);
+        }
 
+        /// <summary>r = sqrt(−2 ln u1) from <see cref="LogReduce"/>'s k and f.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TF Radius(TF k, TF f) => TF.Sqrt(LogFinish(k, f));
+
+        /// <summary>The two normals from the radius and word b.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Angle(TF r, TW b, out TF z0, out TF z1)
+        {
             TF x = TW.AsSingle((b & TW.Create(Mantissa)) | TW.Create(ExponentOfOne)) - TF.Create(1.0f);
             SinCosQuarterPi(x, out TF sin, out TF cos);
 
-            TW swap = TW.TopBitMask(b);
-            TF first = TF.Select(swap, sin, cos);
-            TF second = TF.Select(swap, cos, sin);
+            TF first = TF.SelectByTopBit(b, sin, cos);
+            TF second = TF.SelectByTopBit(b, cos, sin);
             TW rBits = TF.AsWords(r);
             TW signBit = TW.Create(SignBit);
             z0 = TW.AsSingle(rBits ^ ((b << 1) & signBit)) * first;
@@ -145,10 +154,24 @@ internal static class BoxMuller
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TF MinusTwoLog(TF x)
         {
+            LogReduce(x, out TF k, out TF f);
+            return LogFinish(k, f);
+        }
+
+        /// <summary>−2 ln x, first part: x = 2^k (1 + f) with 1 + f ∈ [√2/2, √2).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void LogReduce(TF x, out TF k, out TF f)
+        {
             TW ix = TF.AsWords(x) + TW.Create(LogShift);
-            TF k = TW.AsSingle((ix >>> 23) | TW.Create(ExponentMagic)) - TF.Create(ExponentMagicValue);
+            k = TW.AsSingle((ix >>> 23) | TW.Create(ExponentMagic)) - TF.Create(ExponentMagicValue);
             TF m = TW.AsSingle((ix & TW.Create(Mantissa)) + TW.Create(LogMantissaBase));
-            TF f = m - TF.Create(1.0f);
+            f = m - TF.Create(1.0f);
+        }
+
+        /// <summary>−2 ln x, second part, from <see cref="LogReduce"/>'s k and f.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TF LogFinish(TF k, TF f)
+        {
             TF s = f / (TF.Create(2.0f) + f);
             TF z = s * s;
             TF w = z * z;

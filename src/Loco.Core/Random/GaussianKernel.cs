@@ -36,6 +36,9 @@ internal static class GaussianKernel
     public const int BlockLength = 2 * HalfLanes;
     public const int UniformBlockLength = Lanes;
 
+    /// <summary>Blocks per batch of the vector kernel's phases.</summary>
+    private const int Batch = 8;
+
     private const double UniformScale = 1.0 / (1UL << 53);
 
     // In a Debug build the JIT inlines nothing, so the vector kernel's one-line wrappers each cost a
@@ -100,7 +103,14 @@ internal static class GaussianKernel
 
     /// <remarks>
     /// With vectors narrower than eight lanes, each group of lanes makes its own pass over the blocks,
-    /// so the group's state stays in registers.
+    /// so the group's state stays in registers. The blocks go in batches of <see cref="Batch"/>, in three
+    /// phases through a small buffer: the generator steps and the log's argument reduction; the log's
+    /// division, polynomial and square root (a long chain of dependent operations, but few of them); the
+    /// angle and the stores. Written block by block, one block's chain filled the processor's scheduler
+    /// and the next block could not start; phase by phase, the chains of a batch overlap (on one Zen 4
+    /// core with AVX2, 1.0 → 1.15·10^9 normals/s, and 1.25 with AVX's top-bit blend for the octant swap; no
+    /// change with AVX-512). The operations per lane, and their order within a lane, are those of the
+    /// block-by-block loop: the same bits.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void FillVector<TU, TD, TW, TF, T>(Span<ulong> state, Span<T> destination)
@@ -114,6 +124,10 @@ internal static class GaussianKernel
         ref T dst = ref MemoryMarshal.GetReference(destination);
         nuint length = (nuint)destination.Length;
 
+        // Per block of a batch, TW.Count floats each: word b's bits, then k and f (f replaced by the radius).
+        Span<float> buffer = stackalloc float[3 * Batch * HalfLanes];
+        ref float buf = ref MemoryMarshal.GetReference(buffer);
+        nuint count = (nuint)TW.Count, stride = 3 * count;
         for (nuint group = 0; group < Lanes; group += (nuint)TU.Count)
         {
             TU s0 = TU.Load(ref st, 0 * Lanes + group);
@@ -121,20 +135,38 @@ internal static class GaussianKernel
             TU s2 = TU.Load(ref st, 2 * Lanes + group);
             TU s3 = TU.Load(ref st, 3 * Lanes + group);
 
-            for (nuint i = 2 * group; i < length; i += BlockLength)
+            for (nuint first = 2 * group; first < length; first += Batch * BlockLength)
             {
-                TW a = TW.From(Xoshiro256Lanes.Next<TU, TD>(ref s0, ref s1, ref s2, ref s3));
-                TW b = TW.From(Xoshiro256Lanes.Next<TU, TD>(ref s0, ref s1, ref s2, ref s3));
-                BoxMuller.Simd<TW, TF, TU>.Transform(a, b, out TF z0, out TF z1);
-                if (typeof(T) == typeof(double))
+                nuint blocks = Math.Min(Batch, (length - first + BlockLength - 1) / BlockLength), end = blocks * stride;
+                for (nuint at = 0; at < end; at += stride)
                 {
-                    TF.StoreWidened(z0, ref Unsafe.As<T, double>(ref dst), i);
-                    TF.StoreWidened(z1, ref Unsafe.As<T, double>(ref dst), i + HalfLanes);
+                    TW a = TW.From(Xoshiro256Lanes.Next<TU, TD>(ref s0, ref s1, ref s2, ref s3));
+                    TW b = TW.From(Xoshiro256Lanes.Next<TU, TD>(ref s0, ref s1, ref s2, ref s3));
+                    BoxMuller.Simd<TW, TF, TU>.LogReduce(BoxMuller.Simd<TW, TF, TU>.U1(a), out TF k, out TF f);
+                    TF.Store(TW.AsSingle(b), ref buf, at);
+                    TF.Store(k, ref buf, at + count);
+                    TF.Store(f, ref buf, at + 2 * count);
                 }
-                else
+
+                for (nuint at = 0; at < end; at += stride)
                 {
-                    TF.Store(z0, ref Unsafe.As<T, float>(ref dst), i);
-                    TF.Store(z1, ref Unsafe.As<T, float>(ref dst), i + HalfLanes);
+                    TF.Store(BoxMuller.Simd<TW, TF, TU>.Radius(TF.Load(ref buf, at + count), TF.Load(ref buf, at + 2 * count)), ref buf, at + 2 * count);
+                }
+
+                nuint i = first;
+                for (nuint at = 0; at < end; at += stride, i += BlockLength)
+                {
+                    BoxMuller.Simd<TW, TF, TU>.Angle(TF.Load(ref buf, at + 2 * count), TF.AsWords(TF.Load(ref buf, at)), out TF z0, out TF z1);
+                    if (typeof(T) == typeof(double))
+                    {
+                        TF.StoreWidened(z0, ref Unsafe.As<T, double>(ref dst), i);
+                        TF.StoreWidened(z1, ref Unsafe.As<T, double>(ref dst), i + HalfLanes);
+                    }
+                    else
+                    {
+                        TF.Store(z0, ref Unsafe.As<T, float>(ref dst), i);
+                        TF.Store(z1, ref Unsafe.As<T, float>(ref dst), i + HalfLanes);
+                    }
                 }
             }
 
