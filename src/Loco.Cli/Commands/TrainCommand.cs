@@ -258,7 +258,15 @@ internal sealed class TrainCommand(bool coordinator = false)
         foreach ((string flag, string value) in given)
         {
             // --rounds and --steps count the same thing: one given again replaces the other in the saved flags.
-            merged.Remove(flag == _rounds.Name ? _steps.Name : flag == _steps.Name ? _rounds.Name : "");
+            if (flag == _rounds.Name)
+            {
+                merged.Remove(_steps.Name);
+            }
+            else if (flag == _steps.Name)
+            {
+                merged.Remove(_rounds.Name);
+            }
+
             merged[flag] = value;
         }
 

@@ -151,13 +151,6 @@ internal static class BoxMuller
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TF U1(TW a) => (TW.ConvertToSingle(a >>> 1) + TF.Create(HalfUlpOfU1)) * TF.Create(TwoToMinus31);
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TF MinusTwoLog(TF x)
-        {
-            LogReduce(x, out TF k, out TF f);
-            return LogFinish(k, f);
-        }
-
         /// <summary>−2 ln x, first part: x = 2^k (1 + f) with 1 + f ∈ [√2/2, √2).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void LogReduce(TF x, out TF k, out TF f)
