@@ -161,7 +161,7 @@ public sealed partial class ClusterProcessTests(RedisServer redis) : IDisposable
     {
         int port = Endpoints.FreePort(IPAddress.Loopback);
         (int code, _, string error) = LocoChild.Run(Limit, "coordinator", "--store", "redis", "--redis", $"127.0.0.1:{port}", "--steps", "20",
-            "--listen", $"127.0.0.1:{Endpoints.FreePort(IPAddress.Loopback)}", "--out", Out("no-redis"));
+            "--listen", $"127.0.0.1:{Endpoints.FreeConsecutive(IPAddress.Loopback, 3)}", "--out", Out("no-redis"));
         Assert.Equal(2, code);
         Assert.Contains($"cannot reach Redis at 127.0.0.1:{port}", error);
     }

@@ -35,33 +35,100 @@ public static class Endpoints
         }
     }
 
-    /// <summary>A TCP port on <paramref name="address"/> that nothing listens on now (the system picks it).</summary>
-    public static int FreePort(IPAddress address)
-    {
-        using var listener = new TcpListener(address, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    /// <summary>The lowest port <see cref="FreeConsecutive"/> draws from (above Redis' 6379 and Orleans' default 11111).</summary>
+    private const int QuietLow = 20000;
+
+    private static readonly HashSet<int> Given = [];
+    private static readonly Lock GivenGate = new();
+
+    /// <summary>A TCP port on <paramref name="address"/> that nothing listens on now; see <see cref="FreeConsecutive"/>.</summary>
+    public static int FreePort(IPAddress address) => FreeConsecutive(address, 1);
 
     /// <summary>
     /// A port p on <paramref name="address"/> such that p … p + <paramref name="count"/> − 1 are all free now (a
-    /// coordinator's gateway, silo and data ports); tries a bounded number of candidates.
+    /// coordinator's gateway, silo and data ports). The ports are drawn below the system's ephemeral range, so no
+    /// outgoing connection (whose local port the system takes from that range) can occupy one between this check
+    /// and its use, and no port is handed out twice by one process; a bounded number of candidates is tried.
     /// </summary>
     public static int FreeConsecutive(IPAddress address, int count)
     {
+        ArgumentNullException.ThrowIfNull(address);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        for (int attempt = 0; attempt < 50; attempt++)
+        int high = EphemeralLow();
+        for (int attempt = 0; attempt < 200 && high - QuietLow > 1000; attempt++)
         {
-            int port = FreePort(address);
-            if (port + count - 1 <= 65535 && Enumerable.Range(1, count - 1).All(i => IsFree(new IPEndPoint(address, port + i))))
+            int port = Random.Shared.Next(QuietLow, high - count + 1);
+            if (TryTake(address, port, count))
+            {
+                return port;
+            }
+        }
+
+        for (int attempt = 0; attempt < 50; attempt++) // the system's range has no room below it: let it pick
+        {
+            int port = SystemPick(address);
+            if (port + count - 1 <= 65535 && TryTake(address, port, count))
             {
                 return port;
             }
         }
 
         throw new InvalidInputException("--listen", $"found no {count} free neighbouring ports on {address}.");
+    }
+
+    private static bool TryTake(IPAddress address, int port, int count)
+    {
+        lock (GivenGate)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (Given.Contains(port + i) || !IsFree(new IPEndPoint(address, port + i)))
+                {
+                    return false;
+                }
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                Given.Add(port + i);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>The first port of the range the system takes outgoing connections' local ports from.</summary>
+    private static int EphemeralLow()
+    {
+        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
+        try
+        {
+            if (OperatingSystem.IsLinux() && File.Exists(range))
+            {
+                string[] parts = File.ReadAllText(range).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length >= 1 && int.TryParse(parts[0], out int low) && low is > 1024 and <= 65535)
+                {
+                    return low;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return 49152; // IANA's dynamic range, the default on Windows and macOS
+    }
+
+    private static int SystemPick(IPAddress address)
+    {
+        using var listener = new TcpListener(address, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     private static bool IsFree(IPEndPoint endpoint)
