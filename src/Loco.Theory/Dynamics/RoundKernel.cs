@@ -53,9 +53,9 @@ internal static class RoundKernel
     public static void Pass(LaneWidth width, in AtomBlock atoms, in RoundConstants p, ReadOnlySpan<double> forcing, bool reset, Span<double> acc)
     {
         int h = p.H;
-        if (atoms.Lambda.Length % Lanes != 0 || acc.Length < Accumulators(h) * Lanes || (!forcing.IsEmpty && forcing.Length < h * Lanes))
+        if (h < 1 || atoms.Lambda.Length % Lanes != 0 || acc.Length < Accumulators(h) * Lanes || (!forcing.IsEmpty && forcing.Length < h * Lanes))
         {
-            throw new ArgumentException("Block length must be a multiple of the lane count, the accumulators must fit and the forcing must have H steps.");
+            throw new ArgumentException("H must be at least 1, the block length a multiple of the lane count, the accumulators must fit and the forcing must have H steps.");
         }
 
         switch (LaneDispatch.Resolve(width))
@@ -217,20 +217,25 @@ internal static class RoundKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Fma<TV>(TV c, TV x, TV rest) where TV : struct, ILanes<TV> => TV.FusedMultiplyAdd(c, x, rest);
 
-    // q^h by binary powering (the exponent is the same in every lane).
+    // q^h (h ≥ 1) by binary powering (the exponent is the same in every lane): the products of q^(2^k) for the set bits
+    // of h, lowest first, with neither the product by 1 nor the square after the highest bit.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Power<TV>(TV q, int h) where TV : struct, ILanes<TV>
     {
-        TV result = TV.Create(1.0);
-        while (h > 0)
+        while ((h & 1) == 0)
         {
+            q *= q;
+            h >>= 1;
+        }
+
+        TV result = q;
+        for (h >>= 1; h > 0; h >>= 1)
+        {
+            q *= q;
             if ((h & 1) != 0)
             {
                 result *= q;
             }
-
-            q *= q;
-            h >>= 1;
         }
 
         return result;
