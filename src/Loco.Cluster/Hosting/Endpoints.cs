@@ -35,8 +35,12 @@ public static class Endpoints
         }
     }
 
-    /// <summary>The lowest port <see cref="FreeConsecutive"/> draws from (above Redis' 6379 and Orleans' default 11111).</summary>
-    private const int QuietLow = 20000;
+    /// <summary>
+    /// The lowest port <see cref="FreeConsecutive"/> draws from: above Redis' 6379, Orleans' defaults 11111 and 30000, and
+    /// the ranges Orleans' TestingHost allocates its silos' and gateways' ports from (20000–30000), so that the two
+    /// allocators never race for one port.
+    /// </summary>
+    private const int QuietLow = 30001;
 
     private static readonly HashSet<int> Given = [];
     private static readonly Lock GivenGate = new();
