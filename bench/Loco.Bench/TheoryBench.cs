@@ -46,7 +46,7 @@ internal static class TheoryBench
         AnsiConsole.MarkupLine($"Theory recursion throughput, {Markup.Escape(config.ToString())}, exact atoms, {Environment.ProcessorCount} cores, {simd}");
         AnsiConsole.MarkupLine($"STREAM-like copy (2 × 128 MiB arrays, read + write counted): [bold]{copy / 1e9:F1} GB/s[/] on 1 thread, " +
             $"[bold]{copyAll / 1e9:F1} GB/s[/] on {Environment.ProcessorCount} threads (the machine's limit; the share columns use it too)");
-        AnsiConsole.MarkupLine($"FMA peak (ten independent chains on the widest vector): [bold]{fma / 1e9:F1}·10⁹[/] double FMAs/s on 1 thread; at about " +
+        AnsiConsole.MarkupLine($"FMA peak (ten independent chains on the kernel's vector width): [bold]{fma / 1e9:F1}·10⁹[/] double FMAs/s on 1 thread; at about " +
             $"{OnePassOperationsPerModeStep:F1} operations per mode·step the one-pass kernel cannot pass [bold]{fma / OnePassOperationsPerModeStep / 1e6:F0} M mode·steps/s[/] on 1 thread (the 'of FMA ceiling' column)");
         AnsiConsole.MarkupLine($"Bytes per mode·step: one-pass {OnePassBytes}/H = {onePassBytes:F1}; stepwise {StepwiseInnerBytes} + {StepwiseOuterBytes}/H = {stepwiseBytes:F1}");
 
