@@ -19,15 +19,16 @@ internal static class TheoryBench
     private const int StepwiseInnerBytes = 24;
     private const int StepwiseOuterBytes = 136;
 
-    // One-pass kernel, per atom and round (unit weights, w λ = λ): read λ, E[e(0)²], E s², E sv, E v², a, b (56) and
-    // write E s², E sv, E v², a, b (40).
-    private const int OnePassBytes = 96;
+    // One-pass kernel, per atom and round (unit weights, w λ = λ; no per-step inner curve, so the shared moment is
+    // folded): read λ, E[e(0)²], G = Σ_t q^{2t}, E s², E sv, E v², a, b (64) and write E s², E sv, E v², a, b (40).
+    private const int OnePassBytes = 104;
 
-    // One-pass kernel, per vector of atoms and round at H = 8 (no restart): 85 vector multiplies, adds and FMAs (7 for
-    // Horner's rule, 30 for the 2H moments, 6 for the two powers q^H and A^H, 36 for the rest of the outer step with the
-    // signal's moment, 6 for q, A, x and its sum), counted in the JIT's AVX2 disassembly (DOTNET_JitDisasm=Pass); the
-    // same per lane on every width: 85 / 8 per mode·step.
-    private const double OnePassOperationsPerModeStep = 85.0 / 8;
+    // One-pass kernel, per vector of atoms and round at H = 8 (no restart, folded shared moment): 71 vector multiplies,
+    // adds and FMAs (7 for Horner's rule, 15 for the H moments M_t and their powers A^t, 1 for the folded Σ_t P_t, 6 for
+    // the two powers q^H and A^H, 36 for the rest of the outer step with the signal's moment, 6 for q, A, x and its sum),
+    // counted in the JIT's AVX2 disassembly (DOTNET_JitDisasm=Pass) before the fold (85, with 15 more for the H moments
+    // P_t and their powers q^{2t}); the same per lane on every width: 71 / 8 per mode·step.
+    private const double OnePassOperationsPerModeStep = 71.0 / 8;
 
     public static int Run(bool quick, string? python, string root, string simd)
     {

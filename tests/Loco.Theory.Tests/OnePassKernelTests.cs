@@ -52,6 +52,50 @@ public sealed class OnePassKernelTests
         AssertSame(reference, fast, 1e-12);
     }
 
+    [Theory]
+    [InlineData(TheoryMode.Exact, 8, 1, false)]
+    [InlineData(TheoryMode.HighDim, 5, 3, true)]
+    [InlineData(TheoryMode.Exact, 1, 0, true)]
+    public void WithoutPerStepCurvesTheFoldedSharedMomentGivesTheSameCurves(TheoryMode mode, int h, int restart, bool weighted)
+    {
+        // Without RecordInnerSteps the pass folds Σ_t P_t into one moment with a stored G = Σ_t q^{2t}: the risk, signal
+        // and noise are untouched (bit for bit), the mean inner risk sums the same terms in another order.
+        FamilyConfig config = new FamilySettings
+        {
+            InnerLr = 0.6, InnerSteps = h, Workers = 3, BatchSize = 3, OuterKind = OuterKind.Nesterov, OuterLr = 0.6, OuterMomentum = 0.8,
+            RestartPeriod = restart,
+        }.Resolve();
+        AtomSpectrum spectrum = weighted
+            ? AtomSpectrum.PowerLawQuadrature(100_000, 1.3, 0.9, 403)
+            : AtomSpectrum.PowerLawModes(1003, 1.3, 0.9);
+        var recursion = new RiskRecursion(spectrum, config, 0.3);
+        var options = new TheoryOptions { Rounds = 40, Mode = mode };
+        TheoryResult folded = recursion.Run(options);
+        TheoryResult perStep = recursion.Run(options with { RecordInnerSteps = true });
+        Assert.Null(folded.InnerRisk);
+        Assert.Equal(perStep.Risk, folded.Risk);
+        Assert.Equal(perStep.Signal, folded.Signal);
+        Assert.Equal(perStep.Noise, folded.Noise);
+        Close(perStep.MeanInnerRisk, folded.MeanInnerRisk, 1e-14, "mean inner risk");
+        AssertSame(recursion.Run(options with { Kernel = TheoryKernel.Stepwise }), folded, 1e-12);
+    }
+
+    [Fact]
+    public void TheFoldedWeightIsTheGeometricSum()
+    {
+        // G = Σ_{t=1}^{H} q^{2t} against the closed form q²(1 − q^{2H})/(1 − q²).
+        double[] lambda = [1e-6, 0.01, 0.3, 1.0, 2.5];
+        foreach (int h in new[] { 1, 2, 7, 16 })
+        {
+            double[] g = OnePassRecursion.Geometric(lambda, 0.6, h);
+            for (int k = 0; k < lambda.Length; k++)
+            {
+                double q2 = Math.Pow(1 - 0.6 * lambda[k], 2);
+                Assert.Equal(q2 * (1 - Math.Pow(q2, h)) / (1 - q2), g[k], 1e-9 * g[k]);
+            }
+        }
+    }
+
     [Fact]
     public void TwoThreadsMatchStepwiseOnALargeSpectrum()
     {

@@ -10,7 +10,7 @@ namespace Loco.Theory.Dynamics;
 /// </summary>
 internal sealed class OnePassRecursion : IDisposable
 {
-    private readonly double[] _lambda, _weighted, _initial;
+    private readonly double[] _lambda, _weighted, _initial, _geometric;
     private readonly RoundConstants _p;
     private readonly int[] _start, _length;
     private readonly double[][] _acc;
@@ -35,6 +35,7 @@ internal sealed class OnePassRecursion : IDisposable
         A = new double[n];
         B = new double[n];
         Array.Fill(A, 1.0);
+        _geometric = p.FoldShared ? Geometric(lambda, p.Eta, p.H) : [];
         const int w = RoundKernel.Lanes;
         int chunks = Math.Max(1, Math.Min(threads, n / w));
         _start = new int[chunks];
@@ -53,7 +54,7 @@ internal sealed class OnePassRecursion : IDisposable
             _acc[c] = new double[RoundKernel.Accumulators(p.H) * w];
         }
 
-        _scratch = new double[8 * w];
+        _scratch = new double[RoundKernel.TailScratch];
         _forcing = new double[p.H * w];
         Totals = new double[RoundKernel.Accumulators(p.H)];
         _workers = new Worker[chunks - 1];
@@ -79,7 +80,10 @@ internal sealed class OnePassRecursion : IDisposable
     /// <summary>Mean coefficient of v.</summary>
     public double[] B { get; }
 
-    /// <summary>After a pass: M_1..M_H, P_1..P_H, Σ w λ E s², Σ w λ a² E e(0)² (the last is 0 after a moments-only pass).</summary>
+    /// <summary>
+    /// After a pass: M_1..M_H, P_1..P_H, Σ w λ E s², Σ w λ a² E e(0)² (the last is 0 after a moments-only pass); with
+    /// <see cref="RoundConstants.FoldShared"/>, Σ_t P_t in place of P_1 and zeros for P_2..P_H.
+    /// </summary>
     public double[] Totals { get; }
 
     /// <summary>Threads the passes use.</summary>
@@ -125,10 +129,33 @@ internal sealed class OnePassRecursion : IDisposable
         ReadOnlySpan<double> forcing = _outer ? _forcing : [];
         Array.Clear(acc);
         int start = _start[c], length = _length[c];
-        var block = new AtomBlock(_lambda, _weighted, _initial, Ss, Sv, Vv, A, B).Slice(start, length);
+        var block = new AtomBlock(_lambda, _weighted, _initial, Ss, Sv, Vv, A, B, _geometric).Slice(start, length);
         int tail = length % RoundKernel.Lanes;
         RoundKernel.Pass(_width, block.Slice(0, length - tail), _p, forcing, _reset, acc);
         RoundKernel.Tail(_width, block, tail, _p, forcing, _reset, acc, _scratch);
+    }
+
+    /// <summary>
+    /// G = Σ_{t=1}^{H} q^{2t} per atom with q = fma(−η, λ, 1) as the kernel forms it, summed in increasing t by scalar
+    /// operations (the same bits on every CPU).
+    /// </summary>
+    public static double[] Geometric(double[] lambda, double eta, int h)
+    {
+        var g = new double[lambda.Length];
+        for (int k = 0; k < lambda.Length; k++)
+        {
+            double q = Math.FusedMultiplyAdd(-eta, lambda[k], 1.0);
+            double q2 = q * q, power = q2, sum = q2;
+            for (int t = 2; t <= h; t++)
+            {
+                power *= q2;
+                sum += power;
+            }
+
+            g[k] = sum;
+        }
+
+        return g;
     }
 
     public void Dispose()

@@ -194,7 +194,9 @@ public sealed class RiskRecursion
             }
         }
 
-        var constants = new RoundConstants(eta, kappa, kappa4, h, invM, shared, OuterLinearMap.Of(_config));
+        // Without a per-step inner curve only Σ_t P_t is read: the kernel folds it (one FMA per atom instead of 2H − 1).
+        bool fold = !options.RecordInnerSteps;
+        var constants = new RoundConstants(eta, kappa, kappa4, h, invM, shared, OuterLinearMap.Of(_config), fold);
         int threads = n >= TheoryOptions.ThreadedAtoms ? options.Threads : 1;
         using var state = new OnePassRecursion(lambda, g, e0, constants, threads, options.Width);
         state.Pass([], reset: false);
@@ -229,11 +231,16 @@ public sealed class RiskRecursion
 
                 coupling[t] = st;
                 innerSum += st;
-                geometricSum += totals[h + t - 1];
+                geometricSum += fold ? 0 : totals[h + t - 1];
                 if (innerRow is not null)
                 {
                     innerRow[t - 1] = 0.5 * (st * invM + shared * totals[h + t - 1]) + floor;
                 }
+            }
+
+            if (fold)
+            {
+                geometricSum = totals[h];
             }
 
             double meanInnerRisk = 0.5 * (innerSum / h * invM + shared * geometricSum / h) + floor;

@@ -33,7 +33,11 @@ internal static class RoundKernel
     /// <summary>Logical lanes: atoms per block, and lanes per accumulator.</summary>
     public const int Lanes = 8;
 
-    /// <summary>Accumulator layout: M_1..M_H, P_1..P_H, Σ w λ E s², Σ w λ a² E e(0)²; each <see cref="Lanes"/> doubles.</summary>
+    /// <summary>
+    /// Accumulator layout: M_1..M_H, P_1..P_H, Σ w λ E s², Σ w λ a² E e(0)²; each <see cref="Lanes"/> doubles. With
+    /// <see cref="RoundConstants.FoldShared"/> the P slots hold Σ_t P_t = Σ w λ G E[s²] in slot P_1 alone
+    /// (G = Σ_{t=1}^{H} q^{2t}, <see cref="AtomBlock.Geometric"/>), the others stay zero.
+    /// </summary>
     public static int Accumulators(int h) => 2 * h + 2;
 
     /// <summary>The sum of accumulator <paramref name="j"/>'s lanes in the fixed tree ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).</summary>
@@ -53,9 +57,10 @@ internal static class RoundKernel
     public static void Pass(LaneWidth width, in AtomBlock atoms, in RoundConstants p, ReadOnlySpan<double> forcing, bool reset, Span<double> acc)
     {
         int h = p.H;
-        if (h < 1 || atoms.Lambda.Length % Lanes != 0 || acc.Length < Accumulators(h) * Lanes || (!forcing.IsEmpty && forcing.Length < h * Lanes))
+        if (h < 1 || atoms.Lambda.Length % Lanes != 0 || acc.Length < Accumulators(h) * Lanes || (!forcing.IsEmpty && forcing.Length < h * Lanes)
+            || (p.FoldShared && atoms.Geometric.Length != atoms.Lambda.Length))
         {
-            throw new ArgumentException("H must be at least 1, the block length a multiple of the lane count, the accumulators must fit and the forcing must have H steps.");
+            throw new ArgumentException("H must be at least 1, the block length a multiple of the lane count, the accumulators must fit, the forcing must have H steps and a folded pass needs G per atom.");
         }
 
         switch (LaneDispatch.Resolve(width))
@@ -99,6 +104,8 @@ internal static class RoundKernel
         ref double vvRef = ref MemoryMarshal.GetReference(atoms.Vv);
         ref double aRef = ref MemoryMarshal.GetReference(atoms.A);
         ref double bRef = ref MemoryMarshal.GetReference(atoms.B);
+        ref double geometric = ref MemoryMarshal.GetReference(atoms.Geometric);
+        bool fold = p.FoldShared;
         ref double f0 = ref MemoryMarshal.GetReference(forcing);
         ref double acc0 = ref MemoryMarshal.GetReference(acc);
         nuint w = (nuint)TV.Count;
@@ -161,6 +168,25 @@ internal static class RoundKernel
                 TV.Store(TV.Load(ref acc0, sumSsAt + k) + x, ref acc0, sumSsAt + k);
                 TV powerA = a, powerQ = q2;
                 nuint mAt = k, pAt = (nuint)h * lanes + k;
+                if (fold)
+                {
+                    // Only Σ_t P_t is wanted: one FMA with the stored G = Σ_t q^{2t} instead of H FMAs and H − 1 powers.
+                    TV.Store(TV.FusedMultiplyAdd(x, TV.Load(ref geometric, i), TV.Load(ref acc0, pAt)), ref acc0, pAt);
+                    for (int t = 1; ; t++)
+                    {
+                        TV.Store(TV.FusedMultiplyAdd(x, powerA, TV.Load(ref acc0, mAt)), ref acc0, mAt);
+                        if (t == h)
+                        {
+                            break;
+                        }
+
+                        powerA *= a;
+                        mAt += lanes;
+                    }
+
+                    continue;
+                }
+
                 for (int t = 1; ; t++)
                 {
                     TV.Store(TV.FusedMultiplyAdd(x, powerA, TV.Load(ref acc0, mAt)), ref acc0, mAt);
@@ -179,10 +205,13 @@ internal static class RoundKernel
         }
     }
 
+    /// <summary>Doubles of scratch <see cref="Tail"/> needs: nine arrays of <see cref="Lanes"/>.</summary>
+    public const int TailScratch = 9 * Lanes;
+
     /// <summary>
     /// Runs <see cref="Pass"/> on the last <paramref name="count"/> (&lt; <see cref="Lanes"/>) atoms of
-    /// <paramref name="atoms"/> through zero-padded copies in <paramref name="scratch"/> (8 × Lanes doubles) and copies
-    /// the state back; padding atoms have λ = w λ = 0 and add nothing.
+    /// <paramref name="atoms"/> through zero-padded copies in <paramref name="scratch"/> (<see cref="TailScratch"/>
+    /// doubles) and copies the state back; padding atoms have λ = w λ = 0 and add nothing.
     /// </summary>
     public static void Tail(LaneWidth width, in AtomBlock atoms, int count, in RoundConstants p, ReadOnlySpan<double> forcing, bool reset, Span<double> acc, Span<double> scratch)
     {
@@ -193,9 +222,10 @@ internal static class RoundKernel
 
         const int w = Lanes;
         int start = atoms.Lambda.Length - count;
-        scratch[..(8 * w)].Clear();
+        scratch[..TailScratch].Clear();
         var pad = new AtomBlock(scratch[..w], scratch.Slice(w, w), scratch.Slice(2 * w, w), scratch.Slice(3 * w, w),
-            scratch.Slice(4 * w, w), scratch.Slice(5 * w, w), scratch.Slice(6 * w, w), scratch.Slice(7 * w, w));
+            scratch.Slice(4 * w, w), scratch.Slice(5 * w, w), scratch.Slice(6 * w, w), scratch.Slice(7 * w, w),
+            atoms.Geometric.IsEmpty ? [] : scratch.Slice(8 * w, w));
         atoms.Lambda[start..].CopyTo(pad.Lambda);
         atoms.WeightedLambda[start..].CopyTo(pad.WeightedLambda);
         atoms.InitialSquare[start..].CopyTo(pad.InitialSquare);
@@ -204,6 +234,11 @@ internal static class RoundKernel
         atoms.Vv[start..].CopyTo(pad.Vv);
         atoms.A[start..].CopyTo(pad.A);
         atoms.B[start..].CopyTo(pad.B);
+        if (!atoms.Geometric.IsEmpty)
+        {
+            atoms.Geometric[start..].CopyTo(pad.Geometric);
+        }
+
         Pass(width, pad, p, forcing, reset, acc);
         pad.Ss[..count].CopyTo(atoms.Ss[start..]);
         pad.Sv[..count].CopyTo(atoms.Sv[start..]);
@@ -242,9 +277,12 @@ internal static class RoundKernel
     }
 }
 
-/// <summary>Views of a contiguous range of atoms: constants (λ, w λ, E e(0)²) and the state the rounds update.</summary>
+/// <summary>
+/// Views of a contiguous range of atoms: constants (λ, w λ, E e(0)², and G = Σ_{t=1}^{H} q^{2t} for a folded pass,
+/// empty otherwise) and the state the rounds update.
+/// </summary>
 internal readonly ref struct AtomBlock(Span<double> lambda, Span<double> weightedLambda, Span<double> initialSquare,
-    Span<double> ss, Span<double> sv, Span<double> vv, Span<double> a, Span<double> b)
+    Span<double> ss, Span<double> sv, Span<double> vv, Span<double> a, Span<double> b, Span<double> geometric)
 {
     public Span<double> Lambda { get; } = lambda;
     public Span<double> WeightedLambda { get; } = weightedLambda;
@@ -254,11 +292,15 @@ internal readonly ref struct AtomBlock(Span<double> lambda, Span<double> weighte
     public Span<double> Vv { get; } = vv;
     public Span<double> A { get; } = a;
     public Span<double> B { get; } = b;
+    public Span<double> Geometric { get; } = geometric;
 
     public AtomBlock Slice(int start, int length) => new(Lambda.Slice(start, length), WeightedLambda.Slice(start, length),
         InitialSquare.Slice(start, length), Ss.Slice(start, length), Sv.Slice(start, length), Vv.Slice(start, length),
-        A.Slice(start, length), B.Slice(start, length));
+        A.Slice(start, length), B.Slice(start, length), Geometric.IsEmpty ? [] : Geometric.Slice(start, length));
 }
 
-/// <summary>A configuration's constants for <see cref="RoundKernel"/>: η, κ = η²/B, κ₄ (κ exact, 0 high-dim), H, 1/M, 1 − 1/M, the outer map.</summary>
-internal readonly record struct RoundConstants(double Eta, double Kappa, double Kappa4, int H, double InvM, double Shared, OuterLinearMap Map);
+/// <summary>
+/// A configuration's constants for <see cref="RoundKernel"/>: η, κ = η²/B, κ₄ (κ exact, 0 high-dim), H, 1/M, 1 − 1/M,
+/// the outer map, and whether the shared moments are folded into Σ_t P_t (when no per-step inner curve is recorded).
+/// </summary>
+internal readonly record struct RoundConstants(double Eta, double Kappa, double Kappa4, int H, double InvM, double Shared, OuterLinearMap Map, bool FoldShared = false);
