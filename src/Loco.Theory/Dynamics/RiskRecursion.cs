@@ -49,8 +49,9 @@ namespace Loco.Theory.Dynamics;
 /// S_t = M_t + Σ_{s&lt;t} K_{t−1−s} F_s with M_t = Σ w λ A^t E[s²] (the round's start) and K_k = Σ w λ c A^k (fixed
 /// for a configuration, computed once). The inner phase is then an O(H²) scalar recursion, and each atom's D_i(H)
 /// costs H multiply-adds (its own step recursion with the known F_s). The outer pass that writes the new E[s²] also
-/// accumulates the next round's M_t and P_t = Σ w λ q^{2t} E[s²] (the shared part of the inner curve), so a round is
-/// one pass over the atoms. Every term is a sum of non-negative products (no subtraction), so nothing cancels when
+/// accumulates the next round's M_t and P_t = Σ w λ q^{2t} E[s²] (the shared part of the inner curve; without a
+/// per-step curve only Σ_t P_t = Σ w λ G E[s²] is read, with G = Σ_t q^{2t} stored per atom), so a round is one pass
+/// over the atoms. Every term is a sum of non-negative products (no subtraction), so nothing cancels when
 /// A ≈ 1. The tests hold it to the step-by-step form to 10⁻¹² relative.
 /// </remarks>
 public sealed class RiskRecursion
