@@ -22,11 +22,14 @@ namespace Loco.Theory.Dynamics;
 /// rounded operations per atom. (Written on Vector512 alone, the kernel ran on AVX2 as pairs of 256-bit halves with
 /// its thirty-odd broadcast constants and its temporaries spilled to the stack.) The per-atom constants
 /// A = q² + κ₄ λ², c = κ λ and q^H are recomputed from λ (a few multiplies) rather than stored, so the pass streams
-/// only λ, w λ (the same array as λ for unit weights), E[e(0)²] and the five state arrays. The forcing arrives
-/// already broadcast (<see cref="Lanes"/> copies per step), D(H) = A^H E s² + c Σ_s A^{H−1−s} F_s is evaluated by
-/// Horner's rule, and the moments are added as x·A^t and x·q^{2t} by FMA, the powers depending on λ alone, so that
-/// the chain of dependent operations per atom stays short (on AVX2, with 16 registers, a long chain left the
-/// out-of-order window with too little independent work).
+/// only λ, w λ (the same array as λ for unit weights), E[e(0)²], the five state arrays and, when only Σ_t P_t is
+/// wanted (<see cref="RoundConstants.FoldShared"/>), G = Σ_t q^{2t}. The forcing arrives already broadcast
+/// (<see cref="Lanes"/> copies per step), D(H) = A^H E s² + c Σ_s A^{H−1−s} F_s is evaluated by Horner's rule, and
+/// the moments are added as x·A^t and x·q^{2t} by FMA, the powers depending on λ alone, so that each accumulator waits
+/// for x by one FMA. The loops over the H steps are unrolled by four (then two, then one): as plain loops their
+/// counters and branches made about as many instructions as the arithmetic, and on one Zen 4 core with AVX2 the
+/// unrolled pass runs 1.1–1.3× faster (same bits). Splitting Horner's rule into two chains in A², to shorten the
+/// dependent chain, measured no faster.
 /// </remarks>
 internal static class RoundKernel
 {
@@ -126,14 +129,9 @@ internal static class RoundKernel
                 if (outer)
                 {
                     // D(H) = A^H E s² + c Σ_s A^{H−1−s} F_s, the sum by Horner's rule.
-                    TV poly = TV.Load(ref f0, k);
-                    for (int s = 1; s < h; s++)
-                    {
-                        poly = TV.FusedMultiplyAdd(poly, a, TV.Load(ref f0, (nuint)s * lanes + k));
-                    }
-
-                    TV d = TV.FusedMultiplyAdd(vKappa * l, poly, Power(a, h) * ss);
-                    TV qh = Power(q, h);
+                    TV poly = Horner(a, ref f0, k, h);
+                    Powers(a, q, h, out TV ah, out TV qh);
+                    TV d = TV.FusedMultiplyAdd(vKappa * l, poly, ah * ss);
                     TV sv = TV.Load(ref svRef, i);
                     TV vv = TV.Load(ref vvRef, i);
                     TV am = TV.Load(ref aRef, i);
@@ -162,46 +160,88 @@ internal static class RoundKernel
                     TV.Store(TV.FusedMultiplyAdd(g * aNew * aNew, TV.Load(ref initial, i), TV.Load(ref acc0, sumSignalAt + k)), ref acc0, sumSignalAt + k);
                 }
 
-                // M_t += x A^t, P_t += x q^{2t}: the powers depend on λ alone, so their chains run ahead of the outer
-                // step and each accumulator waits for x by one FMA only.
+                // M_t += x A^t and P_t += x q^{2t} (or Σ_t P_t += x G).
                 TV x = g * ss;
                 TV.Store(TV.Load(ref acc0, sumSsAt + k) + x, ref acc0, sumSsAt + k);
-                TV powerA = a, powerQ = q2;
-                nuint mAt = k, pAt = (nuint)h * lanes + k;
                 if (fold)
                 {
                     // Only Σ_t P_t is wanted: one FMA with the stored G = Σ_t q^{2t} instead of H FMAs and H − 1 powers.
+                    nuint pAt = (nuint)h * lanes + k;
                     TV.Store(TV.FusedMultiplyAdd(x, TV.Load(ref geometric, i), TV.Load(ref acc0, pAt)), ref acc0, pAt);
-                    for (int t = 1; ; t++)
-                    {
-                        TV.Store(TV.FusedMultiplyAdd(x, powerA, TV.Load(ref acc0, mAt)), ref acc0, mAt);
-                        if (t == h)
-                        {
-                            break;
-                        }
-
-                        powerA *= a;
-                        mAt += lanes;
-                    }
-
-                    continue;
                 }
-
-                for (int t = 1; ; t++)
+                else
                 {
-                    TV.Store(TV.FusedMultiplyAdd(x, powerA, TV.Load(ref acc0, mAt)), ref acc0, mAt);
-                    TV.Store(TV.FusedMultiplyAdd(x, powerQ, TV.Load(ref acc0, pAt)), ref acc0, pAt);
-                    if (t == h)
-                    {
-                        break;
-                    }
-
-                    powerA *= a;
-                    powerQ *= q2;
-                    mAt += lanes;
-                    pAt += lanes;
+                    AddPowers(x, q2, ref acc0, (nuint)h * lanes + k, h);
                 }
+
+                AddPowers(x, a, ref acc0, k, h);
             }
+        }
+    }
+
+    // Σ_{s<h} F_s a^{h−1−s} (F_s at f0[s·Lanes + k]) by Horner's rule, unrolled by four, then two, then one: the same
+    // operations in the same order as the plain loop, with a quarter of its branches and counter updates.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Horner<TV>(TV a, ref double f0, nuint k, int h) where TV : struct, ILanes<TV>
+    {
+        const nuint lanes = Lanes;
+        TV poly = TV.Load(ref f0, k);
+        nuint at = lanes + k, end = (nuint)h * lanes + k;
+        for (; at + 3 * lanes < end; at += 4 * lanes)
+        {
+            poly = TV.FusedMultiplyAdd(poly, a, TV.Load(ref f0, at));
+            poly = TV.FusedMultiplyAdd(poly, a, TV.Load(ref f0, at + lanes));
+            poly = TV.FusedMultiplyAdd(poly, a, TV.Load(ref f0, at + 2 * lanes));
+            poly = TV.FusedMultiplyAdd(poly, a, TV.Load(ref f0, at + 3 * lanes));
+        }
+
+        if (at + lanes < end)
+        {
+            poly = TV.FusedMultiplyAdd(poly, a, TV.Load(ref f0, at));
+            poly = TV.FusedMultiplyAdd(poly, a, TV.Load(ref f0, at + lanes));
+            at += 2 * lanes;
+        }
+
+        if (at < end)
+        {
+            poly = TV.FusedMultiplyAdd(poly, a, TV.Load(ref f0, at));
+        }
+
+        return poly;
+    }
+
+    // acc[at + (t−1)·Lanes] += x·p^t for t = 1..h, the powers by repeated products, unrolled like Horner's rule. The
+    // powers depend on λ alone, so their chain runs ahead of the outer step and each accumulator waits for x by one FMA.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddPowers<TV>(TV x, TV p, ref double acc0, nuint at, int h) where TV : struct, ILanes<TV>
+    {
+        const nuint lanes = Lanes;
+        TV power = p;
+        nuint end = at + (nuint)h * lanes;
+        for (; at + 3 * lanes < end; at += 4 * lanes)
+        {
+            TV.Store(TV.FusedMultiplyAdd(x, power, TV.Load(ref acc0, at)), ref acc0, at);
+            power *= p;
+            TV.Store(TV.FusedMultiplyAdd(x, power, TV.Load(ref acc0, at + lanes)), ref acc0, at + lanes);
+            power *= p;
+            TV.Store(TV.FusedMultiplyAdd(x, power, TV.Load(ref acc0, at + 2 * lanes)), ref acc0, at + 2 * lanes);
+            power *= p;
+            TV.Store(TV.FusedMultiplyAdd(x, power, TV.Load(ref acc0, at + 3 * lanes)), ref acc0, at + 3 * lanes);
+            power *= p;
+        }
+
+        if (at + lanes < end)
+        {
+            TV.Store(TV.FusedMultiplyAdd(x, power, TV.Load(ref acc0, at)), ref acc0, at);
+            power *= p;
+            TV.Store(TV.FusedMultiplyAdd(x, power, TV.Load(ref acc0, at + lanes)), ref acc0, at + lanes);
+            power *= p;
+            at += 2 * lanes;
+        }
+
+        if (at < end)
+        {
+            TV.Store(TV.FusedMultiplyAdd(x, power, TV.Load(ref acc0, at)), ref acc0, at);
         }
     }
 
@@ -252,28 +292,30 @@ internal static class RoundKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Fma<TV>(TV c, TV x, TV rest) where TV : struct, ILanes<TV> => TV.FusedMultiplyAdd(c, x, rest);
 
-    // q^h (h ≥ 1) by binary powering (the exponent is the same in every lane): the products of q^(2^k) for the set bits
-    // of h, lowest first, with neither the product by 1 nor the square after the highest bit.
+    // a^h and q^h (h ≥ 1) side by side by binary powering (the exponent is the same in every lane): the products of
+    // a^(2^k) for the set bits of h, lowest first, with neither the product by 1 nor the square after the highest bit.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Power<TV>(TV q, int h) where TV : struct, ILanes<TV>
+    private static void Powers<TV>(TV a, TV q, int h, out TV ah, out TV qh) where TV : struct, ILanes<TV>
     {
         while ((h & 1) == 0)
         {
+            a *= a;
             q *= q;
             h >>= 1;
         }
 
-        TV result = q;
+        ah = a;
+        qh = q;
         for (h >>= 1; h > 0; h >>= 1)
         {
+            a *= a;
             q *= q;
             if ((h & 1) != 0)
             {
-                result *= q;
+                ah *= a;
+                qh *= q;
             }
         }
-
-        return result;
     }
 }
 
