@@ -62,4 +62,47 @@ public class FixedOrderDotTests
         Assert.True(mismatchesWithTensorPrimitives > 0, "no length separated the fixed order from TensorPrimitives.Dot");
         Assert.Throws<ArgumentException>(() => FixedOrder.Dot(new double[3], new double[4]));
     }
+
+    [Fact]
+    public void WeightedRowsAreAddedRowByRowOnEveryWidth()
+    {
+        // The definition: destination_j += (double)row_b[j] · weight_b, product rounded, rows in increasing b; lengths on
+        // either side of every block of columns the vector paths take at once (up to 4 × 8).
+        var rng = new GaussianStream(11, 2);
+        foreach (int d in Enumerable.Range(0, 70).Concat([127, 1000, 1003]))
+        {
+            foreach (int rows in new[] { 1, 2, 3, 5, 8 })
+            {
+                var z = new float[rows * d];
+                var weights = new double[rows];
+                var start = new double[d];
+                rng.Fill(z);
+                rng.Fill(weights);
+                rng.Fill(start);
+                for (int b = 0; b < rows; b++)
+                {
+                    weights[b] *= Math.Pow(10, (b % 5) - 2);
+                }
+
+                var expected = (double[])start.Clone();
+                for (int b = 0; b < rows; b++)
+                {
+                    for (int j = 0; j < d; j++)
+                    {
+                        double product = z[b * d + j] * weights[b];
+                        expected[j] += product;
+                    }
+                }
+
+                foreach (LaneWidth width in Widths)
+                {
+                    var actual = (double[])start.Clone();
+                    FixedOrder.AddWeightedRows(width, z, weights, actual);
+                    Assert.Equal(expected, actual);
+                }
+            }
+        }
+
+        Assert.Throws<ArgumentException>(() => FixedOrder.AddWeightedRows(new float[7], new double[2], new double[3]));
+    }
 }

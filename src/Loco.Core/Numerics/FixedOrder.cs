@@ -87,8 +87,30 @@ public static class FixedOrder
         ref double wr = ref MemoryMarshal.GetReference(weights);
         ref double dr = ref MemoryMarshal.GetReference(destination);
         nuint d = (nuint)destination.Length, count = (nuint)weights.Length, w = (nuint)TV.Count;
-        nuint whole = d - d % w;
-        for (nuint j = 0; j < whole; j += w)
+        nuint whole = d - d % w, wide = d - d % (4 * w);
+        nuint j = 0;
+
+        // Four vectors of columns at a time: each column's sum is a chain of dependent adds, one per row, so one vector
+        // at a time waited on that chain (about 1.6× slower on one Zen 4 core with AVX2). Same operations per column.
+        for (; j < wide; j += 4 * w)
+        {
+            TV a0 = TV.Load(ref dr, j), a1 = TV.Load(ref dr, j + w), a2 = TV.Load(ref dr, j + 2 * w), a3 = TV.Load(ref dr, j + 3 * w);
+            for (nuint b = 0, at = j; b < count; b++, at += d)
+            {
+                TV weight = TV.Create(Unsafe.Add(ref wr, b));
+                a0 += TV.LoadWidened(ref zr, at) * weight;
+                a1 += TV.LoadWidened(ref zr, at + w) * weight;
+                a2 += TV.LoadWidened(ref zr, at + 2 * w) * weight;
+                a3 += TV.LoadWidened(ref zr, at + 3 * w) * weight;
+            }
+
+            TV.Store(a0, ref dr, j);
+            TV.Store(a1, ref dr, j + w);
+            TV.Store(a2, ref dr, j + 2 * w);
+            TV.Store(a3, ref dr, j + 3 * w);
+        }
+
+        for (; j < whole; j += w)
         {
             TV acc = TV.Load(ref dr, j);
             for (nuint b = 0; b < count; b++)
@@ -99,7 +121,7 @@ public static class FixedOrder
             TV.Store(acc, ref dr, j);
         }
 
-        for (nuint j = whole; j < d; j++)
+        for (j = whole; j < d; j++)
         {
             double acc = Unsafe.Add(ref dr, j);
             for (nuint b = 0; b < count; b++)
