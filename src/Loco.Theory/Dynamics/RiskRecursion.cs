@@ -232,7 +232,11 @@ public sealed class RiskRecursion
 
                 coupling[t] = st;
                 innerSum += st;
-                geometricSum += fold ? 0 : totals[h + t - 1];
+                if (!fold)
+                {
+                    geometricSum += totals[h + t - 1];
+                }
+
                 if (innerRow is not null)
                 {
                     innerRow[t - 1] = 0.5 * (st * invM + shared * totals[h + t - 1]) + floor;
@@ -241,7 +245,7 @@ public sealed class RiskRecursion
 
             if (fold)
             {
-                geometricSum = totals[h];
+                geometricSum = totals[h]; // the pass's folded Σ_t P_t
             }
 
             double meanInnerRisk = 0.5 * (innerSum / h * invM + shared * geometricSum / h) + floor;
